@@ -1,0 +1,166 @@
+// The run configuration: every (config) value of the spec and the penalty schedule.
+// Validated at start so that a bad value stops the run with a message naming it.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface PenaltyRule {
+  rule_id: string;
+  name_zh: string;
+  name_en: string;
+  amount: number;
+  dismissal: boolean;
+  /** TOP_COMPLAINT_RATE: dismissal when the technician was also first the month before */
+  dismissal_when_repeated: boolean;
+  enabled: boolean;
+}
+
+export interface Config {
+  revisit: { window_hours: number; window_hours_by_service_type: Record<string, number> };
+  on_time: { grace_minutes: number; reschedule_notice_minutes: number };
+  ranking: {
+    technician_min_tickets: number;
+    outlet_min_tickets: number;
+    composite_weights: { revisit_coverage: number; satisfied_rate: number; on_time_rate: number; complaints: number };
+    complaint_rate_scale: number;
+  };
+  escalation: { training_violations_per_month: number; training_violations_per_year: number };
+  outlet_overcharge_multiplier: number;
+  penalty_rules: PenaltyRule[];
+  duckdb: { threads: number; memory_limit: string };
+}
+
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../data/config.json', import.meta.url));
+export const SERVICE_TYPES = ['install', 'repair', 'maintenance', 'consultation'] as const;
+const BUILT_IN_RULES = ['LATE_NO_NOTICE', 'IMAGE', 'NO_SHOE_COVERS', 'FOUR_NOTS', 'SITE_NOT_CLEANED', 'NO_EXPLANATION', 'OVERCHARGE', 'TOP_COMPLAINT_RATE'];
+
+export class ConfigError extends Error {}
+
+type Json = unknown;
+
+function at(obj: Json, path: string): Json {
+  let cur: Json = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, Json>)[part];
+  }
+  return cur;
+}
+
+function num(obj: Json, path: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+  const v = at(obj, path);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`config: ${path} must be a number (got ${JSON.stringify(v)})`);
+  if (opts.integer && !Number.isInteger(v)) throw new ConfigError(`config: ${path} must be a whole number (got ${v})`);
+  if (opts.min !== undefined && v < opts.min) throw new ConfigError(`config: ${path} must be at least ${opts.min} (got ${v})`);
+  if (opts.max !== undefined && v > opts.max) throw new ConfigError(`config: ${path} must be at most ${opts.max} (got ${v})`);
+  return v;
+}
+
+function bool(v: Json, path: string, fallback?: boolean): boolean {
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'boolean') throw new ConfigError(`config: ${path} must be true or false (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+function str(v: Json, path: string): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(`config: ${path} must be a non-empty text (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+export function validateConfig(raw: Json): Config {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('config: the file must hold a JSON object');
+
+  const byType = at(raw, 'revisit.window_hours_by_service_type') ?? {};
+  if (byType === null || typeof byType !== 'object' || Array.isArray(byType)) {
+    throw new ConfigError('config: revisit.window_hours_by_service_type must be an object like {"install": 48}');
+  }
+  const window_hours_by_service_type: Record<string, number> = {};
+  for (const [type, hours] of Object.entries(byType as Record<string, Json>)) {
+    if (!(SERVICE_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(`config: revisit.window_hours_by_service_type has unknown service type "${type}" (accepted: ${SERVICE_TYPES.join(', ')})`);
+    }
+    window_hours_by_service_type[type] = num(byType, type, { min: 0 });
+  }
+
+  const rulesRaw = at(raw, 'penalty_rules');
+  if (!Array.isArray(rulesRaw) || rulesRaw.length === 0) throw new ConfigError('config: penalty_rules must be a non-empty list');
+  const seen = new Set<string>();
+  const penalty_rules = rulesRaw.map((r: Json, i): PenaltyRule => {
+    const p = `penalty_rules[${i}]`;
+    if (r === null || typeof r !== 'object') throw new ConfigError(`config: ${p} must be an object`);
+    const o = r as Record<string, Json>;
+    const rule_id = str(o.rule_id, `${p}.rule_id`);
+    if (!/^[A-Za-z0-9_-]+$/.test(rule_id)) throw new ConfigError(`config: ${p}.rule_id "${rule_id}" may hold only letters, digits, _ and -`);
+    if (seen.has(rule_id)) throw new ConfigError(`config: rule_id "${rule_id}" appears twice in penalty_rules`);
+    seen.add(rule_id);
+    return {
+      rule_id,
+      name_zh: str(o.name_zh, `${p}.name_zh`),
+      name_en: str(o.name_en, `${p}.name_en`),
+      amount: num(o, 'amount', { min: 0 }),
+      dismissal: bool(o.dismissal, `${p}.dismissal`, false),
+      dismissal_when_repeated: bool(o.dismissal_when_repeated, `${p}.dismissal_when_repeated`, false),
+      enabled: bool(o.enabled, `${p}.enabled`, true),
+    };
+  });
+  for (const id of BUILT_IN_RULES) {
+    if (!seen.has(id)) throw new ConfigError(`config: penalty_rules lacks the built-in rule ${id} (set "enabled": false to switch it off)`);
+  }
+
+  const weights = {
+    revisit_coverage: num(raw, 'ranking.composite_weights.revisit_coverage', { min: 0, max: 1 }),
+    satisfied_rate: num(raw, 'ranking.composite_weights.satisfied_rate', { min: 0, max: 1 }),
+    on_time_rate: num(raw, 'ranking.composite_weights.on_time_rate', { min: 0, max: 1 }),
+    complaints: num(raw, 'ranking.composite_weights.complaints', { min: 0, max: 1 }),
+  };
+  const weightSum = weights.revisit_coverage + weights.satisfied_rate + weights.on_time_rate + weights.complaints;
+  if (Math.abs(weightSum - 1) > 1e-9) throw new ConfigError(`config: ranking.composite_weights must add up to 1 (they add up to ${weightSum})`);
+
+  const memory_limit = str(at(raw, 'duckdb.memory_limit') ?? '2GB', 'duckdb.memory_limit');
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memory_limit)) {
+    throw new ConfigError(`config: duckdb.memory_limit must look like "2GB" (got "${memory_limit}")`);
+  }
+
+  return {
+    revisit: { window_hours: num(raw, 'revisit.window_hours', { min: 0 }), window_hours_by_service_type },
+    on_time: {
+      grace_minutes: num(raw, 'on_time.grace_minutes', { min: 0 }),
+      reschedule_notice_minutes: num(raw, 'on_time.reschedule_notice_minutes', { min: 0 }),
+    },
+    ranking: {
+      technician_min_tickets: num(raw, 'ranking.technician_min_tickets', { min: 0, integer: true }),
+      outlet_min_tickets: num(raw, 'ranking.outlet_min_tickets', { min: 0, integer: true }),
+      composite_weights: weights,
+      complaint_rate_scale: num(raw, 'ranking.complaint_rate_scale', { min: 0 }),
+    },
+    escalation: {
+      training_violations_per_month: num(raw, 'escalation.training_violations_per_month', { min: 1, integer: true }),
+      training_violations_per_year: num(raw, 'escalation.training_violations_per_year', { min: 1, integer: true }),
+    },
+    outlet_overcharge_multiplier: num(raw, 'outlet_overcharge_multiplier', { min: 0 }),
+    penalty_rules,
+    duckdb: {
+      threads: at(raw, 'duckdb.threads') === undefined ? 2 : num(raw, 'duckdb.threads', { min: 1, integer: true }),
+      memory_limit,
+    },
+  };
+}
+
+export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`config: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let raw: Json;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config: ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return validateConfig(raw);
+}
+
+export function defaultConfig(): Config {
+  return loadConfig(DEFAULT_CONFIG_PATH);
+}

@@ -1,0 +1,106 @@
+// A thin wrapper over @duckdb/node-api: open a database, run SQL text or SQL files from queries/,
+// and read results as plain JSON-safe rows.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Config } from './config.ts';
+
+export const QUERIES_DIR = fileURLToPath(new URL('../queries/', import.meta.url));
+
+const sqlCache = new Map<string, string>();
+
+/** The text of a SQL file under queries/, e.g. `marts/kpi_network_month.sql`. */
+export function sqlFile(relativePath: string): string {
+  let text = sqlCache.get(relativePath);
+  if (text === undefined) {
+    text = readFileSync(QUERIES_DIR + relativePath, 'utf8');
+    sqlCache.set(relativePath, text);
+  }
+  return text;
+}
+
+/** A SQL string literal. Only for file paths and names the pipeline itself chose, never for config values. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export type Row = Record<string, unknown>;
+
+export class Db {
+  private constructor(
+    readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string, config?: Pick<Config, 'duckdb'>): Promise<Db> {
+    const options: Record<string, string> = {};
+    if (config) {
+      options.threads = String(config.duckdb.threads);
+      options.memory_limit = config.duckdb.memory_limit;
+    }
+    const instance = await DuckDBInstance.create(path, options);
+    const connection = await instance.connect();
+    const db = new Db(instance, connection);
+    await db.run(sqlFile('macros.sql'));
+    return db;
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  /** Rows as JSON-friendly objects: BIGINT and DECIMAL as numbers, timestamps as 'YYYY-MM-DD HH:MM:SS' text. */
+  async all(sql: string): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJS().map((row) => {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(row)) out[k] = plain(v);
+      return out;
+    });
+  }
+
+  async value<T = unknown>(sql: string): Promise<T> {
+    const rows = await this.all(sql);
+    const first = rows[0];
+    return (first ? Object.values(first)[0] : undefined) as T;
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.run('begin transaction');
+    try {
+      const result = await work();
+      await this.run('commit');
+      return result;
+    } catch (e) {
+      await this.run('rollback').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Timestamps come back as Date objects in UTC representing the naive wall time; keep them as naive text. */
+function plain(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return naiveTimestamp(v);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object') {
+    const out: Row = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    return out;
+  }
+  return v;
+}
+
+export function naiveTimestamp(d: Date): string {
+  const iso = d.toISOString(); // the UTC fields are the naive wall-clock fields
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}

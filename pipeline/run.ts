@@ -1,0 +1,60 @@
+// One pipeline run: load the input folder, rebuild the KPI and penalty tables, check the
+// invariants, checkpoint, publish.
+import type { Config } from './config.ts';
+import { Db } from './db.ts';
+import { loadFolder, type FileOutcome, type Logger } from './load.ts';
+import { publish, type Manifest } from './publish.ts';
+import { applyConfig, buildModels, checkInvariants } from './transform.ts';
+
+export interface RunOptions {
+  input: string;
+  db: string;
+  out?: string;
+  config: Config;
+  log?: Logger;
+}
+
+export interface RunResult {
+  files: FileOutcome[];
+  manifest?: Manifest;
+  seconds: number;
+}
+
+export class InvariantError extends Error {}
+
+export class DatabaseBusyError extends Error {}
+
+export async function openDatabase(path: string, config: Config): Promise<Db> {
+  try {
+    return await Db.open(path, config);
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/lock/i.test(message)) {
+      throw new DatabaseBusyError(`another run holds the database ${path}; wait for it to finish and try again`);
+    }
+    throw new DatabaseBusyError(`cannot open the database ${path}: ${message.split('\n')[0]}`);
+  }
+}
+
+export async function runPipeline(options: RunOptions): Promise<RunResult> {
+  const log = options.log ?? (() => {});
+  const started = performance.now();
+  const db = await openDatabase(options.db, options.config);
+  try {
+    await applyConfig(db, options.config);
+    const files = await loadFolder(db, options.input, log);
+    await buildModels(db, (name, ms) => log(`built ${name} in ${(ms / 1000).toFixed(2)} s`));
+    const failures = await checkInvariants(db);
+    if (failures.length > 0) throw new InvariantError(`invariant check failed: ${failures.join('; ')}`);
+    await db.run('checkpoint');
+    let manifest: Manifest | undefined;
+    if (options.out) {
+      const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+      manifest = await publish(db, options.out, runId);
+      log(`published ${Object.keys(manifest.tables).length} tables to ${options.out}/${manifest.folder}`);
+    }
+    return { files, manifest, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    db.close();
+  }
+}

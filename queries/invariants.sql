@@ -1,0 +1,62 @@
+-- Checks that must hold after every run; each row returned is a broken invariant.
+-- Inputs: the output tables. Grain: one row per failed check.
+with checks as (
+  select 'kpi_technician_month: key (month, technician_id) not unique' as failure
+  where exists (select 1 from kpi_technician_month group by month, technician_id having count(*) > 1)
+  union all
+  select 'kpi_outlet_month: key (month, outlet_id) not unique'
+  where exists (select 1 from kpi_outlet_month group by month, outlet_id having count(*) > 1)
+  union all
+  select 'kpi_network_month: key (month) not unique'
+  where exists (select 1 from kpi_network_month group by month having count(*) > 1)
+  union all
+  select 'penalty_totals: key (month, technician_id) not unique'
+  where exists (select 1 from penalty_totals group by month, technician_id having count(*) > 1)
+  union all
+  select 'tickets: ticket_id not unique'
+  where exists (select 1 from tickets group by ticket_id having count(*) > 1)
+  union all
+  select 'revisits: revisit_id not unique'
+  where exists (select 1 from revisits group by revisit_id having count(*) > 1)
+  union all
+  select 'complaints: complaint_id not unique'
+  where exists (select 1 from complaints group by complaint_id having count(*) > 1)
+  union all
+  select 'violations: violation_id not unique'
+  where exists (select 1 from violations group by violation_id having count(*) > 1)
+  union all
+  select level || ' ' || month || ' ' || coalesce(unit_id, '') || ': a rate outside [0, 1] or satisfied + neutral + unsatisfied <> rated'
+  from int_month_measures
+  where satisfied + neutral + unsatisfied <> rated
+     or revisit_coverage not between 0 and 1
+     or satisfied_rate not between 0 and 1
+     or neutral_rate not between 0 and 1
+     or unsatisfied_rate not between 0 and 1
+     or on_time_rate not between 0 and 1
+     or complaint_rate < 0
+     or revisit_covered > tickets_completed
+     or on_time > on_time_judged
+  union all
+  select 'penalty_totals do not add up to penalty_lines in ' || coalesce(totals.month, lines.month)
+  from (select month, technician_id, sum(violations) as violations, sum(amount) as amount from penalty_totals group by all) as totals
+  full join (select month, technician_id, count(*) as violations, sum(amount) as amount from penalty_lines group by all) as lines
+    on lines.month = totals.month and lines.technician_id is not distinct from totals.technician_id
+  where totals.violations is distinct from lines.violations or totals.amount is distinct from lines.amount
+  union all
+  select 'load_batches: ' || file_name || ' read ' || rows_read || ' <> loaded ' || rows_loaded || ' + rejected ' || rows_rejected
+  from load_batches
+  where rows_read <> rows_loaded + rows_rejected
+  union all
+  select 'load_rejects: ' || batches.file_name || ' has ' || count(rejects.batch_id) || ' reject rows for ' || batches.rows_rejected || ' rejected'
+  from load_batches as batches
+  left join load_rejects as rejects
+    on rejects.batch_id = batches.batch_id
+  group by batches.batch_id, batches.file_name, batches.rows_rejected
+  having count(rejects.batch_id) <> batches.rows_rejected
+),
+
+final as (
+  select failure from checks
+)
+
+select * from final

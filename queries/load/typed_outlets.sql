@@ -1,0 +1,37 @@
+-- Types one outlets reference export.
+-- Input: input_text (one row per data row: source_line, raw_line, row_note, canonical text columns).
+-- Grain: one row per data row, typed, with the list of problems found (empty = loadable).
+with source as (
+  select * from input_text
+),
+
+typed as (
+  select
+    s.source_line,
+    s.raw_line,
+    s.row_note,
+    clean_id(s.outlet_id) as outlet_id,
+    s.name,
+    parse_tier(s.tier) as tier,
+    s.city,
+    s.tier as tier_text
+  from source as s
+),
+
+checked as (
+  select
+    *,
+    list_filter([
+      case when row_note is not null then problem(null, row_note, null) end,
+      case when outlet_id is null then problem('outlet_id', 'missing_value', null) end,
+      case when tier is null and tier_text is not null then problem('tier', 'unknown_value', tier_text) end
+    ], p -> p is not null) as problems
+  from typed
+),
+
+final as (
+  select source_line, raw_line, problems, outlet_id, name, tier, city
+  from checked
+)
+
+select * from final

@@ -1,0 +1,59 @@
+-- Types one violations export (supervisors' manual records).
+-- Input: input_text (one row per data row: source_line, raw_line, row_note, canonical text columns)
+--   and cfg_penalty_rules (the schedule: a rule the schedule does not know needs its own amount).
+-- Grain: one row per data row, typed, with the list of problems found (empty = loadable).
+with source as (
+  select * from input_text
+),
+
+typed as (
+  select
+    s.source_line,
+    s.raw_line,
+    s.row_note,
+    clean_id(s.violation_id) as violation_id,
+    clean_id(s.technician_id) as technician_id,
+    parse_ts(s.occurred_at) as occurred_at,
+    upper(s.rule_id) as rule_id,
+    parse_money(s.amount) as amount,
+    s.note,
+    s.occurred_at as occurred_at_text,
+    s.amount as amount_text,
+    rules.rule_id is not null as rule_known
+  from source as s
+  left join cfg_penalty_rules as rules
+    on rules.rule_id = upper(s.rule_id)
+),
+
+checked as (
+  select
+    *,
+    list_filter([
+      case when row_note is not null then problem(null, row_note, null) end,
+      case when violation_id is null then problem('violation_id', 'missing_value', null) end,
+      case when technician_id is null then problem('technician_id', 'missing_value', null) end,
+      case when occurred_at_text is null then problem('occurred_at', 'missing_value', null)
+           when occurred_at is null then problem('occurred_at', 'invalid_timestamp', occurred_at_text) end,
+      case when rule_id is null then problem('rule_id', 'missing_value', null) end,
+      case when amount is null and amount_text is not null then problem('amount', 'invalid_number', amount_text)
+           when amount < 0 then problem('amount', 'negative_amount', amount_text) end,
+      case when rule_id is not null and not rule_known and amount_text is null then problem('rule_id', 'unknown_rule_without_amount', rule_id) end
+    ], p -> p is not null) as problems
+  from typed
+),
+
+final as (
+  select
+    source_line,
+    raw_line,
+    problems,
+    violation_id,
+    technician_id,
+    occurred_at,
+    rule_id,
+    amount,
+    note
+  from checked
+)
+
+select * from final

@@ -1,0 +1,123 @@
+-- Parsing rules shared by the typing queries in queries/load/.
+-- Each parse_* macro returns null for a blank value and for a value it does not accept;
+-- the typing query tells the two apart by looking at the text (blank vs. not blank).
+
+-- Full-width digits, letters and punctuation (what Chinese input methods type) to their
+-- ASCII forms, surrounding spaces (including the ideographic space) trimmed, blank to null.
+create or replace macro norm_text(v) as nullif(trim(translate(
+  v,
+  '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ：－／．，　＿',
+  '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:-/., _'
+), ' 	'), '');
+
+-- Ids: a spreadsheet turns 12345 into 12345.0; the id is the digits.
+create or replace macro clean_id(v) as case
+  when regexp_full_match(v, '[0-9]+\.0+') then regexp_replace(v, '\.0+$', '')
+  else v
+end;
+
+-- Local wall-clock timestamps; Excel serial day numbers (days since 1899-12-30) too.
+create or replace macro parse_ts(v) as coalesce(
+  try_strptime(v, [
+    '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M',
+    '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M', '%Y.%m.%d %H:%M:%S', '%Y.%m.%d %H:%M',
+    '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d', '%Y/%m/%d'
+  ]),
+  case when regexp_full_match(v, '[0-9]{5}(\.[0-9]+)?') and try_cast(v as double) between 20000 and 80000
+    then timestamp '1899-12-30' + to_microseconds(round(try_cast(v as double) * 86400000000)::bigint)
+  end
+);
+
+-- Money in yuan: 120, 120.00, ¥120, 120元, 1,200.50
+create or replace macro parse_money(v) as try_cast(
+  regexp_replace(v, '^[¥￥]|元$|,', '', 'g') as decimal(18, 2)
+);
+
+create or replace macro parse_bool(v) as case lower(v)
+  when '是' then true when 'y' then true when 'yes' then true when 'true' then true when '1' then true
+  when '否' then false when 'n' then false when 'no' then false when 'false' then false when '0' then false
+end;
+
+-- reached also accepts the call centre's call outcomes
+create or replace macro parse_reached(v) as case
+  when lower(v) in ('成功', '已接通', '接通') then true
+  when lower(v) in ('未接通', '拒访', '空号', '关机', '无人接听', '占线', '停机') then false
+  else parse_bool(v)
+end;
+
+create or replace macro parse_service_type(v) as case
+  when lower(v) in ('install', '安装', '安装单') then 'install'
+  when lower(v) in ('repair', '维修', '维修单') then 'repair'
+  when lower(v) in ('maintenance', '保养', '清洗保养') then 'maintenance'
+  when lower(v) in ('consultation', '咨询') then 'consultation'
+end;
+
+create or replace macro parse_status(v) as case
+  when lower(v) in ('completed', '已完成', '完工', '已完工', '完成') then 'completed'
+  when lower(v) in ('cancelled', 'canceled', '已取消', '取消') then 'cancelled'
+  when lower(v) in ('open', '处理中', '待处理', '进行中', '已派工') then 'open'
+end;
+
+create or replace macro parse_result(v) as case
+  when lower(v) in ('satisfied', '满意', '非常满意', '5', '4') then 'satisfied'
+  when lower(v) in ('neutral', '一般', '基本满意', '3') then 'neutral'
+  when lower(v) in ('unsatisfied', '不满意', '非常不满意', '2', '1') then 'unsatisfied'
+end;
+
+create or replace macro parse_category(v) as case
+  when lower(v) in ('service_attitude', '服务态度') then 'service_attitude'
+  when lower(v) in ('untimely', '服务不及时') then 'untimely'
+  when lower(v) in ('overcharge', '收费不合理', '乱收费') then 'overcharge'
+  when lower(v) in ('skill', '技术水平') then 'skill'
+  when lower(v) in ('nonstandard', '服务不规范') then 'nonstandard'
+  when lower(v) in ('product_quality', '产品质量') then 'product_quality'
+  when lower(v) in ('sales', '导购服务') then 'sales'
+  when lower(v) in ('manual', '使用说明') then 'manual'
+  when lower(v) in ('no_outlet', '找不到网点') then 'no_outlet'
+  when lower(v) in ('hotline', '热线不通') then 'hotline'
+  when lower(v) in ('other', '其他', '其它') then 'other'
+end;
+
+create or replace macro parse_responsible(v) as case
+  when lower(v) in ('technician', '工程师', '师傅') then 'technician'
+  when lower(v) in ('outlet', '网点') then 'outlet'
+  when lower(v) in ('product', '产品') then 'product'
+  when lower(v) in ('other', '其他', '其它') then 'other'
+end;
+
+create or replace macro parse_tier(v) as case
+  when lower(v) in ('service_center', '服务中心') then 'service_center'
+  when lower(v) in ('repair_shop', '专修部') then 'repair_shop'
+  when lower(v) in ('authorized', '特约维修点', '特约') then 'authorized'
+end;
+
+create or replace macro parse_employment(v) as case
+  when lower(v) in ('active', '在职') then 'active'
+  when lower(v) in ('left', '离职') then 'left'
+end;
+
+-- One problem found in a row while typing it: null when the value is fine.
+create or replace macro problem(column_name, reason, value) as {'column': column_name, 'reason': reason, 'value': value};
+
+-- Config durations (numbers of minutes or hours, possibly fractional) as intervals.
+create or replace macro minutes_interval(m) as to_microseconds(round(m * 60000000)::bigint);
+create or replace macro hours_interval(h) as to_microseconds(round(h * 3600000000)::bigint);
+
+-- Month of a timestamp as 'YYYY-MM' text, the month key of every output table.
+create or replace macro month_of(ts) as strftime(ts, '%Y-%m');
+
+-- A count over a count, as a DOUBLE; null when the denominator is 0.
+create or replace macro rate(numerator, denominator) as case when denominator > 0 then numerator::double / denominator end;
+
+-- Outlet composite score; null when any part is null. Weights and scale come from the config.
+create or replace macro composite_score(revisit_coverage, satisfied_rate, on_time_rate, complaint_rate) as
+  getvariable('weight_revisit_coverage') * revisit_coverage
+  + getvariable('weight_satisfied_rate') * satisfied_rate
+  + getvariable('weight_on_time_rate') * on_time_rate
+  + getvariable('weight_complaints') * (1 - least(1, getvariable('complaint_rate_scale') * complaint_rate));
+
+-- Customer phone numbers (mobile 1xxxxxxxxxx, landline 0xx-xxxxxxxx) masked in text that may be
+-- shown, such as the raw line of a row the reader could not split into columns.
+create or replace macro mask_phone_numbers(v) as regexp_replace(
+  v, '(^|[^0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})([^0-9]|$)', '\1***\3', 'g'
+);

@@ -1,0 +1,29 @@
+-- Network-wide KPIs. Inputs: int_month_measures. Grain: one row per month.
+with measures as (
+  select * from int_month_measures
+  where level = 'network'
+),
+
+final as (
+  select
+    month,
+    tickets_completed,
+    revisit_covered,
+    revisit_coverage,
+    rated,
+    satisfied,
+    neutral,
+    unsatisfied,
+    satisfied_rate,
+    neutral_rate,
+    unsatisfied_rate,
+    on_time_judged,
+    on_time,
+    on_time_rate,
+    complaints,
+    complaint_rate,
+    composite_score(revisit_coverage, satisfied_rate, on_time_rate, complaint_rate) as composite
+  from measures
+)
+
+select * from final

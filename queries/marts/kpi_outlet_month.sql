@@ -1,0 +1,71 @@
+-- Outlet KPIs, the composite score and the outlet ranking, overall and within tier.
+-- Inputs: int_month_measures, stg_outlets; variables outlet_min_tickets and the composite weights.
+-- Grain: one row per outlet per month.
+with measures as (
+  select * from int_month_measures
+  where level = 'outlet'
+),
+
+scored as (
+  select
+    measures.*,
+    outlets.tier,
+    composite_score(revisit_coverage, satisfied_rate, on_time_rate, complaint_rate) as composite,
+    measures.tickets_completed >= getvariable('outlet_min_tickets') as rank_eligible
+  from measures
+  left join stg_outlets as outlets
+    on outlets.outlet_id = measures.unit_id
+),
+
+ranked as (
+  select
+    *,
+    case when rank_eligible and composite is not null then
+      rank() over (partition by month, rank_eligible and composite is not null order by composite desc)
+    end as outlet_rank,
+    case when rank_eligible and composite is not null and tier is not null then
+      rank() over (partition by month, tier, rank_eligible and composite is not null order by composite desc)
+    end as tier_rank
+  from scored
+),
+
+with_previous as (
+  select
+    current_month.*,
+    previous_month.outlet_rank as previous_outlet_rank
+  from ranked as current_month
+  left join ranked as previous_month
+    on previous_month.unit_id = current_month.unit_id
+    and previous_month.month = strftime(strptime(current_month.month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m')
+),
+
+final as (
+  select
+    month,
+    unit_id as outlet_id,
+    tier,
+    tickets_completed,
+    revisit_covered,
+    revisit_coverage,
+    rated,
+    satisfied,
+    neutral,
+    unsatisfied,
+    satisfied_rate,
+    neutral_rate,
+    unsatisfied_rate,
+    on_time_judged,
+    on_time,
+    on_time_rate,
+    complaints,
+    complaint_rate,
+    composite,
+    outlet_rank,
+    tier_rank,
+    previous_outlet_rank,
+    -- positive: moved up the ranking since last month
+    previous_outlet_rank - outlet_rank as rank_change
+  from with_previous
+)
+
+select * from final

@@ -1,0 +1,183 @@
+-- Every penalty line of the fine schedule, each with its evidence (ticket, revisit, complaint or
+-- violation id and the time of the event) so HR can show a technician why.
+-- Each rule fires at most once per ticket; a line's month is the ticket's completion month
+-- (manual violations: month of occurred_at). Only completed tickets and reached revisits after
+-- completion give evidence.
+-- Inputs: int_ticket_outcomes, stg_revisits, stg_violations, stg_technicians, kpi_technician_month,
+--   int_complaint_credits, cfg_penalty_rules.
+-- Grain: one row per rule per ticket (ticket rules), per technician per month (TOP_COMPLAINT_RATE),
+--   per violation record (manual rules).
+with rules as (
+  select * from cfg_penalty_rules
+  where enabled
+),
+
+outcomes as (
+  select * from int_ticket_outcomes
+),
+
+late_arrivals as (
+  select
+    'LATE_NO_NOTICE' as rule_id,
+    ticket_id,
+    null::varchar as revisit_id,
+    arrived_at as occurred_at
+  from outcomes
+  where on_time_judged and not on_time
+),
+
+-- reached calls after completion, one row per questionnaire answer that breaks a rule
+revisit_findings as (
+  select
+    unnest(list_filter([
+      case when revisits.uniform_badge = false then 'IMAGE' end,
+      case when revisits.shoe_covers = false then 'NO_SHOE_COVERS' end,
+      case when revisits.four_nots_ok = false then 'FOUR_NOTS' end,
+      case when revisits.site_cleaned = false then 'SITE_NOT_CLEANED' end,
+      case when revisits.explained_usage = false or revisits.signed_record = false then 'NO_EXPLANATION' end,
+      case when revisits.charged_per_standard = false then 'OVERCHARGE' end
+    ], r -> r is not null)) as rule_id,
+    outcomes.ticket_id,
+    revisits.revisit_id,
+    revisits.revisit_at as occurred_at
+  from stg_revisits as revisits
+  join outcomes
+    on outcomes.ticket_id = revisits.ticket_id
+  where revisits.reached
+    and revisits.revisit_at >= outcomes.completed_at
+),
+
+fee_overcharges as (
+  select
+    'OVERCHARGE' as rule_id,
+    ticket_id,
+    null::varchar as revisit_id,
+    completed_at as occurred_at
+  from outcomes
+  where fee_charged > fee_standard
+),
+
+ticket_findings as (
+  select * from late_arrivals
+  union all
+  select * from revisit_findings
+  union all
+  select * from fee_overcharges
+),
+
+-- at most one line per rule and ticket: the earliest evidence
+ticket_lines as (
+  select
+    findings.rule_id,
+    findings.ticket_id,
+    first(findings.revisit_id order by findings.occurred_at, findings.revisit_id nulls first) as revisit_id,
+    min(findings.occurred_at) as occurred_at
+  from ticket_findings as findings
+  group by all
+),
+
+ticket_penalties as (
+  select
+    outcomes.month,
+    outcomes.technician_id,
+    outcomes.outlet_id,
+    ticket_lines.rule_id,
+    rules.amount,
+    ticket_lines.occurred_at,
+    ticket_lines.ticket_id,
+    ticket_lines.revisit_id,
+    null::varchar as complaint_id,
+    null::varchar as violation_id,
+    rules.dismissal
+  from ticket_lines
+  join outcomes
+    on outcomes.ticket_id = ticket_lines.ticket_id
+  join rules
+    on rules.rule_id = ticket_lines.rule_id
+),
+
+technician_months as (
+  select * from kpi_technician_month
+),
+
+top_complaint_rate as (
+  select
+    current_month.month,
+    current_month.technician_id,
+    current_month.outlet_id,
+    'TOP_COMPLAINT_RATE' as rule_id,
+    rules.amount,
+    (select max(credits.received_at) from int_complaint_credits as credits
+      where credits.credited_technician_id = current_month.technician_id
+        and credits.month = current_month.month) as occurred_at,
+    null::varchar as ticket_id,
+    null::varchar as revisit_id,
+    null::varchar as complaint_id,
+    null::varchar as violation_id,
+    rules.dismissal
+      or (rules.dismissal_when_repeated and coalesce(previous_month.complaint_rank = 1 and previous_month.complaint_rate > 0, false)) as dismissal
+  from technician_months as current_month
+  join rules
+    on rules.rule_id = 'TOP_COMPLAINT_RATE'
+  left join technician_months as previous_month
+    on previous_month.technician_id = current_month.technician_id
+    and previous_month.month = strftime(strptime(current_month.month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m')
+  where current_month.complaint_rank = 1
+    and current_month.complaint_rate > 0
+),
+
+manual_penalties as (
+  select
+    violations.occurred_month as month,
+    violations.technician_id,
+    coalesce(technician_months.outlet_id, technicians.outlet_id) as outlet_id,
+    violations.rule_id,
+    coalesce(violations.amount, rules.amount) as amount,
+    violations.occurred_at,
+    null::varchar as ticket_id,
+    null::varchar as revisit_id,
+    null::varchar as complaint_id,
+    violations.violation_id,
+    coalesce(rules.dismissal, false) as dismissal
+  from stg_violations as violations
+  left join cfg_penalty_rules as rules
+    on rules.rule_id = violations.rule_id
+  left join technician_months
+    on technician_months.technician_id = violations.technician_id
+    and technician_months.month = violations.occurred_month
+  left join stg_technicians as technicians
+    on technicians.technician_id = violations.technician_id
+  -- a switched-off rule fires for no one; a rule the schedule does not know carries its own amount
+  where coalesce(rules.enabled, true)
+    and coalesce(violations.amount, rules.amount) is not null
+),
+
+all_lines as (
+  select * from ticket_penalties
+  union all
+  select * from top_complaint_rate
+  union all
+  select * from manual_penalties
+),
+
+final as (
+  select
+    all_lines.month,
+    all_lines.technician_id,
+    all_lines.outlet_id,
+    all_lines.rule_id,
+    all_lines.amount::decimal(18, 2) as amount,
+    all_lines.occurred_at,
+    all_lines.ticket_id,
+    all_lines.revisit_id,
+    all_lines.complaint_id,
+    all_lines.violation_id,
+    all_lines.dismissal,
+    coalesce(schedule.name_zh, all_lines.rule_id) as rule_name_zh,
+    coalesce(schedule.name_en, all_lines.rule_id) as rule_name_en
+  from all_lines
+  left join cfg_penalty_rules as schedule
+    on schedule.rule_id = all_lines.rule_id
+)
+
+select * from final
