@@ -17,7 +17,7 @@
  *        [--months 12] [--no-mess] [--no-formats]
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, unlink, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
@@ -377,14 +377,10 @@ const TIER_TECH_WEIGHT: Record<Tier, number> = { service_center: 3, repair_shop:
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '高', '罗', '郑', '梁', '宋', '谢'];
 const GIVEN = ['伟', '强', '磊', '军', '勇', '杰', '涛', '斌', '超', '明', '刚', '平', '辉', '鹏', '华', '飞', '鑫', '波', '宇', '浩', '凯', '健', '俊', '帆', '亮', '建', '国', '志', '海', '峰'];
 
-const enum SvcType {
-  Repair = 0,
-  Install = 1,
-  Maintenance = 2,
-  Consultation = 3,
-}
+const SvcType = { Repair: 0, Install: 1, Maintenance: 2, Consultation: 3 } as const;
+type SvcType = (typeof SvcType)[keyof typeof SvcType];
 const SVC_ZH = ['维修', '安装', '保养', '咨询'] as const;
-const SVC_PICK = new Weighted([SvcType.Repair, SvcType.Install, SvcType.Maintenance, SvcType.Consultation], [55, 35, 7, 3]);
+const SVC_PICK = new Weighted<SvcType>([SvcType.Repair, SvcType.Install, SvcType.Maintenance, SvcType.Consultation], [55, 35, 7, 3]);
 const CATEGORIES = ['空调', '冰箱', '洗衣机', '热水器', '电视', '厨电'] as const;
 const CAT_BY_TYPE = [
   new Weighted(CATEGORIES, [25, 20, 20, 15, 10, 10]),
@@ -400,22 +396,15 @@ const DURATION: ReadonlyArray<readonly [number, number]> = [
   [20, 60],
 ];
 
-const enum Status {
-  Completed = 0,
-  Cancelled = 1,
-  Open = 2,
-}
+const Status = { Completed: 0, Cancelled: 1, Open: 2 } as const;
+type Status = (typeof Status)[keyof typeof Status];
 
 const SLOTS = [480, 600, 720, 840, 960, 1080]; // window starts 08:00 .. 18:00
 
 const UNREACHED = new Weighted(['未接通', '关机', '拒访', '空号'], [55, 20, 15, 10]);
 
-const enum Verdict {
-  Satisfied = 0,
-  Neutral = 1,
-  Unsatisfied = 2,
-  Blank = 3,
-}
+const Verdict = { Satisfied: 0, Neutral: 1, Unsatisfied: 2, Blank: 3 } as const;
+type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 const UNSAT_REASONS = [
   '师傅迟到未提前联系',
@@ -601,13 +590,8 @@ function buildReference(rng: Rng, nOutlets: number, nTechs: number, months: numb
     );
     for (let k = 0; k < nOutlets - 1; k++) counts[k] = 1 + (rest[k] as number);
   } else {
-    const rest = apportion(Math.max(0, nTechs - nOutlets), outlets.map((o) => TIER_TECH_WEIGHT[o.tier]));
-    let left = nTechs;
-    for (let k = 0; k < nOutlets; k++) {
-      const c = Math.min(left, (nTechs >= nOutlets ? 1 : k < nTechs ? 1 : 0) + (rest[k] as number));
-      counts[k] = c;
-      left -= c;
-    }
+    const rest = apportion(nTechs - nOutlets, outlets.map((o) => TIER_TECH_WEIGHT[o.tier]));
+    for (let k = 0; k < nOutlets; k++) counts[k] = 1 + (rest[k] as number);
   }
   const techs: Tech[] = [];
   const width = Math.max(4, String(nTechs).length);
@@ -623,7 +607,7 @@ function buildReference(rng: Rng, nOutlets: number, nTechs: number, months: numb
         id: 'T' + padN(techs.length + 1, width),
         name,
         outlet: k,
-        weight: 0.8 + 0.4 * rng.next(),
+        weight: 0.9 + 0.2 * rng.next(),
         partTime: false,
         bad: false,
         designated: false,
@@ -645,7 +629,7 @@ function buildReference(rng: Rng, nOutlets: number, nTechs: number, months: numb
   if (small >= 0) {
     const smallTechs = techs.filter((t) => t.outlet === small);
     const [a, b] = smallTechs as [Tech, Tech];
-    a.weight = 0.95;
+    a.weight = 0.8;
     b.partTime = true;
     b.weight = 0.3 + 0.1 * rng.next();
   }
@@ -840,7 +824,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
   const monthWeights: number[] = [];
   for (let i = 0; i < months; i++) {
     const [, m] = cal.ym(i);
-    monthWeights.push(1 + 0.5 * ((SEASON[m - 1] as number) - 1));
+    monthWeights.push(1 + 0.35 * ((SEASON[m - 1] as number) - 1));
   }
   const perMonth = apportion(nTickets, monthWeights);
   const HOUR_PICK = new Weighted([8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19], [5, 9, 10, 9, 6, 6, 8, 8, 7, 6, 4, 2]);
@@ -961,7 +945,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
     resp: Resp,
     verified: boolean,
     resolved: number,
-  ): void => {
+  ): string => {
     const id = complaintId(at);
     const f: string[] = [
       id,
@@ -980,6 +964,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
       messRows.push({ file: cOut.file, line: cOut.nextLine, kind: 'complaints', key: id, column: '结案时间', problem: 'bad_timestamp', value: BAD_TS, note: `unparseable resolution time (responsible ${RESP_ZH[resp]})` });
     }
     cOut.add(compose(f, cOrder, ''));
+    return id;
   };
 
   // ---------------------------------------------------------------------------
@@ -1044,7 +1029,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
         // status ----------------------------------------------------------------
         let status: Status;
         const x = (c - monthStartMin) / monthLen;
-        const pOpen = lastMonth ? 0.01 + 0.8 * x * x * x : 0.004;
+        const pOpen = lastMonth ? 0.02 + 1.2 * x * x * x : 0.004;
         const rs = rng.next();
         status = rs < 0.04 ? Status.Cancelled : rs < 0.04 + pOpen ? Status.Open : Status.Completed;
 
@@ -1067,7 +1052,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
           apStart = s;
           if (apMode === 0) apEnd = s + 120;
         }
-        if (apMode === 0 && rng.chance(0.06)) {
+        if (apMode === 0 && rng.chance(0.065)) {
           origStart = apStart;
           origEnd = apEnd;
           let ns = origStart + MIN_PER_DAY * rng.int(1, 2) + 120 * rng.int(-1, 1);
@@ -1090,7 +1075,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
           const bad = tech !== null && tech.bad;
           if (apMode === 0) {
             const r = rng.next();
-            const pLate = bad ? 0.2 : 0.07;
+            const pLate = bad ? 0.2 : 0.06;
             if (r < pLate) {
               arrived = apEnd + rng.int(5, 120);
               late = true;
@@ -1131,7 +1116,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
           else std = 0;
           if (status === Status.Completed) {
             const r = rng.next();
-            const pOver = tech !== null && tech.bad ? 0.06 : 0.015;
+            const pOver = tech !== null && tech.bad ? 0.04 : 0.013;
             if (r < pOver) {
               charged = std + rng.int(2, 20) * 1000;
               overcharged = true;
@@ -1249,13 +1234,13 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
               if (rng.chance(reachP[attempt] as number)) {
                 // reached: verdict and questionnaire
                 const r = rng.next();
-                let pSat = bad ? 0.72 : 0.85;
-                let pNeu = bad ? 0.13 : 0.08;
-                let pUns = bad ? 0.11 : 0.04;
+                let pSat = bad ? 0.74 : 0.86;
+                let pNeu = bad ? 0.12 : 0.08;
+                let pUns = bad ? 0.1 : 0.03;
                 if (late || overcharged) {
-                  pSat -= 0.15;
-                  pNeu += 0.05;
-                  pUns += 0.1;
+                  pSat -= 0.09;
+                  pNeu += 0.03;
+                  pUns += 0.06;
                 }
                 verdict = r < pSat ? Verdict.Satisfied : r < pSat + pNeu ? Verdict.Neutral : r < pSat + pNeu + pUns ? Verdict.Unsatisfied : Verdict.Blank;
                 for (let qk = 0; qk < 8; qk++) {
@@ -1299,12 +1284,12 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
           let cat = -1;
           let verified = false;
           let at = -1;
-          if (overcharged && rc < 0.3) {
+          if (overcharged && rc < 0.12) {
             cat = CI('overcharge');
             verified = rng.chance(0.9);
           } else {
-            let p = designatedNow ? 0.15 : bad ? 0.03 : 0.006;
-            if (verdict === Verdict.Unsatisfied) p += 0.08;
+            let p = designatedNow ? 0.2 : bad ? 0.025 : 0.005;
+            if (verdict === Verdict.Unsatisfied) p += 0.05;
             if (rng.chance(p)) {
               cat = (designatedNow ? CAT_DESIGNATED : bad ? CAT_BAD_TECH : CAT_GENERAL).pick(rng);
               verified = cat === CI('overcharge') ? rng.chance(0.15) : rng.chance(designatedNow ? 0.92 : 0.7);
@@ -1333,7 +1318,8 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
     }
 
     // complaints with no ticket (callers give only technician or outlet) --------
-    const nNoTicket = Math.round(0.0008 * nMonth + (rng.next() < (0.0008 * nMonth) % 1 ? 1 : 0));
+    const expNoTicket = 0.0008 * nMonth;
+    const nNoTicket = Math.floor(expNoTicket) + (rng.next() < expNoTicket - Math.floor(expNoTicket) ? 1 : 0);
     for (let n = 0; n < nNoTicket; n++) {
       const cat = CAT_NO_TICKET.pick(rng);
       const code = (COMPLAINT_CATS[cat] as ComplaintCat).code;
@@ -1378,11 +1364,9 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
       const t = techs[Math.floor(mrng.next() * techs.length)] as Tech;
       const ticketId = 'GD' + prevYm + padN(mrng.int(1000, 9999), 6);
       const at = firstDay * MIN_PER_DAY + mrng.int(0, 4) * MIN_PER_DAY + mrng.int(480, 1200);
-      messRows.push({ file: cOut.file, line: cOut.nextLine, kind: 'complaints', key: '', column: '工单号', problem: 'orphan', value: ticketId, note: 'complaint about a ticket outside the export' });
-      const before = messRows.length - 1;
-      writeComplaint(ticketId, t.id, (outlets[t.outlet] as Outlet).id, at, CI(n === 1 ? 'untimely' : 'service_attitude'), 'technician', true, at + 2 * MIN_PER_DAY);
-      const row = messRows[before] as MessRow;
-      row.key = 'TS' + cal.of(at).monthKey.replace('-', '') + padN(cSeq.get(cal.of(at).monthKey.replace('-', '')) ?? 0, 5);
+      const line = cOut.nextLine;
+      const id = writeComplaint(ticketId, t.id, (outlets[t.outlet] as Outlet).id, at, CI(n === 1 ? 'untimely' : 'service_attitude'), 'technician', true, at + 2 * MIN_PER_DAY);
+      messRows.push({ file: cOut.file, line, kind: 'complaints', key: id, column: '工单号', problem: 'orphan', value: ticketId, note: 'complaint about a ticket outside the export' });
     }
   }
 

@@ -26,6 +26,7 @@ export async function xlsxToCsv(source: string, target: string, sheetNames: stri
       if (chosen && !sheetNames.some((n) => name.toLowerCase().startsWith(n.toLowerCase()))) continue;
       chosen = true;
       let lastRow = 0;
+      let width = 0; // the header's width: trailing empty cells of a row are not stored in the sheet
       for await (const row of ws) {
         // rows missing from the sheet are blank lines, so line numbers stay the sheet's row numbers
         for (let r = lastRow + 1; r < row.number; r++) await write('\n');
@@ -33,6 +34,8 @@ export async function xlsxToCsv(source: string, target: string, sheetNames: stri
         const values = row.values as unknown[];
         const cells: string[] = [];
         for (let c = 1; c < values.length; c++) cells.push(csvField(cellText(values[c])));
+        if (width === 0) width = cells.length;
+        while (cells.length < width) cells.push('');
         await write(cells.join(',') + '\n');
       }
       break;
