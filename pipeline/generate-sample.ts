@@ -877,6 +877,13 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
     const r = frng.next();
     return r < 0.003 ? 'iso' : r < 0.006 ? 'nosec' : 'std';
   };
+  /** move a call-centre time forward into 08:30-21:00 */
+  const daytime = (t: number): number => {
+    const tod = t % MIN_PER_DAY;
+    if (tod < 510) return t + (510 - tod) + rng.int(0, 90);
+    if (tod > 1260) return t + (MIN_PER_DAY - tod) + 510 + rng.int(0, 90);
+    return t;
+  };
   const compose = (f: string[], order: number[] | null, extra: string): string => {
     if (order === null) return f.join(',');
     let s = '';
@@ -1225,8 +1232,11 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
             const room = Math.max(5, Math.min(60, arrived >= 0 ? C - arrived - 1 : 30));
             first = Math.max(c + 1, C - rng.int(5, Math.max(5, room)));
           } else if (rv < 0.004) first = C + 72 * 60;
-          else if (rv < 0.044) first = C + rng.int(72 * 60 + 10, 200 * 60);
-          else if (rv < 0.964) first = C + rng.int(60, 70 * 60);
+          else if (rv < 0.044) first = daytime(C + rng.int(72 * 60 + 10, 200 * 60));
+          else if (rv < 0.964) {
+            first = daytime(C + rng.int(60, 70 * 60));
+            if (first > C + 71 * 60) first -= MIN_PER_DAY;
+          }
           if (first >= 0) {
             let at = first;
             const reachP = [0.88, 0.85, 0.75];
@@ -1268,12 +1278,12 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
                           ? Verdict.Satisfied
                           : Verdict.Neutral;
                   const reason2 = other === Verdict.Unsatisfied ? rng.pick(UNSAT_REASONS) : '';
-                  writeRevisit(ticketId, at + rng.int(2 * MIN_PER_DAY, 10 * MIN_PER_DAY), true, other, false, reason2);
+                  writeRevisit(ticketId, daytime(at + rng.int(2 * MIN_PER_DAY, 10 * MIN_PER_DAY)), true, other, false, reason2);
                 }
                 break;
               }
               writeRevisit(ticketId, at, false, Verdict.Blank, false, '');
-              at += attempt === 0 ? rng.int(120, 1800) : rng.int(240, 1440);
+              at = daytime(at + (attempt === 0 ? rng.int(120, 1800) : rng.int(240, 1440)));
             }
           }
 
@@ -1300,8 +1310,8 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
             const resp: Resp = designatedNow ? 'technician' : (RESP_PICK[code] as Weighted<Resp>).pick(rng);
             if (designatedNow) {
               const monthEnd = cal.monthStartDay(compMonth + 1) * MIN_PER_DAY - 1;
-              at = Math.min(monthEnd, C + rng.int(30, 2160));
-            } else at = C + rng.int(60, 7 * MIN_PER_DAY);
+              at = Math.min(monthEnd, daytime(C + rng.int(30, 2160)));
+            } else at = daytime(C + rng.int(60, 7 * MIN_PER_DAY));
             const resolved = rng.chance(0.85) ? at + rng.int(MIN_PER_DAY, 10 * MIN_PER_DAY) : -1;
             const given = rng.chance(0.9);
             writeComplaint(ticketId, given ? tech.id : '', given ? outlet.id : '', at, cat, resp, verified, resolved);
