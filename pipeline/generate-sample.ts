@@ -144,10 +144,9 @@ class Rng {
 class Weighted<T> {
   private readonly cum: Float64Array;
   private readonly total: number;
-  constructor(
-    private readonly items: readonly T[],
-    weights: readonly number[],
-  ) {
+  private readonly items: readonly T[];
+  constructor(items: readonly T[], weights: readonly number[]) {
+    this.items = items;
     this.cum = new Float64Array(weights.length);
     let s = 0;
     for (let i = 0; i < weights.length; i++) {
@@ -202,8 +201,10 @@ function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);
 }
 
+const ZEROS = '0000000000';
 function padN(n: number, width: number): string {
   const s = String(n);
+  if (s.length < width && width <= ZEROS.length) return ZEROS.slice(0, width - s.length) + s;
   return s.length >= width ? s : '0'.repeat(width - s.length) + s;
 }
 
@@ -227,10 +228,12 @@ type TsStyle = 'std' | 'iso' | 'nosec' | 'slash';
 
 class Calendar {
   private readonly cache = new Map<number, DayInfo>();
-  constructor(
-    private readonly firstY: number,
-    private readonly firstM: number,
-  ) {}
+  private readonly firstY: number;
+  private readonly firstM: number;
+  constructor(firstY: number, firstM: number) {
+    this.firstY = firstY;
+    this.firstM = firstM;
+  }
   day(day: number): DayInfo {
     let info = this.cache.get(day);
     if (info === undefined) {
@@ -293,15 +296,25 @@ class CsvOut {
   private buf: string;
   private readonly stream: WriteStream;
   private error: Error | null = null;
+  readonly file: string;
+  readonly kind: SampleKind;
+  readonly encoding: 'utf-8' | 'gbk';
+  readonly bom: boolean;
+  private readonly onFull: () => void;
   constructor(
-    readonly dir: string,
-    readonly file: string,
-    readonly kind: SampleKind,
-    readonly encoding: 'utf-8' | 'gbk',
-    readonly bom: boolean,
+    dir: string,
+    file: string,
+    kind: SampleKind,
+    encoding: 'utf-8' | 'gbk',
+    bom: boolean,
     header: string,
-    private readonly onFull: () => void,
+    onFull: () => void,
   ) {
+    this.file = file;
+    this.kind = kind;
+    this.encoding = encoding;
+    this.bom = bom;
+    this.onFull = onFull;
     this.stream = createWriteStream(path.join(dir, file), { highWaterMark: 1 << 20 });
     this.stream.on('error', (e: Error) => {
       this.error = e;
@@ -507,7 +520,6 @@ const T_ALT: Record<string, string> = {
 const T_ALT2: Record<string, string> = { ...T_ALT, 产品品类: '品类', 受理时间: '创建时间', 上门时间: '签到时间' };
 const T_ORDER_A = [5, 0, 13, 3, 4, 1, 2, 6, 7, 11, 12, 8, 9, 10, 15, 14, 16, 17];
 const T_ORDER_B = [0, 16, 1, 2, 13, 3, 4, 5, 12, 11, 6, 7, 10, 8, 9, 14, 15, 17];
-const T_TS_COLS = [5, 6, 7, 8, 9, 10, 11, 12, 17];
 
 const R_COLS = [
   '回访编号', '工单号', '回访时间', '是否接通', '回访结果', '是否按时上门', '着装及工作证', '鞋套垫布', '四不准',
