@@ -8,6 +8,8 @@ import type { Config } from './config.ts';
 export const QUERIES_DIR = fileURLToPath(new URL('../queries/', import.meta.url));
 
 const sqlCache = new Map<string, string>();
+// SQ_TRACE=1 prints every statement with its time: where a slow run spends it
+const TRACE = process.env.SQ_TRACE === '1';
 
 /** The text of a SQL file under queries/, e.g. `marts/kpi_network_month.sql`. */
 export function sqlFile(relativePath: string): string {
@@ -50,7 +52,9 @@ export class Db {
   }
 
   async run(sql: string): Promise<void> {
+    const started = TRACE ? performance.now() : 0;
     await this.connection.run(sql);
+    if (TRACE) process.stderr.write(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
   }
 
   /** Rows as JSON-friendly objects: BIGINT and DECIMAL as numbers, timestamps as 'YYYY-MM-DD HH:MM:SS' text. */

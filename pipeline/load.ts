@@ -122,6 +122,9 @@ export async function loadFile(db: Db, path: string, kind: KindDef, workDir: str
     } catch (e) {
       throw new FatalLoadError((e as Error).message);
     }
+    // counts and line map hold for both encodings (quotes and line breaks are ASCII in both);
+    // full-width forms are looked for in the UTF-8 bytes
+    scan = { ...scan, fullWidth: (await scanFile(csvPath)).fullWidth };
     encoding = 'gb18030';
   }
 
@@ -181,32 +184,32 @@ export async function loadFile(db: Db, path: string, kind: KindDef, workDir: str
     );
   }
 
-  // 3. Canonical column names, normalised text, and notes for rows that are not records.
+  // 3. Canonical column names, normalised text, and notes for rows that are not records (a view:
+  //    it is read once, by the typing query).
   const keyIndex = mapping.columns.get(kind.key)!;
-  const firstIndex = 0;
   const mappedIndexes = [...mapping.columns.values()];
-  // the raw line kept for a rejected row must not carry customer contact data
-  const piiIndexes = new Set(PII_COLUMNS.map((c) => mapping.columns.get(c)).filter((i): i is number => i !== undefined));
+  const norm = scan.fullWidth ? 'norm_text_wide' : 'norm_text';
   const canonical = kind.columns
     .map((c) => {
       const i = mapping.columns.get(c.name);
-      return i === undefined ? `null::varchar as ${sqlIdent(c.name)}` : `norm_text(f.c${i + 1}) as ${sqlIdent(c.name)}`;
+      return i === undefined ? `null::varchar as ${sqlIdent(c.name)}` : `${norm}(f.c${i + 1}) as ${sqlIdent(c.name)}`;
     })
     .join(',\n      ');
+  // most files have no blank lines, rejects or multi-line records: then the line is the row's position
+  const plainLines = scan.blankLines.length === 0 && scan.multiline.length === 0 && readerRejected === 0;
   await db.run(`
-    create or replace temp table input_text as
+    create or replace temp view input_text as
     select
-      lines.source_line,
-      concat_ws(${sqlString(delimiter)}, ${fileColumns.map((c, i) => (piiIndexes.has(i) ? `'***'` : `coalesce(f.${c}, '')`)).join(', ')}) as raw_line,
+      ${plainLines ? 'f.rowid + 2' : 'lines.source_line'} as source_line,
+      f.rowid as row_index,
       case
-        when norm_text(f.c${keyIndex + 1}) = ${sqlString(headers[keyIndex]!.trim())} then 'repeated_header'
-        when regexp_matches(coalesce(f.c${firstIndex + 1}, '') || ' ' || coalesce(f.c${keyIndex + 1}, ''), '^\\s*(合计|总计|小计|total)', 'i') then 'summary_row'
-        when ${mappedIndexes.map((i) => `norm_text(f.c${i + 1}) is null`).join(' and ')} then 'empty_row'
+        when trim(f.c${keyIndex + 1}) = ${sqlString(headers[keyIndex]!.trim())} then 'repeated_header'
+        when regexp_matches(coalesce(f.c1, '') || ' ' || coalesce(f.c${keyIndex + 1}, ''), '^\\s*(合计|总计|小计|total)', 'i') then 'summary_row'
+        when ${mappedIndexes.map((i) => `coalesce(trim(f.c${i + 1}), '') = ''`).join(' and ')} then 'empty_row'
       end as row_note,
       ${canonical}
     from file_rows as f
-    join (${sqlFile('load/source_lines.sql')}) as lines
-      on lines.row_index = f.rowid`);
+    ${plainLines ? '' : `join (${sqlFile('load/source_lines.sql')}) as lines on lines.row_index = f.rowid`}`);
 
   // 4. Type, reject, de-duplicate, and store: one transaction per file.
   const fileLiteral = sqlString(file);
@@ -214,7 +217,9 @@ export async function loadFile(db: Db, path: string, kind: KindDef, workDir: str
   const table = sqlIdent(kind.table);
   const storedColumns = kind.columns.map((c) => sqlIdent(c.name)).join(', ');
   const hasUpdatedAt = kind.columns.some((c) => c.name === 'updated_at');
-
+  // the raw line kept for a rejected row, rebuilt only for rejected rows, never with customer contact data
+  const piiIndexes = new Set(PII_COLUMNS.map((c) => mapping.columns.get(c)).filter((i): i is number => i !== undefined));
+  const rawLine = `concat_ws(${sqlString(delimiter)}, ${fileColumns.map((c, i) => (piiIndexes.has(i) ? `'***'` : `coalesce(f.${c}, '')`)).join(', ')})`;
   // a reader error names the column by position: report the canonical name, or the file's header
   const columnLabel = (header: string, index: number) =>
     [...mapping.columns.entries()].find(([, i]) => i === index)?.[0] ?? header;
@@ -225,45 +230,43 @@ export async function loadFile(db: Db, path: string, kind: KindDef, workDir: str
       insert into load_rejects
       select ${batchId}, ${fileLiteral}, source_line,
              case column_name ${headers.map((h, i) => `when 'c${i + 1}' then ${sqlString(columnLabel(h, i))}`).join(' ')} end,
-             reason, null, raw_line
+             coalesce(case error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end,
+                      lower(replace(error_type, ' ', '_'))),
+             null, raw_line
+      from reader_rejects`);
+    // the first valid row of a key is the candidate; a stored row wins over it only when both
+    // carry updated_at and the stored one is newer
+    await db.run(`
+      create or replace temp table candidate_rows as
+      select
+        t.*,
+        row_number() over (partition by t.${key} order by t.source_line) as key_rank,
+        ${hasUpdatedAt ? 'coalesce(stored.updated_at > t.updated_at, false)' : 'false'} as is_stale
+      from typed_rows as t
+      ${hasUpdatedAt ? `left join ${table} as stored on stored.${key} = t.${key}` : ''}
+      where t.problem is null`);
+    await db.run(`
+      insert into load_rejects
+      select ${batchId}, ${fileLiteral}, rejected.source_line, rejected.column_name, rejected.reason, rejected.value, ${rawLine}
       from (
-        select source_line, column_name, error_type, raw_line,
-               coalesce(case error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end,
-                        lower(replace(error_type, ' ', '_'))) as reason
-        from reader_rejects
-      )`);
+        select row_index, source_line, problem.column as column_name, problem.reason, problem.value
+        from typed_rows where problem is not null
+        union all
+        select row_index, source_line, ${sqlString(kind.key)}, 'duplicate_key', ${key}
+        from candidate_rows where key_rank > 1
+        ${hasUpdatedAt ? `union all
+        select row_index, source_line, 'updated_at', 'stale_version', strftime(updated_at, '%Y-%m-%d %H:%M:%S')
+        from candidate_rows where key_rank = 1 and is_stale` : ''}
+      ) as rejected
+      join file_rows as f on f.rowid = rejected.row_index`);
     await db.run(`
-      insert into load_rejects
-      select ${batchId}, ${fileLiteral}, source_line, problems[1].column, problems[1].reason, problems[1].value, raw_line
-      from typed_rows where len(problems) > 0`);
-    await db.run(`
-      create or replace temp table ranked_rows as
-      select *, row_number() over (partition by ${key} order by source_line) as key_rank
-      from typed_rows where len(problems) = 0`);
-    await db.run(`
-      insert into load_rejects
-      select ${batchId}, ${fileLiteral}, source_line, ${sqlString(kind.key)}, 'duplicate_key', ${key}, raw_line
-      from ranked_rows where key_rank > 1`);
-    // a later export replaces the stored row, unless both carry updated_at and the stored one is newer
-    const staleCondition = hasUpdatedAt
-      ? `exists (select 1 from ${table} as stored where stored.${key} = r.${key}
-           and stored.updated_at is not null and r.updated_at is not null and stored.updated_at > r.updated_at)`
-      : 'false';
-    await db.run(`
-      create or replace temp table incoming_rows as
-      select r.*, ${staleCondition} as is_stale from ranked_rows as r where r.key_rank = 1`);
-    if (hasUpdatedAt) {
-      await db.run(`
-        insert into load_rejects
-        select ${batchId}, ${fileLiteral}, source_line, 'updated_at', 'stale_version', strftime(updated_at, '%Y-%m-%d %H:%M:%S'), raw_line
-        from incoming_rows where is_stale`);
-    }
-    await db.run(`delete from ${table} where ${key} in (select ${key} from incoming_rows where not is_stale)`);
+      delete from ${table}
+      where ${key} in (select ${key} from candidate_rows where key_rank = 1 and not is_stale)`);
     await db.run(`
       insert into ${table} (${storedColumns}, batch_id, source_line)
-      select ${storedColumns}, ${batchId}, source_line from incoming_rows where not is_stale`);
+      select ${storedColumns}, ${batchId}, source_line from candidate_rows where key_rank = 1 and not is_stale`);
 
-    const rowsLoaded = await db.value<number>(`select count(*) from incoming_rows where not is_stale`);
+    const rowsLoaded = await db.value<number>(`select count(*) from candidate_rows where key_rank = 1 and not is_stale`);
     const rowsRejected = await db.value<number>(`select count(*) from load_rejects where batch_id = ${batchId}`);
     if (rowsLoaded + rowsRejected !== scan.records) {
       throw new FatalLoadError(`${file}: row accounting failed: read ${scan.records}, loaded ${rowsLoaded}, rejected ${rowsRejected}`);

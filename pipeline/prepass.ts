@@ -29,7 +29,12 @@ export interface FileScan {
   multiline: { line: number; extra: number }[];
   /** the file ends inside a quoted field */
   unterminatedQuote: boolean;
+  /** holds full-width forms (U+FF01–FF5E) or the ideographic space (U+3000), in UTF-8 */
+  fullWidth: boolean;
 }
+
+// UTF-8 lead bytes of U+FF00–FF7F and of U+3000: the full-width forms a Chinese input method types
+const FULL_WIDTH_MARKERS = [Buffer.from([0xef, 0xbc]), Buffer.from([0xef, 0xbd]), Buffer.from([0xe3, 0x80, 0x80])];
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -42,6 +47,7 @@ export async function scanFile(path: string): Promise<FileScan> {
   let carry: Buffer = Buffer.alloc(0); // an incomplete UTF-8 sequence at a chunk's end
   let bom = false;
   let first = true;
+  let fullWidth = false;
 
   let inQuotes = false;
   let recordLines = 1; // physical lines the current record spans so far
@@ -89,6 +95,9 @@ export async function scanFile(path: string): Promise<FileScan> {
       carry = Buffer.from(joined.subarray(cut));
     }
 
+    // a marker split across two chunks is missed only if the file has no other one: good enough for a speed switch
+    if (!fullWidth) fullWidth = FULL_WIDTH_MARKERS.some((m) => chunk.includes(m));
+
     let pos = 0;
     let nextQuote = chunk.indexOf(QUOTE, 0);
     while (pos < chunk.length) {
@@ -119,7 +128,7 @@ export async function scanFile(path: string): Promise<FileScan> {
 
   let headerBytes = Buffer.concat(headerParts);
   if (headerBytes.length && headerBytes[headerBytes.length - 1] === CR) headerBytes = headerBytes.subarray(0, -1);
-  return { bytes, sha256: hash.digest('hex'), utf8, bom, headerBytes, records, blankLines, multiline, unterminatedQuote };
+  return { bytes, sha256: hash.digest('hex'), utf8, bom, headerBytes, records, blankLines, multiline, unterminatedQuote, fullWidth };
 }
 
 /** Length of the longest prefix that does not end inside a multi-byte UTF-8 sequence. */

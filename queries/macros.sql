@@ -2,13 +2,20 @@
 -- Each parse_* macro returns null for a blank value and for a value it does not accept;
 -- the typing query tells the two apart by looking at the text (blank vs. not blank).
 
--- Full-width digits, letters and punctuation (what Chinese input methods type) to their
--- ASCII forms, surrounding spaces (including the ideographic space) trimmed, blank to null.
-create or replace macro norm_text(v) as nullif(trim(translate(
-  v,
-  '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ：－／．，　＿',
-  '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:-/., _'
-), ' 	'), '');
+-- Surrounding spaces trimmed, blank to null.
+create or replace macro norm_text(v) as nullif(trim(v, ' 	'), '');
+
+-- The same, plus full-width digits, letters and punctuation (what Chinese input methods type)
+-- to their ASCII forms, and the ideographic space trimmed. Used only for files that hold such
+-- characters: translate() is costly, and most exports have none.
+create or replace macro norm_text_wide(v) as case
+  when regexp_matches(v, '[\x{FF01}-\x{FF5E}\x{3000}]') then nullif(trim(translate(
+    v,
+    '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ：－／．，　＿（）',
+    '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:-/., _()'
+  ), ' 	'), '')
+  else nullif(trim(v, ' 	'), '')
+end;
 
 -- Ids: a spreadsheet turns 12345 into 12345.0; the id is the digits.
 create or replace macro clean_id(v) as case
@@ -17,7 +24,10 @@ create or replace macro clean_id(v) as case
 end;
 
 -- Local wall-clock timestamps; Excel serial day numbers (days since 1899-12-30) too.
+-- The common ISO forms go through the fast cast; only values of at most 19 characters, so that a
+-- value with a zone offset (2026-03-05 14:07:00+08) is never shifted: it fails all formats instead.
 create or replace macro parse_ts(v) as coalesce(
+  case when length(v) <= 19 then try_cast(v as timestamp) end,
   try_strptime(v, [
     '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M',
     '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M', '%Y.%m.%d %H:%M:%S', '%Y.%m.%d %H:%M',
@@ -97,7 +107,7 @@ create or replace macro parse_employment(v) as case
 end;
 
 -- One problem found in a row while typing it: null when the value is fine.
-create or replace macro problem(column_name, reason, value) as {'column': column_name, 'reason': reason, 'value': value};
+create or replace macro load_problem(column_name, reason, value) as {'column': column_name, 'reason': reason, 'value': value};
 
 -- Config durations (numbers of minutes or hours, possibly fractional) as intervals.
 create or replace macro minutes_interval(m) as to_microseconds(round(m * 60000000)::bigint);

@@ -1,6 +1,6 @@
 -- Types one complaints export.
--- Input: input_text (one row per data row: source_line, raw_line, row_note, canonical text columns).
--- Grain: one row per data row, typed, with the list of problems found (empty = loadable).
+-- Input: input_text (one row per data row: source_line, row_index, row_note, canonical text columns).
+-- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
   select * from input_text
 ),
@@ -8,7 +8,7 @@ with source as (
 typed as (
   select
     s.source_line,
-    s.raw_line,
+    s.row_index,
     s.row_note,
     clean_id(s.complaint_id) as complaint_id,
     clean_id(s.ticket_id) as ticket_id,
@@ -30,27 +30,28 @@ typed as (
 checked as (
   select
     *,
-    list_filter([
-      case when row_note is not null then problem(null, row_note, null) end,
-      case when complaint_id is null then problem('complaint_id', 'missing_value', null) end,
-      case when received_at_text is null then problem('received_at', 'missing_value', null)
-           when received_at is null then problem('received_at', 'invalid_timestamp', received_at_text) end,
-      case when category_text is null then problem('category', 'missing_value', null)
-           when category is null then problem('category', 'unknown_value', category_text) end,
-      case when responsible_text is null then problem('responsible', 'missing_value', null)
-           when responsible is null then problem('responsible', 'unknown_value', responsible_text) end,
-      case when verified_text is null then problem('verified', 'missing_value', null)
-           when verified is null then problem('verified', 'unknown_value', verified_text) end,
-      case when resolved_at is null and resolved_at_text is not null then problem('resolved_at', 'invalid_timestamp', resolved_at_text) end
-    ], p -> p is not null) as problems
+    -- the first problem found decides the reject reason
+    coalesce(
+      case when row_note is not null then load_problem(null, row_note, null) end,
+      case when complaint_id is null then load_problem('complaint_id', 'missing_value', null) end,
+      case when received_at_text is null then load_problem('received_at', 'missing_value', null)
+           when received_at is null then load_problem('received_at', 'invalid_timestamp', received_at_text) end,
+      case when category_text is null then load_problem('category', 'missing_value', null)
+           when category is null then load_problem('category', 'unknown_value', category_text) end,
+      case when responsible_text is null then load_problem('responsible', 'missing_value', null)
+           when responsible is null then load_problem('responsible', 'unknown_value', responsible_text) end,
+      case when verified_text is null then load_problem('verified', 'missing_value', null)
+           when verified is null then load_problem('verified', 'unknown_value', verified_text) end,
+      case when resolved_at is null and resolved_at_text is not null then load_problem('resolved_at', 'invalid_timestamp', resolved_at_text) end
+    ) as problem
   from typed
 ),
 
 final as (
   select
     source_line,
-    raw_line,
-    problems,
+    row_index,
+    problem,
     complaint_id,
     ticket_id,
     technician_id,

@@ -1,6 +1,6 @@
 -- Types one outlets reference export.
--- Input: input_text (one row per data row: source_line, raw_line, row_note, canonical text columns).
--- Grain: one row per data row, typed, with the list of problems found (empty = loadable).
+-- Input: input_text (one row per data row: source_line, row_index, row_note, canonical text columns).
+-- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
   select * from input_text
 ),
@@ -8,7 +8,7 @@ with source as (
 typed as (
   select
     s.source_line,
-    s.raw_line,
+    s.row_index,
     s.row_note,
     clean_id(s.outlet_id) as outlet_id,
     s.name,
@@ -21,16 +21,17 @@ typed as (
 checked as (
   select
     *,
-    list_filter([
-      case when row_note is not null then problem(null, row_note, null) end,
-      case when outlet_id is null then problem('outlet_id', 'missing_value', null) end,
-      case when tier is null and tier_text is not null then problem('tier', 'unknown_value', tier_text) end
-    ], p -> p is not null) as problems
+    -- the first problem found decides the reject reason
+    coalesce(
+      case when row_note is not null then load_problem(null, row_note, null) end,
+      case when outlet_id is null then load_problem('outlet_id', 'missing_value', null) end,
+      case when tier is null and tier_text is not null then load_problem('tier', 'unknown_value', tier_text) end
+    ) as problem
   from typed
 ),
 
 final as (
-  select source_line, raw_line, problems, outlet_id, name, tier, city
+  select source_line, row_index, problem, outlet_id, name, tier, city
   from checked
 )
 

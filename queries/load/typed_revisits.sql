@@ -1,6 +1,6 @@
 -- Types one revisits export.
--- Input: input_text (one row per data row: source_line, raw_line, row_note, canonical text columns).
--- Grain: one row per data row, typed, with the list of problems found (empty = loadable).
+-- Input: input_text (one row per data row: source_line, row_index, row_note, canonical text columns).
+-- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
   select * from input_text
 ),
@@ -8,7 +8,7 @@ with source as (
 typed as (
   select
     s.source_line,
-    s.raw_line,
+    s.row_index,
     s.row_note,
     clean_id(s.revisit_id) as revisit_id,
     clean_id(s.ticket_id) as ticket_id,
@@ -41,32 +41,33 @@ typed as (
 checked as (
   select
     *,
-    list_filter([
-      case when row_note is not null then problem(null, row_note, null) end,
-      case when revisit_id is null then problem('revisit_id', 'missing_value', null) end,
-      case when ticket_id is null then problem('ticket_id', 'missing_value', null) end,
-      case when revisit_at_text is null then problem('revisit_at', 'missing_value', null)
-           when revisit_at is null then problem('revisit_at', 'invalid_timestamp', revisit_at_text) end,
-      case when reached_text is null then problem('reached', 'missing_value', null)
-           when reached is null then problem('reached', 'unknown_value', reached_text) end,
-      case when result is null and result_text is not null then problem('result', 'unknown_value', result_text) end,
-      case when on_time_answer is null and on_time_answer_text is not null then problem('on_time_answer', 'unknown_value', on_time_answer_text) end,
-      case when uniform_badge is null and uniform_badge_text is not null then problem('uniform_badge', 'unknown_value', uniform_badge_text) end,
-      case when shoe_covers is null and shoe_covers_text is not null then problem('shoe_covers', 'unknown_value', shoe_covers_text) end,
-      case when four_nots_ok is null and four_nots_ok_text is not null then problem('four_nots_ok', 'unknown_value', four_nots_ok_text) end,
-      case when site_cleaned is null and site_cleaned_text is not null then problem('site_cleaned', 'unknown_value', site_cleaned_text) end,
-      case when explained_usage is null and explained_usage_text is not null then problem('explained_usage', 'unknown_value', explained_usage_text) end,
-      case when signed_record is null and signed_record_text is not null then problem('signed_record', 'unknown_value', signed_record_text) end,
-      case when charged_per_standard is null and charged_per_standard_text is not null then problem('charged_per_standard', 'unknown_value', charged_per_standard_text) end
-    ], p -> p is not null) as problems
+    -- the first problem found decides the reject reason
+    coalesce(
+      case when row_note is not null then load_problem(null, row_note, null) end,
+      case when revisit_id is null then load_problem('revisit_id', 'missing_value', null) end,
+      case when ticket_id is null then load_problem('ticket_id', 'missing_value', null) end,
+      case when revisit_at_text is null then load_problem('revisit_at', 'missing_value', null)
+           when revisit_at is null then load_problem('revisit_at', 'invalid_timestamp', revisit_at_text) end,
+      case when reached_text is null then load_problem('reached', 'missing_value', null)
+           when reached is null then load_problem('reached', 'unknown_value', reached_text) end,
+      case when result is null and result_text is not null then load_problem('result', 'unknown_value', result_text) end,
+      case when on_time_answer is null and on_time_answer_text is not null then load_problem('on_time_answer', 'unknown_value', on_time_answer_text) end,
+      case when uniform_badge is null and uniform_badge_text is not null then load_problem('uniform_badge', 'unknown_value', uniform_badge_text) end,
+      case when shoe_covers is null and shoe_covers_text is not null then load_problem('shoe_covers', 'unknown_value', shoe_covers_text) end,
+      case when four_nots_ok is null and four_nots_ok_text is not null then load_problem('four_nots_ok', 'unknown_value', four_nots_ok_text) end,
+      case when site_cleaned is null and site_cleaned_text is not null then load_problem('site_cleaned', 'unknown_value', site_cleaned_text) end,
+      case when explained_usage is null and explained_usage_text is not null then load_problem('explained_usage', 'unknown_value', explained_usage_text) end,
+      case when signed_record is null and signed_record_text is not null then load_problem('signed_record', 'unknown_value', signed_record_text) end,
+      case when charged_per_standard is null and charged_per_standard_text is not null then load_problem('charged_per_standard', 'unknown_value', charged_per_standard_text) end
+    ) as problem
   from typed
 ),
 
 final as (
   select
     source_line,
-    raw_line,
-    problems,
+    row_index,
+    problem,
     revisit_id,
     ticket_id,
     revisit_at,

@@ -1,7 +1,7 @@
 -- Types one tickets export.
--- Input: input_text (one row per data row of the file: source_line, raw_line, a row_note for
+-- Input: input_text (one row per data row of the file: source_line, row_index, a row_note for
 --   repeated headers and summary rows, and the canonical columns as normalised text).
--- Grain: one row per data row, typed, with the list of problems found (empty = loadable).
+-- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
   select * from input_text
 ),
@@ -9,7 +9,7 @@ with source as (
 typed as (
   select
     s.source_line,
-    s.raw_line,
+    s.row_index,
     s.row_note,
     clean_id(s.ticket_id) as ticket_id,
     clean_id(s.outlet_id) as outlet_id,
@@ -48,38 +48,39 @@ typed as (
 checked as (
   select
     *,
-    list_filter([
-      case when row_note is not null then problem(null, row_note, null) end,
-      case when ticket_id is null then problem('ticket_id', 'missing_value', null) end,
-      case when outlet_id is null then problem('outlet_id', 'missing_value', null) end,
-      case when service_type_text is null then problem('service_type', 'missing_value', null)
-           when service_type is null then problem('service_type', 'unknown_value', service_type_text) end,
-      case when created_at_text is null then problem('created_at', 'missing_value', null)
-           when created_at is null then problem('created_at', 'invalid_timestamp', created_at_text) end,
-      case when appointment_start is null and appointment_start_text is not null then problem('appointment_start', 'invalid_timestamp', appointment_start_text) end,
-      case when appointment_end is null and appointment_end_text is not null then problem('appointment_end', 'invalid_timestamp', appointment_end_text) end,
-      case when original_appointment_start is null and original_appointment_start_text is not null then problem('original_appointment_start', 'invalid_timestamp', original_appointment_start_text) end,
-      case when original_appointment_end is null and original_appointment_end_text is not null then problem('original_appointment_end', 'invalid_timestamp', original_appointment_end_text) end,
-      case when rescheduled_at is null and rescheduled_at_text is not null then problem('rescheduled_at', 'invalid_timestamp', rescheduled_at_text) end,
-      case when arrived_at is null and arrived_at_text is not null then problem('arrived_at', 'invalid_timestamp', arrived_at_text) end,
-      case when completed_at is null and completed_at_text is not null then problem('completed_at', 'invalid_timestamp', completed_at_text) end,
-      case when status_text is null then problem('status', 'missing_value', null)
-           when status is null then problem('status', 'unknown_value', status_text) end,
-      case when fee_charged is null and fee_charged_text is not null then problem('fee_charged', 'invalid_number', fee_charged_text) end,
-      case when fee_standard is null and fee_standard_text is not null then problem('fee_standard', 'invalid_number', fee_standard_text) end,
-      case when updated_at is null and updated_at_text is not null then problem('updated_at', 'invalid_timestamp', updated_at_text) end,
+    -- the first problem found decides the reject reason
+    coalesce(
+      case when row_note is not null then load_problem(null, row_note, null) end,
+      case when ticket_id is null then load_problem('ticket_id', 'missing_value', null) end,
+      case when outlet_id is null then load_problem('outlet_id', 'missing_value', null) end,
+      case when service_type_text is null then load_problem('service_type', 'missing_value', null)
+           when service_type is null then load_problem('service_type', 'unknown_value', service_type_text) end,
+      case when created_at_text is null then load_problem('created_at', 'missing_value', null)
+           when created_at is null then load_problem('created_at', 'invalid_timestamp', created_at_text) end,
+      case when appointment_start is null and appointment_start_text is not null then load_problem('appointment_start', 'invalid_timestamp', appointment_start_text) end,
+      case when appointment_end is null and appointment_end_text is not null then load_problem('appointment_end', 'invalid_timestamp', appointment_end_text) end,
+      case when original_appointment_start is null and original_appointment_start_text is not null then load_problem('original_appointment_start', 'invalid_timestamp', original_appointment_start_text) end,
+      case when original_appointment_end is null and original_appointment_end_text is not null then load_problem('original_appointment_end', 'invalid_timestamp', original_appointment_end_text) end,
+      case when rescheduled_at is null and rescheduled_at_text is not null then load_problem('rescheduled_at', 'invalid_timestamp', rescheduled_at_text) end,
+      case when arrived_at is null and arrived_at_text is not null then load_problem('arrived_at', 'invalid_timestamp', arrived_at_text) end,
+      case when completed_at is null and completed_at_text is not null then load_problem('completed_at', 'invalid_timestamp', completed_at_text) end,
+      case when status_text is null then load_problem('status', 'missing_value', null)
+           when status is null then load_problem('status', 'unknown_value', status_text) end,
+      case when fee_charged is null and fee_charged_text is not null then load_problem('fee_charged', 'invalid_number', fee_charged_text) end,
+      case when fee_standard is null and fee_standard_text is not null then load_problem('fee_standard', 'invalid_number', fee_standard_text) end,
+      case when updated_at is null and updated_at_text is not null then load_problem('updated_at', 'invalid_timestamp', updated_at_text) end,
       -- a completed ticket must say who completed it and when
-      case when status = 'completed' and technician_id is null then problem('technician_id', 'missing_value', null) end,
-      case when status = 'completed' and completed_at_text is null then problem('completed_at', 'missing_value', null) end
-    ], p -> p is not null) as problems
+      case when status = 'completed' and technician_id is null then load_problem('technician_id', 'missing_value', null) end,
+      case when status = 'completed' and completed_at_text is null then load_problem('completed_at', 'missing_value', null) end
+    ) as problem
   from typed
 ),
 
 final as (
   select
     source_line,
-    raw_line,
-    problems,
+    row_index,
+    problem,
     ticket_id,
     outlet_id,
     technician_id,

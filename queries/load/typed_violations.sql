@@ -1,7 +1,7 @@
 -- Types one violations export (supervisors' manual records).
--- Input: input_text (one row per data row: source_line, raw_line, row_note, canonical text columns)
+-- Input: input_text (one row per data row: source_line, row_index, row_note, canonical text columns)
 --   and cfg_penalty_rules (the schedule: a rule the schedule does not know needs its own amount).
--- Grain: one row per data row, typed, with the list of problems found (empty = loadable).
+-- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
   select * from input_text
 ),
@@ -9,7 +9,7 @@ with source as (
 typed as (
   select
     s.source_line,
-    s.raw_line,
+    s.row_index,
     s.row_note,
     clean_id(s.violation_id) as violation_id,
     clean_id(s.technician_id) as technician_id,
@@ -28,25 +28,26 @@ typed as (
 checked as (
   select
     *,
-    list_filter([
-      case when row_note is not null then problem(null, row_note, null) end,
-      case when violation_id is null then problem('violation_id', 'missing_value', null) end,
-      case when technician_id is null then problem('technician_id', 'missing_value', null) end,
-      case when occurred_at_text is null then problem('occurred_at', 'missing_value', null)
-           when occurred_at is null then problem('occurred_at', 'invalid_timestamp', occurred_at_text) end,
-      case when rule_id is null then problem('rule_id', 'missing_value', null) end,
-      case when amount is null and amount_text is not null then problem('amount', 'invalid_number', amount_text)
-           when amount < 0 then problem('amount', 'negative_amount', amount_text) end,
-      case when rule_id is not null and not rule_known and amount_text is null then problem('rule_id', 'unknown_rule_without_amount', rule_id) end
-    ], p -> p is not null) as problems
+    -- the first problem found decides the reject reason
+    coalesce(
+      case when row_note is not null then load_problem(null, row_note, null) end,
+      case when violation_id is null then load_problem('violation_id', 'missing_value', null) end,
+      case when technician_id is null then load_problem('technician_id', 'missing_value', null) end,
+      case when occurred_at_text is null then load_problem('occurred_at', 'missing_value', null)
+           when occurred_at is null then load_problem('occurred_at', 'invalid_timestamp', occurred_at_text) end,
+      case when rule_id is null then load_problem('rule_id', 'missing_value', null) end,
+      case when amount is null and amount_text is not null then load_problem('amount', 'invalid_number', amount_text)
+           when amount < 0 then load_problem('amount', 'negative_amount', amount_text) end,
+      case when rule_id is not null and not rule_known and amount_text is null then load_problem('rule_id', 'unknown_rule_without_amount', rule_id) end
+    ) as problem
   from typed
 ),
 
 final as (
   select
     source_line,
-    raw_line,
-    problems,
+    row_index,
+    problem,
     violation_id,
     technician_id,
     occurred_at,
