@@ -47,7 +47,10 @@ function at(obj: Json, path: string): Json {
 }
 
 function num(obj: Json, path: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
-  const v = at(obj, path);
+  return numValue(at(obj, path), path, opts);
+}
+
+function numValue(v: Json, path: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`config: ${path} must be a number (got ${JSON.stringify(v)})`);
   if (opts.integer && !Number.isInteger(v)) throw new ConfigError(`config: ${path} must be a whole number (got ${v})`);
   if (opts.min !== undefined && v < opts.min) throw new ConfigError(`config: ${path} must be at least ${opts.min} (got ${v})`);
@@ -78,7 +81,7 @@ export function validateConfig(raw: Json): Config {
     if (!(SERVICE_TYPES as readonly string[]).includes(type)) {
       throw new ConfigError(`config: revisit.window_hours_by_service_type has unknown service type "${type}" (accepted: ${SERVICE_TYPES.join(', ')})`);
     }
-    window_hours_by_service_type[type] = num(byType, type, { min: 0 });
+    window_hours_by_service_type[type] = numValue(hours, `revisit.window_hours_by_service_type.${type}`, { min: 0 });
   }
 
   const rulesRaw = at(raw, 'penalty_rules');
@@ -96,7 +99,7 @@ export function validateConfig(raw: Json): Config {
       rule_id,
       name_zh: str(o.name_zh, `${p}.name_zh`),
       name_en: str(o.name_en, `${p}.name_en`),
-      amount: num(o, 'amount', { min: 0 }),
+      amount: numValue(o.amount, `${p}.amount`, { min: 0 }),
       dismissal: bool(o.dismissal, `${p}.dismissal`, false),
       dismissal_when_repeated: bool(o.dismissal_when_repeated, `${p}.dismissal_when_repeated`, false),
       enabled: bool(o.enabled, `${p}.enabled`, true),
@@ -145,20 +148,52 @@ export function validateConfig(raw: Json): Config {
   };
 }
 
-export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
+/**
+ * A user's config file need only hold what it changes: objects merge over the defaults, and
+ * penalty_rules merge by rule_id (a listed rule overrides the fields it names; a new id is added).
+ */
+export function mergeConfig(defaults: Json, overrides: Json): Json {
+  if (Array.isArray(defaults) && Array.isArray(overrides)) {
+    const byId = new Map<string, Json>();
+    for (const r of defaults) byId.set(String((r as Record<string, Json>).rule_id), r);
+    for (const r of overrides) {
+      const id = String((r as Record<string, Json> | null)?.rule_id);
+      byId.set(id, byId.has(id) ? mergeConfig(byId.get(id), r) : r);
+    }
+    return [...byId.values()];
+  }
+  if (isObject(defaults) && isObject(overrides)) {
+    const out: Record<string, Json> = { ...defaults };
+    for (const [k, v] of Object.entries(overrides)) out[k] = k in defaults ? mergeConfig(defaults[k], v) : v;
+    return out;
+  }
+  return overrides;
+}
+
+function isObject(v: Json): v is Record<string, Json> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function readJson(path: string): Json {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`config: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let raw: Json;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`config: ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return validateConfig(raw);
+}
+
+export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
+  const defaults = readJson(DEFAULT_CONFIG_PATH);
+  if (path === DEFAULT_CONFIG_PATH) return validateConfig(defaults);
+  const overrides = readJson(path);
+  if (!isObject(overrides)) throw new ConfigError(`config: ${path} must hold a JSON object`);
+  return validateConfig(mergeConfig(defaults, overrides));
 }
 
 export function defaultConfig(): Config {

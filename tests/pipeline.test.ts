@@ -1,0 +1,97 @@
+// End to end on the shipped sample: every file accounted for, the known bad rows rejected with
+// their lines, the contract tables present with the spec's columns, and the run repeatable.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../pipeline/config.ts';
+import { Db } from '../pipeline/db.ts';
+import { runPipeline, type RunResult } from '../pipeline/run.ts';
+
+const SPEC_COLUMNS: Record<string, string[]> = {
+  kpi_technician_month: ['month', 'technician_id', 'outlet_id', 'tickets_completed', 'revisit_covered', 'revisit_coverage', 'rated', 'satisfied', 'neutral', 'unsatisfied', 'satisfied_rate', 'neutral_rate', 'unsatisfied_rate', 'on_time_judged', 'on_time', 'on_time_rate', 'complaints', 'complaint_rate', 'complaint_rank'],
+  kpi_outlet_month: ['month', 'outlet_id', 'tickets_completed', 'revisit_covered', 'revisit_coverage', 'rated', 'satisfied', 'neutral', 'unsatisfied', 'satisfied_rate', 'neutral_rate', 'unsatisfied_rate', 'on_time_judged', 'on_time', 'on_time_rate', 'complaints', 'complaint_rate', 'composite', 'outlet_rank', 'tier_rank', 'rank_change'],
+  kpi_network_month: ['month', 'tickets_completed', 'revisit_covered', 'revisit_coverage', 'rated', 'satisfied', 'neutral', 'unsatisfied', 'satisfied_rate', 'neutral_rate', 'unsatisfied_rate', 'on_time_judged', 'on_time', 'on_time_rate', 'complaints', 'complaint_rate'],
+  penalty_lines: ['month', 'technician_id', 'outlet_id', 'rule_id', 'amount', 'occurred_at', 'ticket_id', 'revisit_id', 'complaint_id', 'violation_id', 'dismissal'],
+  penalty_totals: ['month', 'technician_id', 'outlet_id', 'violations', 'amount', 'violations_ytd', 'training', 'dismissal_review'],
+  outlet_penalty_lines: ['month', 'outlet_id', 'complaint_id', 'ticket_id', 'overcharge', 'amount'],
+  load_batches: ['file_name', 'content_hash', 'kind', 'rows_read', 'rows_loaded', 'rows_rejected', 'loaded_at'],
+  load_rejects: ['file', 'line', 'column', 'reason', 'raw_line'],
+};
+
+let work: string;
+let first: RunResult;
+let db: Db;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'sq-pipeline-test-'));
+  first = await runPipeline({ input: 'data/sample', db: join(work, 'w.duckdb'), out: join(work, 'out'), config: defaultConfig() });
+  db = await Db.open(join(work, 'w.duckdb'));
+}, 120_000);
+
+afterAll(() => {
+  db?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the sample run', () => {
+  it('leaves the eight contract tables with the spec columns', async () => {
+    for (const [table, columns] of Object.entries(SPEC_COLUMNS)) {
+      const actual = (await db.all(`select column_name from information_schema.columns where table_name = '${table}' order by ordinal_position`)).map((r) => r.column_name);
+      expect(actual, table).toEqual(expect.arrayContaining(columns));
+    }
+  });
+
+  it('covers twelve months of completed tickets', async () => {
+    expect(await db.all(`select min(month) as first, max(month) as last, count(*) as months from kpi_network_month`)).toEqual([
+      { first: '2025-11', last: '2026-10', months: 12 },
+    ]);
+  });
+
+  it('loads 29 files, reports the unrecognised one, and accounts for every row', async () => {
+    expect(first.files.filter((f) => f.status === 'loaded')).toHaveLength(29);
+    expect(first.files.filter((f) => f.status === 'skipped').map((f) => f.file)).toEqual(['导出说明.csv']);
+    expect(await db.all(`select count(*) as unbalanced from load_batches where rows_read <> rows_loaded + rows_rejected`)).toEqual([{ unbalanced: 0 }]);
+  });
+
+  it('rejects exactly the broken rows the generator planted, with their lines', async () => {
+    expect(await db.all(`select file, line, "column", reason from load_rejects order by file, line`)).toEqual([
+      { file: '回访_2026-02.csv', line: 115, column: 'revisit_at', reason: 'invalid_timestamp' },
+      { file: '回访_2026-07.csv', line: 201, column: 'revisit_at', reason: 'missing_value' },
+      { file: '工单_2025-12.csv', line: 126, column: 'created_at', reason: 'invalid_timestamp' },
+      { file: '工单_2026-01.csv', line: 434, column: 'ticket_id', reason: 'duplicate_key' },
+      { file: '工单_2026-03.csv', line: 211, column: 'service_type', reason: 'unknown_value' },
+      { file: '工单_2026-04.csv', line: 264, column: 'appointment_start', reason: 'too_few_columns' },
+      { file: '工单_2026-05.csv', line: 85, column: 'ticket_id', reason: 'duplicate_key' },
+      { file: '工单_2026-06.csv', line: 340, column: 'updated_at', reason: 'invalid_timestamp' },
+      { file: '工单_2026-08.csv', line: 170, column: 'service_type', reason: 'unknown_value' },
+      { file: '工单_2026-09.csv', line: 1502, column: 'ticket_id', reason: 'duplicate_key' },
+      { file: '投诉.csv', line: 171, column: 'resolved_at', reason: 'invalid_timestamp' },
+    ]);
+  });
+
+  it('reports the orphan revisits and complaints', async () => {
+    expect(await db.all(`select kind, count(*) as orphans from data_orphans group by kind order by kind`)).toEqual([
+      { kind: 'complaints', orphans: 3 },
+      { kind: 'revisits', orphans: 5 },
+    ]);
+  });
+
+  it('publishes no customer phone number', () => {
+    const manifest = JSON.parse(readFileSync(join(work, 'out', 'manifest.json'), 'utf8'));
+    for (const table of Object.keys(manifest.tables)) {
+      const text = readFileSync(join(work, 'out', manifest.folder, `${table}.json`), 'utf8');
+      expect(text, table).not.toMatch(/(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)/);
+    }
+  });
+
+  it('changes nothing when the same folder is loaded again', async () => {
+    const before = await db.all(`select * from kpi_technician_month order by all`);
+    db.close();
+    const again = await runPipeline({ input: 'data/sample', db: join(work, 'w.duckdb'), config: defaultConfig() });
+    expect(again.files.filter((f) => f.status === 'already_loaded')).toHaveLength(29);
+    db = await Db.open(join(work, 'w.duckdb'));
+    expect(await db.all(`select * from kpi_technician_month order by all`)).toEqual(before);
+    expect(await db.value(`select count(*) from load_batches`)).toBe(29);
+  });
+});
