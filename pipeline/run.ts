@@ -3,7 +3,7 @@
 import type { Config } from './config.ts';
 import { Db } from './db.ts';
 import { loadFolder, type FileOutcome, type Logger } from './load.ts';
-import { publish, type Manifest } from './publish.ts';
+import { localNow, publish, type Manifest } from './publish.ts';
 import { applyConfig, buildModels, checkInvariants } from './transform.ts';
 
 export interface RunOptions {
@@ -39,6 +39,7 @@ export async function openDatabase(path: string, config: Config): Promise<Db> {
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const log = options.log ?? (() => {});
   const started = performance.now();
+  const startedAt = localNow();
   const db = await openDatabase(options.db, options.config);
   try {
     await applyConfig(db, options.config);
@@ -49,9 +50,10 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     await db.run('checkpoint');
     let manifest: Manifest | undefined;
     if (options.out) {
-      const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-      manifest = await publish(db, options.out, runId);
-      log(`published ${Object.keys(manifest.tables).length} tables to ${options.out}/${manifest.folder}`);
+      // local wall-clock time, like every time in the product; milliseconds keep quick reruns apart
+      const runId = `${startedAt.replace(/[-:]/g, '').replace(' ', 'T')}-${String(Date.now() % 1000).padStart(3, '0')}`;
+      manifest = await publish(db, options.out, { runId, startedAt, startedMs: started, files, config: options.config });
+      log(`published ${manifest.months.length} months to ${options.out}/${manifest.folder}`);
     }
     return { files, manifest, seconds: (performance.now() - started) / 1000 };
   } finally {

@@ -1,8 +1,9 @@
 // End to end on the shipped sample: every file accounted for, the known bad rows rejected with
 // their lines, the contract tables present with the spec's columns, and the run repeatable.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Db } from '../pipeline/db.ts';
@@ -18,6 +19,8 @@ const SPEC_COLUMNS: Record<string, string[]> = {
   load_batches: ['file_name', 'content_hash', 'kind', 'rows_read', 'rows_loaded', 'rows_rejected', 'loaded_at'],
   load_rejects: ['file', 'line', 'column', 'reason', 'raw_line'],
 };
+
+const PHONE = /(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)/;
 
 let work: string;
 let first: RunResult;
@@ -77,12 +80,54 @@ describe('the sample run', () => {
     ]);
   });
 
-  it('publishes no customer phone number', () => {
+  it('publishes no customer phone number in any file', async () => {
     const manifest = JSON.parse(readFileSync(join(work, 'out', 'manifest.json'), 'utf8'));
-    for (const table of Object.keys(manifest.tables)) {
-      const text = readFileSync(join(work, 'out', manifest.folder, `${table}.json`), 'utf8');
-      expect(text, table).not.toMatch(/(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)/);
+    const runDir = join(work, 'out', manifest.folder);
+    const files = (readdirSync(runDir, { recursive: true }) as string[]).filter((f) => /\.(json|csv|parquet)$/.test(f));
+    expect(files.length).toBeGreaterThan(100);
+    // the phone numbers the sample's exports really hold, as the detector's positive control
+    const phones = await db.all(`select customer_phone from tickets where customer_phone is not null limit 1`);
+    expect(String(phones[0]?.customer_phone)).toMatch(PHONE);
+    for (const f of files) {
+      const path = join(runDir, f);
+      if (f.endsWith('.parquet')) {
+        const hits = await db.value(`select count(*) from read_parquet('${path}') as t where regexp_matches(t::varchar, '${PHONE.source}')`);
+        expect(hits, f).toBe(0);
+      } else {
+        expect(readFileSync(path, 'utf8'), f).not.toMatch(PHONE);
+      }
     }
+  });
+
+  it("publishes HR's month as CSV and XLSX holding exactly that month's penalty lines and totals", async () => {
+    const manifest = JSON.parse(readFileSync(join(work, 'out', 'manifest.json'), 'utf8'));
+    expect(manifest.months).toHaveLength(12);
+    expect(manifest.latest_month).toBe('2026-10');
+    const runDir = join(work, 'out', manifest.folder);
+    const month = '2026-05';
+    const lines = await db.all(`select technician_id, rule_id, amount, ticket_id, revisit_id, violation_id from penalty_lines where month = '${month}' order by technician_id, occurred_at, rule_id`);
+    expect(lines.length).toBeGreaterThan(50);
+
+    const csv = readFileSync(join(runDir, 'penalties', `${month}.csv`));
+    expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csvRows = csv.toString('utf8').slice(1).trimEnd().split('\r\n');
+    expect(csvRows[0]).toBe('month,technician_id,outlet_id,rule_id,rule_name_zh,rule_name_en,amount,occurred_at,ticket_id,revisit_id,complaint_id,violation_id,dismissal');
+    const header = csvRows[0]!.split(',');
+    const parsed = csvRows.slice(1).map((r) => Object.fromEntries(r.split(',').map((v, i) => [header[i], v])));
+    expect(parsed.map((r) => ({ technician_id: r.technician_id, rule_id: r.rule_id, amount: Number(r.amount), ticket_id: r.ticket_id || null, revisit_id: r.revisit_id || null, violation_id: r.violation_id || null }))).toEqual(lines);
+
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(runDir, 'penalties', `${month}.xlsx`));
+    const detail = workbook.getWorksheet('罚款明细')!;
+    expect(detail.rowCount).toBe(lines.length + 1);
+    const totals = workbook.getWorksheet('汇总')!;
+    const totalRows = await db.all(`select technician_id, amount from penalty_totals where month = '${month}' order by technician_id`);
+    const sheetTotals: { technician_id: unknown; amount: unknown }[] = [];
+    totals.eachRow((row, n) => {
+      if (n > 1) sheetTotals.push({ technician_id: row.getCell(2).value, amount: row.getCell(6).value });
+    });
+    expect(sheetTotals).toEqual(totalRows);
+    expect(readdirSync(join(work, 'out', 'runs')).filter((d) => d.startsWith('.'))).toEqual([]);
   });
 
   it('changes nothing when the same folder is loaded again', async () => {
