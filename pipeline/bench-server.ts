@@ -1,0 +1,55 @@
+// The dashboard server under load on loopback, side by side with bare @fastify/static serving the
+// same folder: requests per second and p99 latency for the manifest and a page's data file.
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { buildServer } from '../dashboard/server.ts';
+import { defaultConfig } from './config.ts';
+import { runPipeline } from './run.ts';
+
+async function hammer(url: string): Promise<{ rps: number; p99: number }> {
+  // bounded: a fixed duration on loopback only
+  const result = await autocannon({ url, connections: 10, duration: 5 });
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+export async function serverBench(work: string, log: (line: string) => void): Promise<string[]> {
+  const dataDir = join(work, 'server-data');
+  const distDir = join(work, 'server-dist');
+  mkdirSync(distDir, { recursive: true });
+  writeFileSync(join(distDir, 'index.html'), '<!doctype html><title>bench</title>');
+  await runPipeline({ input: 'data/sample', db: join(work, 'server.duckdb'), out: dataDir, config: defaultConfig() });
+  const manifest = JSON.parse(readFileSync(join(dataDir, 'manifest.json'), 'utf8')) as { folder: string; latest_month: string };
+  const dataFile = `${manifest.folder}/technicians/${manifest.latest_month}.json`;
+
+  const app = await buildServer({ dataDir, distDir, logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const bare = Fastify({ logger: false });
+  await bare.register(fastifyStatic, { root: dataDir });
+  await bare.listen({ host: '127.0.0.1', port: 0 });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+
+  const rows: string[] = [];
+  try {
+    for (const [label, ours, theirs] of [
+      ['manifest', `${appUrl}/api/manifest`, `${bareUrl}/manifest.json`],
+      ['technicians data file', `${appUrl}/data/${dataFile}`, `${bareUrl}/${dataFile}`],
+    ] as const) {
+      const a = await hammer(ours);
+      const b = await hammer(theirs);
+      log(`  ${label}: dashboard ${a.rps.toFixed(0)} req/s p99 ${a.p99} ms; bare static ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms`);
+      rows.push(`| ${label} | ${a.rps.toFixed(0)} | ${a.p99} | ${b.rps.toFixed(0)} | ${b.p99} |`);
+    }
+  } finally {
+    await app.close();
+    await bare.close();
+  }
+  return [
+    '| server (10 connections, 5 s) | dashboard req/s | p99 ms | bare @fastify/static req/s | p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ];
+}
