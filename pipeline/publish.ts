@@ -110,9 +110,13 @@ export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Man
   return manifest;
 }
 
-/** An id as a file name: kept when plain, otherwise percent-encoded (the pages do the same). */
+/**
+ * An id as a file name (the rule of dashboard/DATA.md, which the pages follow): letters, digits,
+ * '_' and '-' are kept; anything else is percent-encoded, and so is '.', so that no name starts
+ * with a dot or walks out of its folder.
+ */
 export function fileId(id: string): string {
-  return /^[A-Za-z0-9_.-]+$/.test(id) && id !== '.' && id !== '..' ? id : encodeURIComponent(id).replaceAll('.', '%2E');
+  return /^[A-Za-z0-9_-]+$/.test(id) ? id : encodeURIComponent(id).replaceAll('.', '%2E');
 }
 
 async function writeJsonArray(db: Db, sql: string, path: string): Promise<void> {

@@ -1,0 +1,100 @@
+// The dashboard server: the built pages, the published result files and the current manifest.
+// It serves only what the pipeline published; it never opens the database.
+//
+//   HOST=127.0.0.1 PORT=3000 DATA_DIR=dashboard/data DIST_DIR=dashboard/dist tsx dashboard/server.ts
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import errors from './server/errors.ts';
+import health from './server/health.ts';
+import manifest from './server/manifest.ts';
+import { ConfigError, listenOptionsFromEnv, logLevelFromEnv, resolveOptions, urlOf, type ServerOptions } from './server/options.ts';
+import security from './server/security.ts';
+import { dataFiles, pageFiles } from './server/static-files.ts';
+
+export { ConfigError, type ServerOptions } from './server/options.ts';
+
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('./data', import.meta.url));
+export const DEFAULT_DIST_DIR = fileURLToPath(new URL('./dist', import.meta.url));
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { dataDir, distDir, logger } = resolveOptions(options);
+  const app = Fastify({ logger, return503OnClosing: true });
+
+  await app.register(errors);
+  await app.register(security);
+  await app.register(health);
+  await app.register(manifest, { dataDir });
+  await app.register(dataFiles, { dataDir });
+  await app.register(pageFiles, { distDir });
+
+  await app.ready();
+  return app;
+}
+
+export interface StartOptions {
+  dataDir: string;
+  distDir: string;
+  host: string;
+  port: number;
+  logLevel?: string;
+}
+
+/**
+ * Builds the server, listens, and closes it cleanly on SIGTERM or SIGINT (exit 0).
+ * Returns the address a browser opens.
+ */
+export async function startServer(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildServer({ dataDir: options.dataDir, distDir: options.distDir, logger: { level: options.logLevel ?? 'info' } });
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = address !== null && typeof address === 'object' ? address.port : options.port;
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    // a request that never ends must not keep the process alive for ever
+    setTimeout(() => {
+      app.log.error('requests still open after 10 s; exiting');
+      process.exit(1);
+    }, 10_000).unref();
+    app.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        app.log.error({ err: e }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  return { app, url: urlOf(options.host, port) };
+}
+
+async function main(): Promise<void> {
+  let listen: { host: string; port: number };
+  let logLevel: string;
+  try {
+    listen = listenOptionsFromEnv();
+    logLevel = logLevelFromEnv();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const dataDir = process.env.DATA_DIR || DEFAULT_DATA_DIR;
+  const distDir = process.env.DIST_DIR || DEFAULT_DIST_DIR;
+  const { url } = await startServer({ dataDir, distDir, ...listen, logLevel });
+  process.stdout.write(`Dashboard: ${url}\n`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`error: ${e instanceof ConfigError ? e.message : ((e as Error).message ?? String(e))}\n`);
+    process.exit(e instanceof ConfigError ? 2 : 1);
+  });
+}

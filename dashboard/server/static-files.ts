@@ -1,0 +1,103 @@
+// The published files under /data/ and the built pages under /. Run folders and content-hashed
+// bundle chunks never change once written, so they are cached for a year; the manifest, the pages
+// and their entry scripts are revalidated on every use. Downloads (CSV, XLSX, Parquet) come as
+// attachments with a readable file name.
+import { realpath } from 'node:fs/promises';
+import { extname, isAbsolute, relative, sep } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+export const REVALIDATE = 'no-cache';
+
+/** Bundle chunks named by their content hash (chunks/<name>-<HASH>.js) never change. */
+const HASHED_ASSET = /^chunks\/[^/]+-[A-Z0-9]{8}\.(?:js|css)$/;
+
+/** What the pipeline publishes; anything else in the data folder is never served. */
+const DATA_EXTENSIONS = new Set(['.json', '.csv', '.xlsx', '.parquet']);
+const DOWNLOADS: Record<string, string | undefined> = {
+  '.csv': 'text/csv; charset=utf-8',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.parquet': 'application/vnd.apache.parquet',
+};
+
+/** `attachment` with an ASCII fallback name and the exact name in RFC 8187 form. */
+export function attachment(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const exact = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
+
+/**
+ * The name a download is saved under: the path inside its run folder, joined with '_'
+ * (runs/<id>/penalties/2026-03.csv → penalties_2026-03.csv).
+ */
+export function downloadName(pathInDataDir: string): string {
+  const parts = pathInDataDir.split('/');
+  const inRun = parts[0] === 'runs' && parts.length > 2 ? parts.slice(2) : parts;
+  return inRun.join('_');
+}
+
+class OutsideRootError extends Error {
+  statusCode = 404;
+}
+
+/**
+ * Refuses a file whose real path (symbolic links resolved) lies outside the served folder, so a
+ * link placed in a folder cannot expose what is beside it.
+ */
+function containedIn(root: string): (file: string) => Promise<void> {
+  return async (file) => {
+    let inside: string;
+    try {
+      inside = relative(await realpath(root), await realpath(file));
+    } catch {
+      throw new OutsideRootError('not found');
+    }
+    if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+      throw new OutsideRootError('not found');
+    }
+  };
+}
+
+function posixRelative(root: string, file: string): string {
+  return relative(root, file).split(sep).join('/');
+}
+
+export const dataFiles: FastifyPluginAsync<{ dataDir: string }> = async (app, { dataDir }) => {
+  await app.register(fastifyStatic, {
+    root: dataDir,
+    prefix: '/data/',
+    decorateReply: false,
+    index: false,
+    dotfiles: 'ignore', // a run being written (.incomplete-…) and the manifest before its switch
+    cacheControl: false,
+    allowedPath: (pathName) => DATA_EXTENSIONS.has(extname(pathName).toLowerCase()),
+    onFile: containedIn(dataDir),
+    setHeaders: (reply: FastifyReply, filePath: string) => {
+      const inData = posixRelative(dataDir, filePath);
+      reply.header('cache-control', inData.startsWith('runs/') ? IMMUTABLE : REVALIDATE);
+      const download = DOWNLOADS[extname(filePath).toLowerCase()];
+      if (download) {
+        reply.header('content-type', download);
+        reply.header('content-disposition', attachment(downloadName(inData)));
+      }
+    },
+  });
+};
+
+export const pageFiles: FastifyPluginAsync<{ distDir: string }> = async (app, { distDir }) => {
+  await app.register(fastifyStatic, {
+    root: distDir,
+    prefix: '/',
+    decorateReply: false,
+    index: ['index.html'],
+    extensions: ['html'],
+    dotfiles: 'ignore',
+    cacheControl: false,
+    onFile: containedIn(distDir),
+    setHeaders: (reply: FastifyReply, filePath: string) => {
+      reply.header('cache-control', HASHED_ASSET.test(posixRelative(distDir, filePath)) ? IMMUTABLE : REVALIDATE);
+    },
+  });
+};

@@ -1,0 +1,63 @@
+// npm start: the dashboard on the sample data, ready to open. Publishes the sample through the
+// pipeline when nothing is published yet, builds the pages when they are not built, then serves.
+// HOST (default 127.0.0.1), PORT (default 3000) and LOG_LEVEL (default info) come from the
+// environment; a bad value stops with one line and exit code 2.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './server.ts';
+import { ConfigError, listenOptionsFromEnv, logLevelFromEnv } from './server/options.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SAMPLE_DIR = join(ROOT, 'data', 'sample');
+const DB_FILE = join(ROOT, 'data', 'warehouse.duckdb');
+const DATA_DIR = join(ROOT, 'dashboard', 'data');
+const DIST_DIR = join(ROOT, 'dashboard', 'dist');
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(code);
+}
+
+async function publishSample(): Promise<void> {
+  process.stdout.write('No published results yet: running the pipeline on data/sample\n');
+  // loaded only when needed: serving never touches the database
+  const { runPipeline } = await import('../pipeline/run.ts');
+  const { defaultConfig } = await import('../pipeline/config.ts');
+  await runPipeline({
+    input: SAMPLE_DIR,
+    db: DB_FILE,
+    out: DATA_DIR,
+    config: defaultConfig(),
+    log: (line) => process.stdout.write(`  ${line}\n`),
+  });
+}
+
+async function buildPages(): Promise<void> {
+  process.stdout.write('The pages are not built yet: building them\n');
+  const { build } = await import('./build.ts');
+  await build(DIST_DIR);
+}
+
+async function main(): Promise<void> {
+  let listen: { host: string; port: number };
+  let logLevel: string;
+  try {
+    listen = listenOptionsFromEnv();
+    logLevel = logLevelFromEnv();
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message, 2);
+    throw e;
+  }
+
+  if (!existsSync(join(DATA_DIR, 'manifest.json'))) await publishSample();
+  if (!existsSync(join(DIST_DIR, 'index.html'))) await buildPages();
+
+  const { url } = await startServer({ dataDir: DATA_DIR, distDir: DIST_DIR, ...listen, logLevel });
+  process.stdout.write(`Dashboard: ${url}\n`);
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError) fail(e.message, 2);
+  fail(e instanceof Error ? e.message : String(e), 1);
+});

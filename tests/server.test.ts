@@ -1,0 +1,402 @@
+// The dashboard server, end to end through fastify.inject (and, for request paths that inject
+// would normalise, through a raw request handed straight to the HTTP handler): no port is opened.
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { IncomingMessage, ServerResponse, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../dashboard/server.ts';
+import { isSafePath } from '../dashboard/server/security.ts';
+import { ConfigError, listenOptionsFromEnv, urlOf } from '../dashboard/server/options.ts';
+
+const SECRET = 'TOP-SECRET-3f9c1a-never-served';
+const RUN_A = '20260301T090000-001';
+const RUN_B = '20260401T090000-002';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+let root: string;
+let dataDir: string;
+let distDir: string;
+let app: FastifyInstance;
+
+function write(path: string, content: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+}
+
+function manifestOf(runId: string, months: string[]) {
+  return { run_id: runId, published_at: '2026-04-01 09:00:00', folder: `runs/${runId}`, months, latest_month: months.at(-1) ?? null };
+}
+
+/** What the publish step does: the run folder, then the manifest switched by one rename. */
+function publishRun(runId: string, months: string[]): void {
+  const run = join(dataDir, 'runs', runId);
+  write(join(run, 'network.json'), JSON.stringify(months.map((month) => ({ month, tickets_completed: 10 }))));
+  write(join(run, 'technicians', `${months.at(-1)}.json`), '[]\n');
+  write(join(run, 'penalties', '2026-03.csv'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('month,technician_id,amount\r\n2026-03,T1,20\r\n')]));
+  write(join(run, 'penalties', '2026-03.xlsx'), Buffer.from('PK\u0003\u0004 not really a workbook'));
+  write(join(run, 'tables', 'penalty_lines.parquet'), Buffer.from('PAR1 not really parquet PAR1'));
+  write(join(run, 'technician_history', `${encodeURIComponent('张三')}.json`), '[{"technician_id":"张三"}]');
+  write(join(run, 'technician_history', `${encodeURIComponent('A/B')}.json`), '[{"technician_id":"A/B"}]');
+  const tmp = join(dataDir, `.manifest-${runId}.json`);
+  writeFileSync(tmp, JSON.stringify(manifestOf(runId, months), null, 2) + '\n');
+  renameSync(tmp, join(dataDir, 'manifest.json'));
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Hands a request with the path exactly as given (no URL normalisation, unlike inject) to the
+ * server's request handler, over an in-memory socket, and reads the response back.
+ */
+function rawGet(server: Server, url: string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const written: Buffer[] = [];
+    const socket = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(Buffer.from(chunk));
+        callback();
+      },
+    });
+    Object.assign(socket, { remoteAddress: '127.0.0.1', setTimeout() {} });
+    const request = new IncomingMessage(socket as never);
+    Object.assign(request, { method: 'GET', url, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1, headers: { host: 'localhost' } });
+    request.push(null);
+    const response = new ServerResponse(request);
+    response.assignSocket(socket as never);
+    response.on('error', reject);
+    response.on('finish', () => {
+      const text = Buffer.concat(written).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      resolve({ status: Number(statusLine?.split(' ')[1]), headers, body: text.slice(split + 4) });
+    });
+    server.emit('request', request, response);
+  });
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'dashboard-server-'));
+  dataDir = join(root, 'data');
+  distDir = join(root, 'dist');
+  mkdirSync(dataDir);
+  // files beside and above the served folders that must never come out
+  write(join(root, 'secret.txt'), SECRET);
+  write(join(root, 'secret.json'), JSON.stringify({ secret: SECRET }));
+  write(join(root, 'package.json'), JSON.stringify({ name: SECRET }));
+  write(join(distDir, 'index.html'), '<!doctype html><title>Dashboard</title><script src="app.js"></script>');
+  write(join(distDir, 'app.js'), 'console.log("dashboard");');
+  write(join(distDir, 'app.css'), 'body { margin: 0 }');
+  write(join(distDir, 'technicians.html'), '<!doctype html><title>Technicians</title>');
+  write(join(distDir, 'chunks', 'chunk-337ECO7D.js'), 'export const x = 1;');
+  // not part of the published contract, or not finished: never served
+  write(join(dataDir, 'notes.txt'), 'operator notes');
+  write(join(dataDir, 'runs', '.incomplete-20260501T000000-000', 'network.json'), '[]');
+  write(join(dataDir, '.manifest-20260501T000000-000.json'), '{}');
+  // links out of the folders
+  symlinkSync(join(root, 'secret.json'), join(dataDir, 'linked.json'));
+  symlinkSync(join(root, 'secret.txt'), join(distDir, 'linked.html'));
+  app = await buildServer({ dataDir, distDir });
+});
+
+afterAll(async () => {
+  await app?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('options', () => {
+  it('rejects a missing dataDir or distDir with a clear error', async () => {
+    await expect(buildServer(undefined as never)).rejects.toThrow(/options \{ dataDir, distDir \} are required/);
+    await expect(buildServer({ distDir } as never)).rejects.toThrow(/option dataDir is required/);
+    await expect(buildServer({ dataDir } as never)).rejects.toThrow(/option distDir is required/);
+    await expect(buildServer({ dataDir: '', distDir })).rejects.toThrow(/option dataDir is required/);
+    await expect(buildServer({ dataDir: join(root, 'missing'), distDir })).rejects.toThrow(/dataDir .*missing does not exist/);
+    await expect(buildServer({ dataDir, distDir: join(root, 'secret.txt') })).rejects.toThrow(/distDir .*secret\.txt is not a folder/);
+    await expect(buildServer({ dataDir: 42 as never, distDir })).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('reads HOST and PORT from the environment, with defaults, and refuses a bad PORT', () => {
+    expect(listenOptionsFromEnv({})).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(listenOptionsFromEnv({ HOST: '0.0.0.0', PORT: '8080' })).toEqual({ host: '0.0.0.0', port: 8080 });
+    for (const PORT of ['abc', '-1', '65536', '80.5', '3000x', ' ']) {
+      expect(() => listenOptionsFromEnv({ PORT }), PORT).toThrow(/^PORT must be a whole number from 0 to 65535/);
+    }
+    expect(urlOf('::1', 3000)).toBe('http://[::1]:3000');
+  });
+});
+
+describe('health and security headers', () => {
+  it('answers /healthz', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('sends the strict Content-Security-Policy on pages, data and errors', async () => {
+    for (const url of ['/', '/healthz', '/data/manifest.json', '/api/manifest', '/nope']) {
+      const res = await app.inject({ method: 'GET', url });
+      const csp = String(res.headers['content-security-policy']);
+      const directives = Object.fromEntries(
+        csp.split(';').map((part) => {
+          const [name, ...values] = part.trim().split(/\s+/);
+          return [name, values];
+        }),
+      );
+      expect(directives, url).toEqual({
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'base-uri': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      });
+      expect(csp).not.toMatch(/unsafe/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    }
+  });
+});
+
+describe('manifest', () => {
+  it('is 503 with a JSON error before anything is published', async () => {
+    for (const url of ['/api/manifest']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.json()).toEqual({ error: 'no published results yet' });
+    }
+    const file = await app.inject({ method: 'GET', url: '/data/manifest.json' });
+    expect(file.statusCode).toBe(404);
+    expect(file.json()).toEqual({ error: 'not found' });
+  });
+
+  it('serves the current manifest and picks up a switch without a restart', async () => {
+    publishRun(RUN_A, ['2026-02', '2026-03']);
+    const first = await app.inject({ method: 'GET', url: '/api/manifest' });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(first.headers['cache-control']).toBe('no-cache');
+    expect(first.json()).toEqual(manifestOf(RUN_A, ['2026-02', '2026-03']));
+
+    publishRun(RUN_B, ['2026-02', '2026-03', '2026-04']);
+    const second = await app.inject({ method: 'GET', url: '/api/manifest' });
+    expect(second.json()).toEqual(manifestOf(RUN_B, ['2026-02', '2026-03', '2026-04']));
+
+    const file = await app.inject({ method: 'GET', url: '/data/manifest.json' });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(file.headers['cache-control']).toBe('no-cache');
+    expect(file.json()).toEqual(manifestOf(RUN_B, ['2026-02', '2026-03', '2026-04']));
+  });
+
+  it('passes fields added to the manifest through, and answers 503 for a broken one', async () => {
+    const path = join(dataDir, 'manifest.json');
+    writeFileSync(path, JSON.stringify({ ...manifestOf(RUN_B, ['2026-04']), schema: 2 }));
+    expect((await app.inject({ method: 'GET', url: '/api/manifest' })).json()).toMatchObject({ run_id: RUN_B, schema: 2 });
+
+    for (const broken of ['{"run_id": "x", ', '[]', '{"run_id": 1, "published_at": "x", "folder": "runs/x"}']) {
+      writeFileSync(path, broken);
+      const res = await app.inject({ method: 'GET', url: '/api/manifest' });
+      expect(res.statusCode, broken).toBe(503);
+      expect(res.json()).toEqual({ error: 'the published manifest is unreadable' });
+    }
+    publishRun(RUN_B, ['2026-02', '2026-03', '2026-04']);
+  });
+});
+
+describe('published files', () => {
+  it('serves run JSON as immutable', async () => {
+    const res = await app.inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['cache-control']).toBe(IMMUTABLE);
+    expect(res.headers['content-disposition']).toBeUndefined();
+    expect(res.json()).toEqual([
+      { month: '2026-02', tickets_completed: 10 },
+      { month: '2026-03', tickets_completed: 10 },
+    ]);
+    const etag = res.headers.etag;
+    expect(etag).toBeTruthy();
+    const again = await app.inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json`, headers: { 'if-none-match': String(etag) } });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it('serves the HR downloads as attachments with a file name', async () => {
+    const csv = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.csv` });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.csv"; filename*=UTF-8''penalties_2026-03.csv`);
+    expect(csv.headers['cache-control']).toBe(IMMUTABLE);
+    expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+
+    const xlsx = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.xlsx` });
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['content-type']).toBe(XLSX);
+    expect(xlsx.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.xlsx"; filename*=UTF-8''penalties_2026-03.xlsx`);
+    expect(xlsx.headers['cache-control']).toBe(IMMUTABLE);
+
+    const parquet = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/tables/penalty_lines.parquet` });
+    expect(parquet.statusCode).toBe(200);
+    expect(parquet.headers['content-type']).toBe('application/vnd.apache.parquet');
+    expect(parquet.headers['content-disposition']).toMatch(/^attachment; filename="tables_penalty_lines\.parquet"/);
+  });
+
+  it('serves files of percent-encoded ids when the URL encodes the file name once more', async () => {
+    for (const id of ['张三', 'A/B']) {
+      const fileName = `${encodeURIComponent(id)}.json`;
+      const res = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/technician_history/${encodeURIComponent(fileName)}` });
+      expect(res.statusCode, id).toBe(200);
+      expect(res.json()).toEqual([{ technician_id: id }]);
+      // the file name used as the URL is decoded by the server to the id itself: not that file
+      const bare = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/technician_history/${fileName}` });
+      expect(bare.statusCode, id).toBe(404);
+    }
+  });
+
+  it('answers HEAD like GET without a body', async () => {
+    const res = await app.inject({ method: 'HEAD', url: `/data/runs/${RUN_A}/network.json` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe(IMMUTABLE);
+    expect(res.body).toBe('');
+  });
+});
+
+describe('pages', () => {
+  it('serves index.html at / and the other built files', async () => {
+    const index = await app.inject({ method: 'GET', url: '/' });
+    expect(index.statusCode).toBe(200);
+    expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(index.headers['cache-control']).toBe('no-cache');
+    expect(index.body).toContain('<title>Dashboard</title>');
+
+    expect((await app.inject({ method: 'GET', url: '/index.html' })).statusCode).toBe(200);
+    const js = await app.inject({ method: 'GET', url: '/app.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toBe('application/javascript; charset=utf-8');
+    const css = await app.inject({ method: 'GET', url: '/app.css' });
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(js.headers['cache-control']).toBe('no-cache');
+    const chunk = await app.inject({ method: 'GET', url: '/chunks/chunk-337ECO7D.js' });
+    expect(chunk.statusCode).toBe(200);
+    expect(chunk.headers['cache-control']).toBe(IMMUTABLE);
+    const page = await app.inject({ method: 'GET', url: '/technicians' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<title>Technicians</title>');
+  });
+});
+
+describe('not found', () => {
+  const urls = [
+    '/nope',
+    '/nope.html',
+    '/api/nope',
+    '/data',
+    '/data/',
+    '/data/runs/',
+    '/data/nope.json',
+    `/data/runs/${RUN_A}/missing.json`,
+    '/data/notes.txt', // not a published kind of file
+    '/data/.manifest-20260501T000000-000.json', // the manifest before its switch
+    '/data/runs/.incomplete-20260501T000000-000/network.json', // a run still being written
+    '/data/linked.json', // a link to a file outside the folder
+    '/linked.html',
+  ];
+
+  it.each(urls)('%s is a JSON 404', async (url) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.json()).toEqual({ error: 'not found' });
+    expect(res.body).not.toContain(SECRET);
+  });
+
+  it('is a JSON 404 for other methods', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/api/manifest' });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual({ error: 'not found' });
+    }
+  });
+});
+
+describe('path traversal', () => {
+  const probes = [
+    '/../secret.txt',
+    '/../../secret.txt',
+    '/data/../secret.txt',
+    '/data/../../secret.txt',
+    '/data/../package.json',
+    '/data/runs/../../secret.json',
+    `/data/runs/${RUN_A}/../../../secret.json`,
+    '/%2e%2e/secret.txt',
+    '/%2E%2E/secret.txt',
+    '/data/%2e%2e/secret.json',
+    '/data/%2e%2e%2fsecret.json',
+    '/..%2fsecret.txt',
+    '/data/..%2fsecret.json',
+    '/data/..%2Fsecret.json',
+    '/data/%2e%2e%2f%2e%2e%2fsecret.json',
+    '/data/..%252fsecret.json',
+    '/data/%252e%252e/secret.json',
+    '/data/%252e%252e%252fsecret.json',
+    '/..\\secret.txt',
+    '/data/..\\secret.json',
+    '/data/..%5csecret.json',
+    '/data/%5c..%5csecret.json',
+    '/data/%5C..%5Csecret.json',
+    '/data/secret.json%00.json',
+    '/data/%00/../secret.json',
+    '/secret.txt%00',
+    '/%00',
+    '/./data/../secret.txt',
+    '//secret.txt',
+    '/data//../secret.json',
+    '/data/./../secret.json',
+    '/data/%2e/%2e%2e/secret.json',
+  ];
+
+  it.each(probes)('%s is refused without leaking (inject)', async (url) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect([403, 404]).toContain(res.statusCode);
+    expect(res.body).not.toContain(SECRET);
+  });
+
+  it.each(probes)('%s is refused without leaking (raw path)', async (url) => {
+    const res = await rawGet(app.server, url);
+    expect([403, 404]).toContain(res.status);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).not.toContain(SECRET);
+    expect(JSON.parse(res.body)).toHaveProperty('error');
+  });
+
+  it('still serves ordinary paths through the raw handler', async () => {
+    const res = await rawGet(app.server, `/data/runs/${RUN_A}/network.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe(IMMUTABLE);
+  });
+
+  it('tells safe paths from unsafe ones', () => {
+    expect(isSafePath(`/data/runs/${RUN_A}/technician_history/${encodeURIComponent(encodeURIComponent('A/B'))}.json`)).toBe(true);
+    expect(isSafePath('/data/runs/x/network.json?v=../x')).toBe(true);
+    expect(isSafePath('/')).toBe(true);
+    for (const bad of ['', 'data/x', '//x', '/a/../b', '/a/%2e%2e/b', '/a%2fb', '/a%5cb', '/a\\b', '/a%00b', '/%zz', '/a/%252e%252e/b']) {
+      expect(isSafePath(bad), bad).toBe(false);
+    }
+  });
+});
