@@ -275,6 +275,7 @@ function runReport(run: RunInfo): unknown {
       technician_min_tickets: c.ranking.technician_min_tickets,
       outlet_min_tickets: c.ranking.outlet_min_tickets,
       composite_weights: c.ranking.composite_weights,
+      complaint_rate_scale: c.ranking.complaint_rate_scale,
       training_violations_per_month: c.escalation.training_violations_per_month,
       training_violations_per_year: c.escalation.training_violations_per_year,
       outlet_overcharge_multiplier: c.outlet_overcharge_multiplier,

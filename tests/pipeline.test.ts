@@ -123,8 +123,9 @@ describe('the sample run', () => {
     const totals = workbook.getWorksheet('汇总')!;
     const totalRows = await db.all(`select technician_id, amount from penalty_totals where month = '${month}' order by technician_id`);
     const sheetTotals: { technician_id: unknown; amount: unknown }[] = [];
+    const headers = (totals.getRow(1).values as unknown[]).map(String);
     totals.eachRow((row, n) => {
-      if (n > 1) sheetTotals.push({ technician_id: row.getCell(2).value, amount: row.getCell(6).value });
+      if (n > 1) sheetTotals.push({ technician_id: row.getCell(headers.indexOf('technician_id')).value, amount: row.getCell(headers.indexOf('amount')).value });
     });
     expect(sheetTotals).toEqual(totalRows);
     expect(readdirSync(join(work, 'out', 'runs')).filter((d) => d.startsWith('.'))).toEqual([]);

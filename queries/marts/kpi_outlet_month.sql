@@ -32,7 +32,8 @@ ranked as (
 with_previous as (
   select
     current_month.*,
-    previous_month.outlet_rank as previous_outlet_rank
+    previous_month.outlet_rank as previous_outlet_rank,
+    previous_month.tier_rank as previous_tier_rank
   from ranked as current_month
   left join ranked as previous_month
     on previous_month.unit_id = current_month.unit_id
@@ -64,7 +65,10 @@ final as (
     tier_rank,
     previous_outlet_rank,
     -- positive: moved up the ranking since last month
-    previous_outlet_rank - outlet_rank as rank_change
+    previous_outlet_rank - outlet_rank as rank_change,
+    previous_tier_rank,
+    -- the same within the tier, when the outlet was in the same tier last month
+    previous_tier_rank - tier_rank as tier_rank_change
   from with_previous
 )
 

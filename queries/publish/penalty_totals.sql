@@ -1,11 +1,12 @@
--- HR's monthly totals with the technician's name.
--- Inputs: penalty_totals, stg_technicians. Grain: one row per technician per month with a penalty.
+-- HR's monthly totals with the technician's and the outlet's name.
+-- Inputs: penalty_totals, stg_technicians, stg_outlets. Grain: one row per technician per month with a penalty.
 with final as (
   select
     totals.month,
     totals.technician_id,
     technicians.name as technician_name,
     totals.outlet_id,
+    outlets.name as outlet_name,
     totals.violations,
     totals.amount,
     totals.violations_ytd,
@@ -14,6 +15,8 @@ with final as (
   from penalty_totals as totals
   left join stg_technicians as technicians
     on technicians.technician_id = totals.technician_id
+  left join stg_outlets as outlets
+    on outlets.outlet_id = totals.outlet_id
 )
 
 select * from final

@@ -1,0 +1,168 @@
+// The shapes of the published rows the pages read (see the data contract). Every field may be null
+// where the contract says so; pages never assume more.
+
+export interface Measures {
+  tickets_completed: number;
+  revisit_covered: number;
+  revisit_coverage: number | null;
+  rated: number;
+  satisfied: number;
+  neutral: number;
+  unsatisfied: number;
+  satisfied_rate: number | null;
+  neutral_rate: number | null;
+  unsatisfied_rate: number | null;
+  on_time_judged: number;
+  on_time: number;
+  on_time_rate: number | null;
+  complaints: number;
+  complaint_rate: number | null;
+}
+
+export interface NetworkRow extends Measures {
+  month: string;
+  composite?: number | null;
+}
+
+export interface TechnicianRow extends Measures {
+  month: string;
+  technician_id: string;
+  technician_name?: string | null;
+  outlet_id: string | null;
+  outlet_name?: string | null;
+  tier?: string | null;
+  complaint_rank: number | null;
+}
+
+export interface OutletRow extends Measures {
+  month: string;
+  outlet_id: string;
+  outlet_name?: string | null;
+  tier?: string | null;
+  city?: string | null;
+  composite: number | null;
+  outlet_rank: number | null;
+  tier_rank: number | null;
+  previous_outlet_rank?: number | null;
+  rank_change: number | null;
+}
+
+export interface PenaltyTotalRow {
+  month: string;
+  technician_id: string;
+  technician_name?: string | null;
+  outlet_id: string | null;
+  violations: number;
+  amount: number;
+  violations_ytd: number;
+  training: boolean;
+  dismissal_review: boolean;
+}
+
+export interface PenaltyLineRow {
+  month: string;
+  technician_id: string;
+  outlet_id: string | null;
+  rule_id: string;
+  rule_name_zh?: string | null;
+  rule_name_en?: string | null;
+  amount: number;
+  occurred_at: string | null;
+  ticket_id: string | null;
+  revisit_id: string | null;
+  complaint_id: string | null;
+  violation_id: string | null;
+  dismissal: boolean;
+}
+
+export interface OutletPenaltyRow {
+  month: string;
+  outlet_id: string;
+  outlet_name?: string | null;
+  complaint_id: string | null;
+  ticket_id: string | null;
+  overcharge: number | null;
+  amount: number;
+}
+
+export interface RunInput {
+  file_name: string;
+  kind: string | null;
+  encoding: string | null;
+  status: string;
+  rows_read: number | null;
+  rows_loaded: number | null;
+  rows_rejected: number | null;
+  reason: string | null;
+}
+
+export interface RunInfo {
+  run_id: string;
+  started_at: string | null;
+  finished_at: string | null;
+  seconds: number | null;
+  inputs: RunInput[];
+  config?: {
+    revisit_window_hours?: number;
+    reschedule_notice_minutes?: number;
+    grace_minutes?: number;
+    technician_min_tickets?: number;
+    outlet_min_tickets?: number;
+    composite_weights?: { revisit_coverage?: number; satisfied_rate?: number; on_time_rate?: number; complaints?: number };
+    complaint_rate_scale?: number;
+    outlet_overcharge_multiplier?: number;
+    training_violations_per_month?: number;
+    training_violations_per_year?: number;
+    penalty_rules?: { rule_id: string; name_zh: string; name_en: string; amount: number; dismissal: boolean; enabled: boolean }[];
+  };
+}
+
+export interface QualityFile {
+  batch_id?: number;
+  file_name: string;
+  kind: string | null;
+  encoding: string | null;
+  rows_read: number;
+  rows_loaded: number;
+  rows_rejected: number;
+  loaded_at: string | null;
+}
+
+export interface Quality {
+  files: QualityFile[];
+  reject_reasons: { file: string; reason: string; rows: number }[];
+  rejects: { file: string; line: number | null; column: string | null; reason: string; value: string | null; raw_line: string | null }[];
+  rejects_truncated: boolean;
+  orphans: { revisits?: number; complaints?: number };
+  orphan_rows: { kind: string; record_id: string; ticket_id: string | null; event_at: string | null }[];
+  skipped_files: { file: string; reason: string | null; seen_at: string | null }[];
+  extra_columns: { file: string; column_name: string }[];
+}
+
+export interface BacklogRow {
+  ticket_id: string;
+  outlet_id: string | null;
+  technician_id: string | null;
+  service_type: string | null;
+  completed_at: string | null;
+  window_end: string | null;
+  hours_since_completion: number | null;
+  state: 'open' | 'overdue';
+  attempts: number;
+  last_attempt_at: string | null;
+}
+
+export interface Backlog {
+  as_of: string | null;
+  total: number;
+  by_outlet: { outlet_id: string; outlet_name?: string | null; open: number; overdue: number }[];
+  rows: BacklogRow[];
+}
+
+/** The twelve months ending at the given one, among the published months. */
+export function trailingMonths(months: readonly string[], end: string, count = 12): { start: string; end: string } {
+  const upTo = months.filter((m) => m <= end);
+  const window = upTo.slice(-count);
+  return { start: window[0] ?? end, end };
+}
+

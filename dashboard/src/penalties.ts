@@ -1,0 +1,201 @@
+/// <reference lib="dom" />
+// Penalties (HR): the month's totals per technician with the training and dismissal-review flags,
+// the downloads, one technician's printable statement (#p=<id>) and the outlet fines.
+import { clearHash, countColumn, hashFor, hashParam, tableLabels, textColumn } from './lib/columns.ts';
+import { fillPath } from './lib/data.ts';
+import { badge, h, message } from './lib/dom.ts';
+import { integer, naiveTime, yuan } from './lib/format.ts';
+import type { OutletPenaltyRow, PenaltyLineRow, PenaltyTotalRow, RunInfo } from './lib/rows.ts';
+import { startPage, type PageContext } from './lib/shell.ts';
+import { sortRows } from './lib/sort.ts';
+import { dataTable, type Column } from './lib/table.ts';
+
+function flagBadges(ctx: PageContext, row: Pick<PenaltyTotalRow, 'training' | 'dismissal_review'>): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  if (row.dismissal_review) out.push(badge('dismissal', ctx.t('pen.dismissal_review')));
+  if (row.training) out.push(badge('training', ctx.t('pen.training')));
+  return out;
+}
+
+/** Flagged technicians first (dismissal review, then training), then the largest amount. */
+function flagOrder(row: Pick<PenaltyTotalRow, 'training' | 'dismissal_review'>): number {
+  return (row.dismissal_review ? 2 : 0) + (row.training ? 1 : 0);
+}
+
+function ruleCell(row: PenaltyLineRow): HTMLElement {
+  return h('span', { class: 'rule' }, h('span', { class: 'rule-zh', lang: 'zh-CN' }, row.rule_name_zh ?? row.rule_id), h('span', { class: 'rule-en', lang: 'en' }, row.rule_name_en ?? row.rule_id));
+}
+
+let statementRequest = 0;
+
+async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string, totals: PenaltyTotalRow[]): Promise<void> {
+  const request = ++statementRequest;
+  panel.replaceChildren();
+  panel.hidden = false;
+  panel.dataset.state = 'loading';
+  document.body.classList.add('printing-statement');
+  const total = totals.find((r) => r.technician_id === id);
+  const heading = h('h2', { id: 'statement-heading', tabindex: '-1' }, `${ctx.t('pen.statement')} · ${ctx.month}`);
+  const print = h('button', { type: 'button', class: 'print-button button-primary', onclick: () => window.print() }, ctx.t('pen.print'));
+  const close = h('button', { type: 'button', class: 'close-button', onclick: () => clearHash() }, ctx.t('common.close'));
+  panel.append(
+    h('div', { class: 'panel-head' }, heading, h('div', { class: 'actions' }, print, close)),
+    h('p', { class: 'statement-meta' }, ctx.t('pen.statement_meta', { month: ctx.month, id, name: total?.technician_name ?? '', outlet: total?.outlet_id ?? '—' })),
+  );
+  if (total) panel.append(h('p', { class: 'flags' }, flagBadges(ctx, total)));
+  heading.focus({ preventScroll: true });
+  panel.scrollIntoView({ block: 'start' });
+
+  try {
+    const lines = await ctx.json<PenaltyLineRow[]>(fillPath('penalty_lines/{month}/{technician_id}.json', { month: ctx.month, technician_id: id }));
+    // another statement was asked for meanwhile: that request draws the panel
+    if (request !== statementRequest) return;
+    const numbered = lines.map((line, i) => ({ ...line, n: i + 1 }));
+    type Line = (typeof numbered)[number];
+    const idCell = (value: string | null) => (value ? h('code', null, value) : '—');
+    const columns: Column<Line>[] = [
+      { key: 'n', label: ctx.t('pen.line_no'), numeric: true, rowHeader: true, value: (r) => r.n, sortable: false },
+      { key: 'occurred_at', label: ctx.t('pen.occurred_at'), value: (r) => r.occurred_at, render: (r) => naiveTime(r.occurred_at), sortable: false },
+      { key: 'rule', label: ctx.t('pen.rule'), value: (r) => r.rule_id, render: ruleCell, sortable: false, className: 'wrap' },
+      { key: 'rule_id', label: ctx.t('pen.rule_id'), value: (r) => r.rule_id, render: (r) => h('code', null, r.rule_id), sortable: false },
+      { key: 'ticket_id', label: ctx.t('pen.ticket_id'), value: (r) => r.ticket_id, render: (r) => idCell(r.ticket_id), sortable: false },
+      { key: 'revisit_id', label: ctx.t('pen.revisit_id'), value: (r) => r.revisit_id, render: (r) => idCell(r.revisit_id), sortable: false },
+      { key: 'complaint_id', label: ctx.t('pen.complaint_id'), value: (r) => r.complaint_id, render: (r) => idCell(r.complaint_id), sortable: false },
+      { key: 'violation_id', label: ctx.t('pen.violation_id'), value: (r) => r.violation_id, render: (r) => idCell(r.violation_id), sortable: false },
+      { key: 'dismissal', label: ctx.t('pen.dismissal_flag'), value: (r) => r.dismissal, render: (r) => (r.dismissal ? badge('dismissal', ctx.t('common.yes')) : ''), sortable: false },
+      { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount), sortable: false },
+    ];
+    const sum = lines.reduce((acc, line) => acc + (line.amount ?? 0), 0);
+    panel.append(
+      dataTable({
+        columns,
+        rows: numbered,
+        labels: tableLabels(ctx),
+        id: 'statement-table',
+        footer: () => [ctx.t('pen.total'), null, null, null, null, null, null, null, null, yuan(ctx.lang, sum)],
+      }).element,
+      h(
+        'div',
+        { class: 'signatures' },
+        h('p', null, ctx.t('pen.sign_technician')),
+        h('p', null, ctx.t('pen.sign_hr')),
+        h('p', null, ctx.t('pen.sign_date')),
+      ),
+    );
+  } catch (e) {
+    if (request !== statementRequest) return;
+    panel.append(ctx.errorMessage(e));
+  }
+  panel.dataset.state = 'ready';
+}
+
+startPage({
+  id: 'penalties',
+  titleKey: 'pen.title',
+  monthly: true,
+  async render(ctx, main) {
+    main.append(h('h1', null, ctx.t('pen.title')));
+    const statement = h('section', { class: 'panel statement', id: 'statement', 'aria-labelledby': 'statement-heading', hidden: true });
+    main.append(statement);
+    ctx.onCleanup(() => document.body.classList.remove('printing-statement'));
+
+    const totalsPromise = ctx.json<PenaltyTotalRow[]>(`penalties/${ctx.month}.json`);
+    let totals: PenaltyTotalRow[] = [];
+
+    const totalsSection = ctx.section(main, ctx.t('pen.totals', { month: ctx.month }), async (body) => {
+      body.append(
+        h(
+          'div',
+          { class: 'actions' },
+          h('a', { class: 'button', id: 'download-csv', href: ctx.url(`penalties/${ctx.month}.csv`), download: `penalties-${ctx.month}.csv` }, ctx.t('pen.download_csv')),
+          h('a', { class: 'button', id: 'download-xlsx', href: ctx.url(`penalties/${ctx.month}.xlsx`), download: `penalties-${ctx.month}.xlsx` }, ctx.t('pen.download_xlsx')),
+        ),
+      );
+      totals = await totalsPromise;
+      if (totals.length === 0) {
+        body.append(message('info', ctx.t('pen.none')));
+        return;
+      }
+      const amount = totals.reduce((acc, r) => acc + (r.amount ?? 0), 0);
+      body.append(
+        h(
+          'p',
+          { class: 'note' },
+          ctx.t('pen.summary', {
+            count: integer(ctx.lang, totals.length),
+            amount: yuan(ctx.lang, amount),
+            training: integer(ctx.lang, totals.filter((r) => r.training).length),
+            dismissal: integer(ctx.lang, totals.filter((r) => r.dismissal_review).length),
+          }),
+        ),
+      );
+      const columns: Column<PenaltyTotalRow>[] = [
+        textColumn<PenaltyTotalRow>('technician_id', ctx.t('col.technician_id'), (r) => r.technician_id, {
+          rowHeader: true,
+          render: (r) => h('a', { href: `#${hashFor('p', r.technician_id)}`, class: 'row-link', title: ctx.t('pen.open_statement', { id: r.technician_id }) }, r.technician_id),
+        }),
+        textColumn<PenaltyTotalRow>('technician_name', ctx.t('col.technician_name'), (r) => r.technician_name),
+        textColumn<PenaltyTotalRow>('outlet_id', ctx.t('col.outlet'), (r) => r.outlet_id),
+        { key: 'flags', label: ctx.t('pen.flags'), value: (r) => flagOrder(r), render: (r) => flagBadges(ctx, r) },
+        countColumn<PenaltyTotalRow>(ctx, 'violations', ctx.t('pen.violations'), (r) => r.violations),
+        countColumn<PenaltyTotalRow>(ctx, 'violations_ytd', ctx.t('pen.violations_ytd'), (r) => r.violations_ytd),
+        { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount) },
+      ];
+      const ordered = sortRows(sortRows(totals, (r) => r.amount, 'desc'), (r) => flagOrder(r), 'desc');
+      body.append(
+        dataTable({
+          columns,
+          rows: ordered,
+          pageSize: 200,
+          labels: tableLabels(ctx),
+          id: 'penalty-table',
+          rowClass: (r) => (flagOrder(r) > 0 ? 'flagged-row' : undefined),
+          footer: (rows) => [ctx.t('common.total'), null, null, null, integer(ctx.lang, rows.reduce((a, r) => a + r.violations, 0)), null, yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0))],
+        }).element,
+      );
+    }, { id: 'totals' });
+
+    const outletSection = ctx.section(main, ctx.t('pen.outlet_fines', { month: ctx.month }), async (body) => {
+      const [fines, run] = await Promise.all([ctx.json<OutletPenaltyRow[]>(`outlet_penalties/${ctx.month}.json`), ctx.json<RunInfo>('run.json').catch(() => null)]);
+      body.append(h('p', { class: 'note' }, ctx.t('pen.outlet_fines_note', { multiplier: run?.config?.outlet_overcharge_multiplier ?? 10 })));
+      if (fines.length === 0) {
+        body.append(message('info', ctx.t('pen.outlet_fines_empty')));
+        return;
+      }
+      const columns: Column<OutletPenaltyRow>[] = [
+        textColumn<OutletPenaltyRow>('outlet_id', ctx.t('col.outlet_id'), (r) => r.outlet_id, { rowHeader: true }),
+        textColumn<OutletPenaltyRow>('outlet_name', ctx.t('col.outlet_name'), (r) => r.outlet_name),
+        textColumn<OutletPenaltyRow>('complaint_id', ctx.t('pen.complaint_id'), (r) => r.complaint_id),
+        textColumn<OutletPenaltyRow>('ticket_id', ctx.t('pen.ticket_id'), (r) => r.ticket_id),
+        { key: 'overcharge', label: ctx.t('pen.overcharge'), numeric: true, value: (r) => r.overcharge, render: (r) => yuan(ctx.lang, r.overcharge) },
+        { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount) },
+      ];
+      body.append(
+        dataTable({
+          columns,
+          rows: fines,
+          sort: { key: 'amount', direction: 'desc' },
+          labels: tableLabels(ctx),
+          id: 'outlet-fines-table',
+          footer: (rows) => [ctx.t('common.total'), null, null, null, yuan(ctx.lang, rows.reduce((a, r) => a + (r.overcharge ?? 0), 0)), yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0))],
+        }).element,
+      );
+    }, { id: 'outlet-fines' });
+
+    await Promise.all([totalsSection, outletSection]);
+
+    const show = async () => {
+      const id = hashParam('p');
+      if (!id) {
+        statementRequest += 1;
+        statement.hidden = true;
+        statement.replaceChildren();
+        document.body.classList.remove('printing-statement');
+        return;
+      }
+      await renderStatement(ctx, statement, id, totals);
+    };
+    ctx.listen(window, 'hashchange', () => void show());
+    await show();
+  },
+});

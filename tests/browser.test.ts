@@ -1,0 +1,395 @@
+// The dashboard in a real headless Chromium: the sample published by the pipeline, the pages built,
+// the real server (with its strict Content-Security-Policy) on a free port. Every page must render
+// its charts with marks and no console error; the language toggle, a technician's history, a
+// penalty statement and the month's CSV download are exercised. Screenshots of every page are left
+// for a person to look at (their paths are printed; SHOTS=1 also copies them to /tmp/dashboard-shots).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+const SHOTS_COPY_DIR = '/tmp/dashboard-shots';
+
+if (!HAS_CHROMIUM) console.warn('browser tests skipped: chromium not installed');
+
+interface Manifest {
+  folder: string;
+  months: string[];
+  latest_month: string;
+}
+
+interface Watched {
+  page: Page;
+  context: BrowserContext;
+  /** console errors, uncaught page errors and failed responses, in order */
+  problems: string[];
+}
+
+/** Pages with the charts each must show (by spec name). */
+const PAGES: { file: string; charts: string[] }[] = [
+  { file: 'index.html', charts: ['network-coverage', 'network-satisfaction', 'network-on-time', 'network-complaints'] },
+  { file: 'technicians.html', charts: ['technician-complaint-ranking'] },
+  { file: 'outlets.html', charts: ['outlet-composite'] },
+  { file: 'penalties.html', charts: [] },
+  { file: 'quality.html', charts: [] },
+  { file: 'backlog.html', charts: ['backlog-by-outlet'] },
+];
+
+const MARKS = '.vega-embed svg .mark-rect path, .vega-embed svg .mark-line path, .vega-embed svg .mark-symbol path';
+
+/** A small RFC 4180 reader: quoted fields, doubled quotes, CRLF. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
+  let work: string;
+  let dataDir: string;
+  let shotsDir: string;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  let manifest: Manifest;
+  const shots: string[] = [];
+  const opened: Watched[] = [];
+
+  const runFile = <T>(path: string): T => JSON.parse(readFileSync(join(dataDir, manifest.folder, path), 'utf8')) as T;
+
+  async function open(path: string, locale = 'zh-CN', expectProblems = false): Promise<Watched> {
+    const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const watched: Watched = { page, context, problems: [] };
+    page.on('console', (message) => {
+      if (message.type() === 'error') watched.problems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => watched.problems.push(`page error: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) watched.problems.push(`HTTP ${response.status()} ${response.url()}`);
+    });
+    if (!expectProblems) opened.push(watched);
+    await page.goto(`${base}/${path}`);
+    await ready(page);
+    return watched;
+  }
+
+  async function ready(page: Page): Promise<void> {
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  }
+
+  async function shoot(page: Page, name: string, options: { fullPage?: boolean; selector?: string } = {}): Promise<void> {
+    const file = join(shotsDir, `${name}.png`);
+    if (options.selector) await page.locator(options.selector).screenshot({ path: file });
+    else await page.screenshot({ path: file, fullPage: options.fullPage ?? true });
+    shots.push(file);
+    if (process.env.SHOTS === '1') {
+      mkdirSync(SHOTS_COPY_DIR, { recursive: true });
+      copyFileSync(file, join(SHOTS_COPY_DIR, `${name}.png`));
+    }
+  }
+
+  async function expectChartsRendered(page: Page, charts: string[]): Promise<void> {
+    const names = await page.$$eval('figure.chart-card', (figures) => figures.map((f) => f.getAttribute('data-chart')));
+    expect(names).toEqual(charts);
+    for (const chart of charts) {
+      const marks = await page.locator(`figure[data-chart="${chart}"]`).locator(MARKS).count();
+      expect(marks, `marks of ${chart}`).toBeGreaterThan(0);
+    }
+  }
+
+  async function closeAndCheck(watched: Watched): Promise<void> {
+    await watched.context.close();
+    expect(watched.problems).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'dashboard-browser-'));
+    dataDir = join(work, 'data');
+    const distDir = join(work, 'dist');
+    shotsDir = join(work, 'shots');
+    mkdirSync(shotsDir, { recursive: true });
+
+    const { runPipeline } = await import('../pipeline/run.ts');
+    const { defaultConfig } = await import('../pipeline/config.ts');
+    await runPipeline({ input: 'data/sample', db: join(work, 'warehouse.duckdb'), out: dataDir, config: defaultConfig() });
+    manifest = JSON.parse(readFileSync(join(dataDir, 'manifest.json'), 'utf8')) as Manifest;
+
+    const { build } = await import('../dashboard/build.ts');
+    await build(distDir);
+
+    const { buildServer } = await import('../dashboard/server.ts');
+    app = await buildServer({ dataDir, distDir, logger: false });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    if (address === null || typeof address !== 'object') throw new Error('the server has no port');
+    base = `http://127.0.0.1:${address.port}`;
+
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const watched of opened) await watched.context.close().catch(() => {});
+    await browser?.close();
+    await app?.close();
+    if (shots.length > 0) console.log(`dashboard screenshots:\n${shots.map((s) => `  ${s}`).join('\n')}`);
+    // the screenshots stay for a person to look at; the rest of the work folder goes
+    for (const part of ['data', 'dist', 'downloads', 'warehouse.duckdb', 'warehouse.duckdb.wal']) rmSync(join(work, part), { recursive: true, force: true });
+  });
+
+  it('renders every page with its charts and tables, without a console error', async () => {
+    for (const { file, charts } of PAGES) {
+      const watched = await open(file);
+      const { page } = watched;
+      await expectChartsRendered(page, charts);
+      expect(await page.locator('.message-error').count(), `${file} shows an error`).toBe(0);
+      expect(await page.locator('main h1').textContent()).not.toBe('');
+      // every table names its columns for assistive technology
+      const unscoped = await page.$$eval('table thead th', (cells) => cells.filter((c) => c.getAttribute('scope') !== 'col').length);
+      expect(unscoped, `${file} header cells without scope`).toBe(0);
+      await shoot(page, `${file.replace('.html', '')}-zh`);
+      await closeAndCheck(watched);
+    }
+  }, 120_000);
+
+  it('shows the KPIs of the latest month formatted as percentages and counts, with the change', async () => {
+    const watched = await open('index.html');
+    const { page } = watched;
+    const network = runFile<{ month: string; tickets_completed: number }[]>('network.json');
+    const latest = network.find((r) => r.month === manifest.latest_month)!;
+    expect(await page.locator('#month-picker').inputValue()).toBe(manifest.latest_month);
+    expect(await page.locator('[data-kpi="tickets_completed"] .kpi-value').textContent()).toBe(latest.tickets_completed.toLocaleString('en-US'));
+    expect(await page.locator('[data-kpi="revisit_coverage"] .kpi-value').textContent()).toMatch(/^\d{1,3}\.\d%$/);
+    expect(await page.locator('[data-kpi="revisit_coverage"] .kpi-delta').textContent()).toMatch(/^[▲▼–] \d+\.\d 个百分点/);
+    // axis titles come from the dictionary
+    expect(await page.locator('figure[data-chart="network-coverage"] svg').textContent()).toContain('月份');
+    // tooltips work under the page's security policy
+    await page.locator('figure[data-chart="network-complaints"] .mark-rect path').last().hover();
+    await page.waitForSelector('#vg-tooltip-element.visible');
+    expect(await page.locator('#vg-tooltip-element').textContent()).toContain('投诉率');
+
+    // another month: the URL keeps it and the navigation carries it
+    const earlier = manifest.months.at(-3)!;
+    await page.selectOption('#month-picker', earlier);
+    await ready(page);
+    expect(page.url()).toContain(`month=${earlier}`);
+    expect(await page.locator('#kpis h2').textContent()).toContain(earlier);
+    expect(await page.locator('nav.tabs a[href^="technicians.html"]').getAttribute('href')).toBe(`technicians.html?month=${earlier}`);
+    await expectChartsRendered(page, PAGES[0]!.charts);
+    await closeAndCheck(watched);
+  }, 60_000);
+
+  it('switches the language and remembers the choice', async () => {
+    const watched = await open('index.html');
+    const { page } = watched;
+    const firstTab = page.locator('nav.tabs a').first();
+    expect(await firstTab.textContent()).toBe('总览');
+    await page.click('#lang-toggle');
+    await ready(page);
+    expect(await firstTab.textContent()).toBe('Overview');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('figure[data-chart="network-satisfaction"] svg').textContent()).toContain('Satisfied');
+    expect(await page.locator('[data-kpi="revisit_coverage"] .kpi-delta').textContent()).toMatch(/pp/);
+    await expectChartsRendered(page, PAGES[0]!.charts);
+    await shoot(page, 'index-en');
+
+    await page.reload();
+    await ready(page);
+    expect(await firstTab.textContent()).toBe('Overview');
+    await page.click('#lang-toggle');
+    await ready(page);
+    expect(await firstTab.textContent()).toBe('总览');
+    await closeAndCheck(watched);
+  }, 60_000);
+
+  it('sorts and filters the technicians and shows one technician\'s history', async () => {
+    const watched = await open('technicians.html');
+    const { page } = watched;
+    const rows = runFile<{ technician_id: string; technician_name: string | null; complaint_rank: number | null }[]>(`technicians/${manifest.latest_month}.json`);
+    const table = page.locator('#technician-table');
+    expect(await table.locator('tbody tr').count()).toBe(rows.length);
+    expect(await page.locator('#unranked-table tbody tr').count()).toBe(rows.filter((r) => r.complaint_rank === null).length);
+
+    // sorting by a header
+    const idHeader = table.locator('thead th').first();
+    await idHeader.locator('button').click();
+    expect(await idHeader.getAttribute('aria-sort')).toBe('ascending');
+    const ids = [...rows.map((r) => r.technician_id)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    expect(await table.locator('tbody tr th').first().textContent()).toBe(ids[0]);
+    await idHeader.locator('button').click();
+    expect(await idHeader.getAttribute('aria-sort')).toBe('descending');
+    expect(await table.locator('tbody tr th').first().textContent()).toBe(ids.at(-1));
+
+    // the text search
+    const someone = rows.find((r) => r.technician_name)!;
+    await page.fill('#filter-search', someone.technician_name!);
+    expect(await table.locator('tbody tr').count()).toBe(rows.filter((r) => r.technician_name?.includes(someone.technician_name!)).length);
+    await page.fill('#filter-search', '');
+
+    // a technician's history
+    const target = rows.find((r) => r.complaint_rank !== null)!.technician_id;
+    await table.locator(`a.row-link:text-is("${target}")`).click();
+    await page.waitForSelector('#history[data-state="ready"]');
+    await expectChartsRendered(page, ['technician-history', 'technician-complaint-ranking']);
+    const history = runFile<{ month: string }[]>(`technician_history/${target}.json`);
+    const start = manifest.months.filter((m) => m <= manifest.latest_month).slice(-12)[0]!;
+    expect(await page.locator('#history-table tbody tr').count()).toBe(history.filter((r) => r.month >= start && r.month <= manifest.latest_month).length);
+    expect(page.url()).toContain(`#t=${target}`);
+    await shoot(page, 'technicians-history-zh', { selector: '#history' });
+    await closeAndCheck(watched);
+  }, 60_000);
+
+  it('lists an outlet\'s technicians and filters the ranking by tier', async () => {
+    const watched = await open('outlets.html');
+    const { page } = watched;
+    const outlets = runFile<{ outlet_id: string; tier: string | null }[]>(`outlets/${manifest.latest_month}.json`);
+    expect(await page.locator('#outlet-table tbody tr').count()).toBe(outlets.length);
+    const tier = outlets.find((o) => o.tier)!.tier!;
+    await page.selectOption('#filter-tier', tier);
+    expect(await page.locator('#outlet-table tbody tr').count()).toBe(outlets.filter((o) => o.tier === tier).length);
+    await page.selectOption('#filter-tier', '');
+
+    const technicians = runFile<{ outlet_id: string }[]>(`technicians/${manifest.latest_month}.json`);
+    const outlet = outlets[0]!.outlet_id;
+    await page.locator(`#outlet-table a.row-link:text-is("${outlet}")`).click();
+    await page.waitForSelector('#outlet-technicians[data-state="ready"]');
+    expect(await page.locator('#outlet-technicians-table tbody tr').count()).toBe(technicians.filter((t) => t.outlet_id === outlet).length);
+    await shoot(page, 'outlets-technicians-zh', { selector: '#outlet-technicians' });
+    await closeAndCheck(watched);
+  }, 60_000);
+
+  it('puts flagged technicians first and opens a printable penalty statement', async () => {
+    const watched = await open('penalties.html');
+    const { page } = watched;
+    const month = manifest.latest_month;
+    const totals = runFile<{ technician_id: string; amount: number; training: boolean; dismissal_review: boolean }[]>(`penalties/${month}.json`);
+    const rows = page.locator('#penalty-table tbody tr');
+    expect(await rows.count()).toBe(totals.length);
+    const flagged = totals.filter((t) => t.training || t.dismissal_review).length;
+    if (flagged > 0) expect(await rows.first().locator('.badge').count()).toBeGreaterThan(0);
+    if (flagged < totals.length) expect(await rows.last().locator('.badge').count()).toBe(0);
+
+    const firstId = (await rows.first().locator('th').textContent())!;
+    await rows.first().locator('a.row-link').click();
+    await page.waitForSelector('#statement[data-state="ready"]');
+    const lines = runFile<{ ticket_id: string | null; amount: number }[]>(`penalty_lines/${month}/${firstId}.json`);
+    expect(await page.locator('#statement-table tbody tr').count()).toBe(lines.length);
+    const total = totals.find((t) => t.technician_id === firstId)!.amount;
+    const footer = await page.locator('#statement-table tfoot').textContent();
+    expect(footer).toContain(`¥${total.toLocaleString('en-US')}`);
+    expect(lines.reduce((a, l) => a + l.amount, 0)).toBeCloseTo(total, 6);
+    // both names of each rule
+    expect(await page.locator('#statement-table .rule-zh').count()).toBe(lines.length);
+    expect(await page.locator('#statement-table .rule-en').count()).toBe(lines.length);
+    await shoot(page, 'penalties-statement-zh', { selector: '#statement' });
+
+    // printed, only the statement shows
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.site-header').isVisible()).toBe(false);
+    expect(await page.locator('#totals').isVisible()).toBe(false);
+    expect(await page.locator('#statement').isVisible()).toBe(true);
+    await shoot(page, 'penalties-statement-print');
+    await page.emulateMedia({ media: 'screen' });
+    await closeAndCheck(watched);
+  }, 60_000);
+
+  it('downloads the month\'s penalty CSV with exactly the month\'s lines', async () => {
+    const watched = await open('penalties.html');
+    const { page } = watched;
+    const month = manifest.latest_month;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+    const saved = join(work, 'downloads', `penalties-${month}.csv`);
+    await download.saveAs(saved);
+    const bytes = readFileSync(saved);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const [header, ...records] = parseCsv(bytes.toString('utf8').slice(1)).filter((r) => r.length > 1 || r[0] !== '');
+
+    const totals = runFile<{ technician_id: string; violations: number }[]>(`penalties/${month}.json`);
+    const ids = totals.map((t) => t.technician_id).sort();
+    const lines = ids.flatMap((id) => runFile<{ ticket_id: string | null; technician_id: string }[]>(`penalty_lines/${month}/${id}.json`));
+    expect(records).toHaveLength(lines.length);
+    expect(lines.length).toBe(totals.reduce((a, t) => a + t.violations, 0));
+    const ticketColumn = header!.indexOf('ticket_id');
+    expect(ticketColumn).toBeGreaterThanOrEqual(0);
+    expect(records[0]![ticketColumn]).toBe(lines[0]!.ticket_id ?? '');
+    expect(records[0]![header!.indexOf('technician_id')]).toBe(ids[0]);
+    await closeAndCheck(watched);
+  }, 60_000);
+
+  it('shows the data quality of the run and the revisit backlog', async () => {
+    const quality = await open('quality.html');
+    const q = runFile<{ files: unknown[]; rejects: unknown[]; skipped_files: unknown[]; extra_columns: unknown[] }>('quality.json');
+    const run = runFile<{ inputs: unknown[] }>('run.json');
+    expect(await quality.page.locator('#inputs-table tbody tr').count()).toBe(run.inputs.length);
+    expect(await quality.page.locator('#files-table tbody tr').count()).toBe(q.files.length);
+    expect(await quality.page.locator('#rejects-table tbody tr').count()).toBe(Math.min(100, q.rejects.length));
+    expect(await quality.page.locator('#skipped-table tbody tr').count()).toBe(q.skipped_files.length);
+    expect(await quality.page.locator('#extra-table tbody tr').count()).toBe(q.extra_columns.length);
+    await closeAndCheck(quality);
+
+    const backlog = await open('backlog.html', 'en-US');
+    const b = runFile<{ rows: { completed_at: string }[]; by_outlet: unknown[] }>('backlog.json');
+    expect(await backlog.page.locator('#backlog-table tbody tr').count()).toBe(Math.min(200, b.rows.length));
+    const first = await backlog.page.locator('#backlog-table tbody tr').first().locator('td').nth(3).textContent();
+    expect(first).toBe([...b.rows].sort((x, y) => x.completed_at.localeCompare(y.completed_at))[0]!.completed_at);
+    expect(await backlog.page.locator('#backlog-outlets-table tbody tr').count()).toBe(b.by_outlet.length);
+    await shoot(backlog.page, 'backlog-en');
+    await closeAndCheck(backlog);
+  }, 60_000);
+
+  it('says which file is missing instead of failing', async () => {
+    const watched = await open('index.html', 'en-US', true);
+    const { page } = watched;
+    await page.route('**/technicians/*.json', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not found"}' }));
+    await page.goto(`${base}/technicians.html`);
+    await ready(page);
+    const messages = await page.locator('.message-error').allTextContents();
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages[0]).toContain(`technicians/${manifest.latest_month}.json`);
+    expect(messages[0]).toContain('404');
+    // the only complaints are the refused file itself: no uncaught error, no other failure
+    expect(watched.problems.filter((p) => !/technicians\/\d{4}-\d{2}\.json|status of 404/.test(p))).toEqual([]);
+
+    // nothing published yet
+    await page.route('**/data/manifest.json', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not found"}' }));
+    await page.goto(`${base}/index.html`);
+    await ready(page);
+    expect(await page.locator('main .message-warning').textContent()).toContain('No data has been published yet');
+    expect(watched.problems.filter((p) => p.startsWith('page error'))).toEqual([]);
+    await watched.context.close();
+  }, 60_000);
+});
