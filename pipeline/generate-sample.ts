@@ -544,7 +544,7 @@ const C_ORDER = [0, 4, 5, 1, 2, 3, 6, 7, 8];
 const V_COLS = ['违规编号', '工程师工号', '发生时间', '规则编号', '罚款金额', '说明'] as const;
 
 /** questionnaire: base "no" rate per question (on_time .. charged_per_standard) */
-const Q_NO_RATE = [0.02, 0.01, 0.025, 0.005, 0.015, 0.03, 0.01, 0.007];
+const Q_NO_RATE = [0.006, 0.0015, 0.003, 0.0008, 0.002, 0.004, 0.0012, 0.001];
 
 const BAD_TS = '2026-13-45 25:00';
 const BAD_TS_2 = '2026-06-15 26:30';
@@ -1082,7 +1082,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
           const rr = rng.next();
           if (rr < 0.02) resched = origEnd - 20;
           else if (rr < 0.04) resched = origEnd - 19;
-          else if (rr < 0.12) resched = origEnd + rng.int(10, 240);
+          else if (rr < 0.06) resched = origEnd + rng.int(10, 240);
           else resched = rng.int(Math.max(c + 5, origStart - 1800), Math.max(c + 5, origStart - 60));
         }
 
@@ -1094,7 +1094,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
           const bad = tech !== null && tech.bad;
           if (apMode === 0) {
             const r = rng.next();
-            const pLate = bad ? 0.2 : 0.06;
+            const pLate = bad ? 0.06 : 0.008;
             if (r < pLate) {
               arrived = apEnd + rng.int(5, 120);
               late = true;
@@ -1102,7 +1102,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
             else arrived = apStart + rng.int(0, 115);
             if (resched >= 0 && resched > origEnd - 20) late = true;
           } else if (apMode === 1) {
-            if (rng.chance(0.75)) arrived = apStart - rng.int(0, 40);
+            if (rng.chance(0.92)) arrived = apStart - rng.int(0, 40);
             else {
               arrived = apStart + rng.int(1, 60);
               late = true;
@@ -1135,7 +1135,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
           else std = 0;
           if (status === Status.Completed) {
             const r = rng.next();
-            const pOver = tech !== null && tech.bad ? 0.04 : 0.013;
+            const pOver = tech !== null && tech.bad ? 0.01 : 0.0015;
             if (r < pOver) {
               charged = std + rng.int(2, 20) * 1000;
               overcharged = true;

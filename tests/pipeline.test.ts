@@ -57,19 +57,20 @@ describe('the sample run', () => {
     expect(await db.all(`select count(*) as unbalanced from load_batches where rows_read <> rows_loaded + rows_rejected`)).toEqual([{ unbalanced: 0 }]);
   });
 
+  // lines checked by hand against the files (grep -n / awk 'NR==…'): the line an editor shows
   it('rejects exactly the broken rows the generator planted, with their lines', async () => {
     expect(await db.all(`select file, line, "column", reason from load_rejects order by file, line`)).toEqual([
-      { file: '回访_2026-02.csv', line: 115, column: 'revisit_at', reason: 'invalid_timestamp' },
-      { file: '回访_2026-07.csv', line: 201, column: 'revisit_at', reason: 'missing_value' },
-      { file: '工单_2025-12.csv', line: 126, column: 'created_at', reason: 'invalid_timestamp' },
+      { file: '回访_2026-02.csv', line: 116, column: 'revisit_at', reason: 'invalid_timestamp' },
+      { file: '回访_2026-07.csv', line: 203, column: 'revisit_at', reason: 'missing_value' },
+      { file: '工单_2025-12.csv', line: 124, column: 'created_at', reason: 'invalid_timestamp' },
       { file: '工单_2026-01.csv', line: 434, column: 'ticket_id', reason: 'duplicate_key' },
-      { file: '工单_2026-03.csv', line: 211, column: 'service_type', reason: 'unknown_value' },
-      { file: '工单_2026-04.csv', line: 264, column: 'appointment_start', reason: 'too_few_columns' },
+      { file: '工单_2026-03.csv', line: 210, column: 'service_type', reason: 'unknown_value' },
+      { file: '工单_2026-04.csv', line: 340, column: 'appointment_start', reason: 'too_few_columns' },
       { file: '工单_2026-05.csv', line: 85, column: 'ticket_id', reason: 'duplicate_key' },
-      { file: '工单_2026-06.csv', line: 340, column: 'updated_at', reason: 'invalid_timestamp' },
-      { file: '工单_2026-08.csv', line: 170, column: 'service_type', reason: 'unknown_value' },
-      { file: '工单_2026-09.csv', line: 1502, column: 'ticket_id', reason: 'duplicate_key' },
-      { file: '投诉.csv', line: 171, column: 'resolved_at', reason: 'invalid_timestamp' },
+      { file: '工单_2026-06.csv', line: 344, column: 'updated_at', reason: 'invalid_timestamp' },
+      { file: '工单_2026-08.csv', line: 173, column: 'service_type', reason: 'unknown_value' },
+      { file: '工单_2026-09.csv', line: 1503, column: 'ticket_id', reason: 'duplicate_key' },
+      { file: '投诉.csv', line: 145, column: 'resolved_at', reason: 'invalid_timestamp' },
     ]);
   });
 
