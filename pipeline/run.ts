@@ -45,12 +45,14 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     await applyConfig(db, options.config);
     const files = await loadFolder(db, options.input, log);
     await buildModels(db, (name, ms) => log(`built ${name} in ${(ms / 1000).toFixed(2)} s`));
+    log('checking invariants');
     const failures = await checkInvariants(db);
     if (failures.length > 0) throw new InvariantError(`invariant check failed: ${failures.join('; ')}`);
     await db.run('checkpoint');
     let manifest: Manifest | undefined;
     if (options.out) {
       // local wall-clock time, like every time in the product; milliseconds keep quick reruns apart
+      log(`publishing to ${options.out}`);
       const runId = `${startedAt.replace(/[-:]/g, '').replace(' ', 'T')}-${String(Date.now() % 1000).padStart(3, '0')}`;
       manifest = await publish(db, options.out, { runId, startedAt, startedMs: started, files, config: options.config });
       log(`published ${manifest.months.length} months to ${options.out}/${manifest.folder}`);
