@@ -150,6 +150,13 @@ export interface HeaderMapping {
   extra: string[];
   /** headers that map to a column already taken by an earlier header */
   repeated: string[];
+  /** where those are: the column and the index of the later header */
+  duplicates: { column: string; index: number }[];
+}
+
+/** Every accepted header spelling of a kind, normalised. */
+export function headerSpellings(kind: KindDef): string[] {
+  return kind.columns.flatMap((c) => [c.name, ...c.aliases].map(normaliseHeader));
 }
 
 export function mapHeader(kind: KindDef, headers: string[]): HeaderMapping {
@@ -160,13 +167,16 @@ export function mapHeader(kind: KindDef, headers: string[]): HeaderMapping {
   const columns = new Map<string, number>();
   const extra: string[] = [];
   const repeated: string[] = [];
+  const duplicates: { column: string; index: number }[] = [];
   headers.forEach((h, i) => {
     const canonical = lookup.get(normaliseHeader(h));
     if (!canonical) extra.push(h);
-    else if (columns.has(canonical)) repeated.push(h);
-    else columns.set(canonical, i);
+    else if (columns.has(canonical)) {
+      repeated.push(h);
+      duplicates.push({ column: canonical, index: i });
+    } else columns.set(canonical, i);
   });
-  return { columns, extra, repeated };
+  return { columns, extra, repeated, duplicates };
 }
 
 export function acceptedHeaders(c: ColumnDef): string {

@@ -2,20 +2,40 @@
 -- Each parse_* macro returns null for a blank value and for a value it does not accept;
 -- the typing query tells the two apart by looking at the text (blank vs. not blank).
 
--- Surrounding spaces trimmed, blank to null.
-create or replace macro norm_text(v) as nullif(trim(v, ' 	'), '');
+-- Surrounding spaces trimmed, blank to null: for files whose values hold no other blanks.
+create or replace macro norm_text_plain(v) as nullif(trim(v), '');
 
--- The same, plus full-width digits, letters and punctuation (what Chinese input methods type)
--- to their ASCII forms, and the ideographic space trimmed. Used only for files that hold such
--- characters: translate() is costly, and most exports have none.
+-- Surrounding spaces, tabs, line breaks and a stray byte-order mark trimmed, blank to null.
+create or replace macro norm_text(v) as nullif(trim(v, E' \t\r\n' || chr(65279)), '');
+
+-- The same, plus the full-width forms Chinese input methods type (U+FF01–FF5E: digits, letters,
+-- punctuation) to their ASCII forms, and the ideographic and no-break spaces to spaces, as Unicode
+-- NFKC does. Used only for files that hold such characters: translate() is costly, and most
+-- exports have none.
 create or replace macro norm_text_wide(v) as case
-  when regexp_matches(v, '[\x{FF01}-\x{FF5E}\x{3000}]') then nullif(trim(translate(
+  when regexp_matches(v, '[\x{FF01}-\x{FF5E}\x{3000}\x{00A0}]') then nullif(trim(translate(
     v,
-    '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ：－／．，　＿（）',
-    '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:-/., _()'
-  ), ' 	'), '')
-  else nullif(trim(v, ' 	'), '')
+    '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～' || chr(12288) || chr(160),
+    '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~  '
+  ), E' \t\r\n' || chr(65279)), '')
+  else norm_text(v)
 end;
+
+-- A header cell compared as kinds.ts compares headers: case, spaces and underscores aside.
+create or replace macro norm_header(v) as lower(regexp_replace(replace(v, chr(65279), ''), '[\s_]+', '_', 'g'));
+
+-- The label of a summary row at the end of an export (合计, 总计: 56, 小计, Total …), as a cell's
+-- whole text; row_has_summary_label finds one among a row's cells joined by chr(31).
+create or replace macro row_has_summary_label(cells) as regexp_matches(
+  cells,
+  '(^|\x1f)\s*([合总小共]\s*计|汇\s*总|总\s*数)|(^|\x1f)\s*((grand|sub)\s*)?total(\s*[:：(（][^\x1f]*|\s*[0-9][^\x1f]*)?\s*(\x1f|$)|(^|\x1f)\s*sum(\s*[:：][^\x1f]*)?\s*(\x1f|$)',
+  'i'
+);
+create or replace macro is_summary_label(v) as coalesce(
+  regexp_full_match(v, '\s*([合总小共]\s*计|汇\s*总|总\s*数)(.|\n)*')
+  or regexp_full_match(v, '\s*((grand|sub)\s*)?total(\s*[:：(（].*|\s*[0-9].*)?\s*|\s*sum(\s*[:：].*)?\s*', 'i'),
+  false
+);
 
 -- Ids: a spreadsheet turns 12345 into 12345.0; the id is the digits.
 create or replace macro clean_id(v) as case
@@ -31,10 +51,12 @@ create or replace macro parse_ts(v) as coalesce(
   try_strptime(v, [
     '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M',
     '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M', '%Y.%m.%d %H:%M:%S', '%Y.%m.%d %H:%M',
-    '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d', '%Y/%m/%d'
+    '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f', '%Y/%m/%d %H:%M:%S.%f', '%Y-%m-%d', '%Y/%m/%d',
+    '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日%H:%M:%S', '%Y年%m月%d日%H:%M', '%Y年%m月%d日'
   ]),
+  -- to the second: a serial is a binary fraction of a day, and 14:07 must not come back as 14:06:59.999
   case when regexp_full_match(v, '[0-9]{5}(\.[0-9]+)?') and try_cast(v as double) between 20000 and 80000
-    then timestamp '1899-12-30' + to_microseconds(round(try_cast(v as double) * 86400000000)::bigint)
+    then timestamp '1899-12-30' + to_seconds(round(try_cast(v as double) * 86400)::bigint)
   end
 );
 
@@ -108,6 +130,12 @@ end;
 
 -- One problem found in a row while typing it: null when the value is fine.
 create or replace macro load_problem(column_name, reason, value) as {'column': column_name, 'reason': reason, 'value': value};
+
+-- An id that a spreadsheet turned into a number in scientific notation (1.23457E+11): its digits are
+-- lost, and loading it would file the row under a key that does not exist.
+create or replace macro id_problem(column_name, v) as case
+  when regexp_full_match(v, '[0-9](\.[0-9]+)?[eE]\+[0-9]+') then load_problem(column_name, 'invalid_id', v)
+end;
 
 -- Config durations (numbers of minutes or hours, possibly fractional) as intervals.
 create or replace macro minutes_interval(m) as to_microseconds(round(m * 60000000)::bigint);

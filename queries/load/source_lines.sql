@@ -4,6 +4,7 @@
 -- Inputs: file_rows (accepted rows, rowid = order in the file), file_gaps (DuckDB line numbers of
 --   blank lines and of records the reader rejected), file_multiline (DuckDB line of each record that
 --   spans several physical lines, and how many extra lines it takes).
+-- Output: row_index, duckdb_line (the reader's line number), source_line.
 -- Grain: one row per accepted row.
 with gaps as (
   select
@@ -47,6 +48,7 @@ extra_steps as (
 final as (
   select
     duckdb_lines.row_index,
+    duckdb_lines.duckdb_line,
     duckdb_lines.duckdb_line + coalesce(extra_steps.extra_so_far, 0) as source_line
   from duckdb_lines
   asof left join extra_steps

@@ -1,5 +1,6 @@
 -- Types one revisits export.
--- Input: input_text (one row per data row: source_line, row_index, row_note, canonical text columns).
+-- Input: input_text (one row per data row: source_line, row_index, row_note with its column and
+--   value for rows that are not records, canonical text columns).
 -- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
   select * from input_text
@@ -10,6 +11,8 @@ typed as (
     s.source_line,
     s.row_index,
     s.row_note,
+    s.row_note_column,
+    s.row_note_value,
     clean_id(s.revisit_id) as revisit_id,
     clean_id(s.ticket_id) as ticket_id,
     parse_ts(s.revisit_at) as revisit_at,
@@ -43,7 +46,10 @@ checked as (
     *,
     -- the first problem found decides the reject reason
     coalesce(
-      case when row_note is not null then load_problem(null, row_note, null) end,
+      case when row_note is not null then load_problem(row_note_column, row_note, row_note_value) end,
+      -- an id a spreadsheet turned into 1.23457E+11 has lost its digits
+      id_problem('revisit_id', revisit_id),
+      id_problem('ticket_id', ticket_id),
       case when revisit_id is null then load_problem('revisit_id', 'missing_value', null) end,
       case when ticket_id is null then load_problem('ticket_id', 'missing_value', null) end,
       case when revisit_at_text is null then load_problem('revisit_at', 'missing_value', null)

@@ -1,6 +1,7 @@
 -- Types one tickets export.
--- Input: input_text (one row per data row of the file: source_line, row_index, a row_note for
---   repeated headers and summary rows, and the canonical columns as normalised text).
+-- Input: input_text (one row per data row of the file: source_line, row_index, a row_note with its
+--   column and value for rows that are not records (repeated headers, summary rows, conflicting
+--   duplicate columns), and the canonical columns as normalised text).
 -- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
   select * from input_text
@@ -11,6 +12,8 @@ typed as (
     s.source_line,
     s.row_index,
     s.row_note,
+    s.row_note_column,
+    s.row_note_value,
     clean_id(s.ticket_id) as ticket_id,
     clean_id(s.outlet_id) as outlet_id,
     clean_id(s.technician_id) as technician_id,
@@ -50,7 +53,11 @@ checked as (
     *,
     -- the first problem found decides the reject reason
     coalesce(
-      case when row_note is not null then load_problem(null, row_note, null) end,
+      case when row_note is not null then load_problem(row_note_column, row_note, row_note_value) end,
+      -- an id a spreadsheet turned into 1.23457E+11 has lost its digits
+      id_problem('ticket_id', ticket_id),
+      id_problem('outlet_id', outlet_id),
+      id_problem('technician_id', technician_id),
       case when ticket_id is null then load_problem('ticket_id', 'missing_value', null) end,
       case when outlet_id is null then load_problem('outlet_id', 'missing_value', null) end,
       case when service_type_text is null then load_problem('service_type', 'missing_value', null)

@@ -1,5 +1,6 @@
 -- Types one violations export (supervisors' manual records).
--- Input: input_text (one row per data row: source_line, row_index, row_note, canonical text columns)
+-- Input: input_text (one row per data row: source_line, row_index, row_note with its column and
+--   value for rows that are not records, canonical text columns)
 --   and cfg_penalty_rules (the schedule: a rule the schedule does not know needs its own amount).
 -- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
@@ -11,6 +12,8 @@ typed as (
     s.source_line,
     s.row_index,
     s.row_note,
+    s.row_note_column,
+    s.row_note_value,
     clean_id(s.violation_id) as violation_id,
     clean_id(s.technician_id) as technician_id,
     parse_ts(s.occurred_at) as occurred_at,
@@ -30,7 +33,10 @@ checked as (
     *,
     -- the first problem found decides the reject reason
     coalesce(
-      case when row_note is not null then load_problem(null, row_note, null) end,
+      case when row_note is not null then load_problem(row_note_column, row_note, row_note_value) end,
+      -- an id a spreadsheet turned into 1.23457E+11 has lost its digits
+      id_problem('violation_id', violation_id),
+      id_problem('technician_id', technician_id),
       case when violation_id is null then load_problem('violation_id', 'missing_value', null) end,
       case when technician_id is null then load_problem('technician_id', 'missing_value', null) end,
       case when occurred_at_text is null then load_problem('occurred_at', 'missing_value', null)
