@@ -1,6 +1,9 @@
 // Loads export files into the stored tables. The bulk path is DuckDB's own CSV reader into an
 // all-text table, then the typing query of the kind (queries/load/typed_<kind>.sql), all set-based.
-// Every row read ends up loaded or in load_rejects with its line and reason.
+// Before it, a streaming pre-pass (prepass.ts) counts the records on its own and finds what the
+// reader would stumble over; the few such lines are dealt with first (see prepare below).
+// Every row read ends up loaded or in load_rejects with its line and reason, and the two counts
+// must agree, or nothing of the file is loaded.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -292,8 +295,9 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
   const notes = [
     // the header again (exports put one after the other), in any spelling of the kind's columns
     `case when norm_header(${cell(keyIndex)}) in (${spellings}) then ${note('repeated_header')} end`,
-    // 合计/总计 rows: the label in the first column or the key column, or in any column when the key is blank
-    `case when is_summary_label(c1) or is_summary_label(${cell(keyIndex)})` +
+    // 合计/总计 rows: the label in the key column, in a first column that is not data (序号), or in
+    // any column when the key is blank
+    `case when ${mappedIndexes.includes(0) ? '' : 'is_summary_label(c1) or '}is_summary_label(${cell(keyIndex)})` +
       (headers.length > 1 ? ` or (${cell(keyIndex)} is null and row_has_summary_label(concat_ws(chr(31), ${fileColumns.join(', ')})))` : '') +
       ` then ${note('summary_row')} end`,
     `case when ${mappedIndexes.map((i) => `${cell(i)} is null`).join(' and ')} then ${note('empty_row')} end`,

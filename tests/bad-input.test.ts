@@ -40,7 +40,6 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 describe('bad input', () => {
   it('covers at least 25 kinds of bad input', () => {
     expect(new Set(BAD_INPUT_CASES.map((c) => c.name)).size).toBeGreaterThanOrEqual(25);
