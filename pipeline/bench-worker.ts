@@ -14,9 +14,9 @@ async function floor(inputDir: string, dbPath: string): Promise<void> {
   const instance = await DuckDBInstance.create(dbPath, { threads: String(config.duckdb.threads), memory_limit: config.duckdb.memory_limit });
   const connection = await instance.connect();
   const files = (prefix: string) => `'${inputDir}/${prefix}*.csv'`;
-  await connection.run(`create table tickets as select * from read_csv(${files('工单')}, header = true, union_by_name = true)`);
-  await connection.run(`create table revisits as select * from read_csv(${files('回访')}, header = true, union_by_name = true)`);
-  await connection.run(`create table complaints as select * from read_csv(${files('投诉')}, header = true, union_by_name = true)`);
+  await connection.run(`create table tickets as select * from read_csv(${files('工单')}, header = true, union_by_name = true, delim = ',', quote = '"', escape = '"', ignore_errors = true)`);
+  await connection.run(`create table revisits as select * from read_csv(${files('回访')}, header = true, union_by_name = true, delim = ',', quote = '"', escape = '"', ignore_errors = true)`);
+  await connection.run(`create table complaints as select * from read_csv(${files('投诉')}, header = true, union_by_name = true, delim = ',', quote = '"', escape = '"', ignore_errors = true)`);
   // one KPI: monthly revisit coverage of completed tickets
   // the sniffer may leave a column as text when an export holds a bad value: cast in the query
   await connection.run(`
