@@ -124,3 +124,11 @@ create table if not exists outlets (
   batch_id bigint not null,
   source_line bigint
 );
+
+-- Months ('YYYY-MM') whose KPI and penalty rows are out of date. The loader adds, in the same
+-- transaction as each file, the months of every record it inserted and of every stored record it
+-- replaced (tickets: created and completion month; revisits: revisit month and their ticket's
+-- completion month; complaints: received month and their ticket's completion month; violations:
+-- occurred month). '*' means every month (technicians or outlets changed). The model build reads
+-- it to rebuild only what changed and empties it in its own transaction.
+create table if not exists stale_months (month varchar not null);
