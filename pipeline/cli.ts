@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './config.ts';
 import { FatalLoadError } from './load.ts';
+import { Progress } from './progress.ts';
 import { DatabaseBusyError, InvariantError, runPipeline } from './run.ts';
 
 const USAGE = 'usage: npm run pipeline -- --input DIR [--db FILE] [--out DIR] [--config FILE] [--quiet]';
@@ -38,8 +39,9 @@ async function main(): Promise<void> {
   if (!existsSync(values.input) || !statSync(values.input).isDirectory()) fail(`--input ${values.input} is not a folder`, 2);
 
   const config = loadConfig(values.config);
-  const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
-  const result = await runPipeline({ input: values.input, db: values.db!, out: values.out, config, log });
+  const progress = new Progress({ out: values.quiet ? null : process.stdout });
+  const log = (line: string) => progress.log(line);
+  const result = await runPipeline({ input: values.input, db: values.db!, out: values.out, config, progress });
   const loaded = result.files.filter((f) => f.status === 'loaded');
   const skipped = result.files.filter((f) => f.status === 'skipped');
   log(`done in ${result.seconds.toFixed(1)} s: ${loaded.length} files loaded, ${result.files.length - loaded.length - skipped.length} unchanged, ${skipped.length} not recognised`);

@@ -8,8 +8,10 @@ import type { Config } from './config.ts';
 export const QUERIES_DIR = fileURLToPath(new URL('../queries/', import.meta.url));
 
 const sqlCache = new Map<string, string>();
-// SQ_TRACE=1 prints every statement with its time: where a slow run spends it
+// SQ_TRACE=1 prints every statement with its time: where a slow run spends it;
+// SQ_EXPLAIN=<text> prints DuckDB's EXPLAIN ANALYZE profile of the statements that contain the text
 const TRACE = process.env.SQ_TRACE === '1';
+const EXPLAIN = process.env.SQ_EXPLAIN;
 
 /** The text of a SQL file under queries/, e.g. `marts/kpi_network_month.sql`. */
 export function sqlFile(relativePath: string): string {
@@ -53,8 +55,21 @@ export class Db {
 
   async run(sql: string): Promise<void> {
     const started = TRACE ? performance.now() : 0;
-    await this.connection.run(sql);
+    if (EXPLAIN && sql.includes(EXPLAIN)) {
+      const profile = await this.connection.runAndReadAll(`explain analyze ${sql}`);
+      process.stderr.write(`${String(profile.getRows()[0]?.[1] ?? '')}\n`);
+    } else {
+      await this.connection.run(sql);
+    }
     if (TRACE) process.stderr.write(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
+  }
+
+  /** Runs an insert, update or delete and returns how many rows it changed. */
+  async changed(sql: string): Promise<number> {
+    const started = TRACE ? performance.now() : 0;
+    const result = await this.connection.run(sql);
+    if (TRACE) process.stderr.write(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
+    return result.rowsChanged;
   }
 
   /** Rows as JSON-friendly objects: BIGINT and DECIMAL as numbers, timestamps as 'YYYY-MM-DD HH:MM:SS' text. */

@@ -3,7 +3,7 @@
 // Before it, a streaming pre-pass (prepass.ts) counts the records on its own and finds what the
 // reader would stumble over; the few such lines are dealt with first (see prepare below).
 // Every row read ends up loaded or in load_rejects with its line and reason, and the two counts
-// must agree, or nothing of the file is loaded.
+// must agree, or nothing of the run is loaded (all files load in one transaction).
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { Db, sqlFile, sqlIdent, sqlString } from './db.ts';
 import { blankRanges, copyWithout, looksLikeBrokenUtf8, normaliseLineBreaks, transcodeToUtf8 } from './encoding.ts';
 import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, normaliseHeader, type KindDef } from './kinds.ts';
 import { detectDelimiter, scanFile, type FileScan, type HeadRecord } from './prepass.ts';
+import type { Progress } from './progress.ts';
 import { XlsxError, xlsxToCsv } from './xlsx.ts';
 
 /** A problem that stops the run: the message is one line naming the file and what to fix. */
@@ -74,27 +75,56 @@ export function listInputs(inputDir: string): { path: string; name: string; kind
   return entries.sort((a, b) => order(a.kind) - order(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {}): Promise<FileOutcome[]> {
+/**
+ * Loads every file of the folder in one transaction: a run that stops on a bad file, or is
+ * killed, leaves the stored tables as they were before it (one commit is also far cheaper than
+ * one per file). The next file's pre-pass runs while DuckDB works on the current one.
+ */
+export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {}, progress?: Progress): Promise<FileOutcome[]> {
   await ensureSchema(db);
   const outcomes: FileOutcome[] = [];
   const work = mkdtempSync(join(tmpdir(), 'sq-load-'));
-  try {
-    for (const entry of listInputs(inputDir)) {
-      if (!entry.kind) {
-        await db.run(`insert into load_skipped_files values (${sqlString(entry.name)}, ${sqlString(entry.skip ?? 'unknown')}, null, localtimestamp)`);
-        log(`skipped ${entry.name}: ${entry.skip}`);
-        outcomes.push({ file: entry.name, status: 'skipped', reason: entry.skip ?? 'unknown' });
-        continue;
-      }
-      const outcome = await loadFile(db, entry.path, entry.kind, work);
-      if (outcome.status === 'loaded') {
-        log(`loaded ${entry.name} (${outcome.kind}, ${outcome.encoding}): read ${outcome.rowsRead}, loaded ${outcome.rowsLoaded}, rejected ${outcome.rowsRejected}` +
-          (outcome.extraColumns.length ? `; extra columns kept out: ${outcome.extraColumns.join(', ')}` : ''));
-      } else if (outcome.status === 'already_loaded') {
-        log(`unchanged ${entry.name}: the same content was loaded before (batch ${outcome.batchId})`);
-      }
-      outcomes.push(outcome);
+  const entries = listInputs(inputDir);
+  const sizes = entries.map((e) => (e.kind ? statSync(e.path).size : 0));
+  progress?.plan(entries.filter((e) => e.kind).length, sizes.reduce((a, b) => a + b, 0));
+  const scans = new Map<string, Promise<FileScan>>();
+  const scanOf = (path: string) => {
+    let scan = scans.get(path);
+    if (!scan) {
+      scan = scanFile(path);
+      scan.catch(() => undefined); // reported when awaited
+      scans.set(path, scan);
     }
+    return scan;
+  };
+  try {
+    await db.transaction(async () => {
+      for (const [index, entry] of entries.entries()) {
+        if (!entry.kind) {
+          await db.run(`insert into load_skipped_files values (${sqlString(entry.name)}, ${sqlString(entry.skip ?? 'unknown')}, null, localtimestamp)`);
+          log(`skipped ${entry.name}: ${entry.skip}`);
+          outcomes.push({ file: entry.name, status: 'skipped', reason: entry.skip ?? 'unknown' });
+          continue;
+        }
+        progress?.fileStarted(entry.name, sizes[index]!);
+        const upcoming = entries.slice(index + 1).find((e) => e.kind);
+        if (upcoming) void scanOf(upcoming.path);
+        const outcome = await loadFile(db, entry.path, entry.kind, work, scanOf(entry.path));
+        scans.delete(entry.path);
+        if (outcome.status === 'loaded') {
+          const line =
+            `loaded ${entry.name} (${outcome.kind}, ${outcome.encoding}): read ${outcome.rowsRead}, loaded ${outcome.rowsLoaded}, rejected ${outcome.rowsRejected}` +
+            (outcome.extraColumns.length ? `; extra columns kept out: ${outcome.extraColumns.join(', ')}` : '');
+          if (progress) progress.fileDone(line, outcome.rowsRead);
+          else log(line);
+        } else if (outcome.status === 'already_loaded') {
+          const line = `unchanged ${entry.name}: the same content was loaded before (batch ${outcome.batchId})`;
+          if (progress) progress.fileDone(line, 0);
+          else log(line);
+        }
+        outcomes.push(outcome);
+      }
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -119,12 +149,12 @@ interface Prepared {
   cut: LineReject[];
 }
 
-export async function loadFile(db: Db, path: string, kind: KindDef, workDir: string): Promise<FileOutcome> {
+export async function loadFile(db: Db, path: string, kind: KindDef, workDir: string, scanned?: Promise<FileScan>): Promise<FileOutcome> {
   const file = basename(path);
 
   let original: FileScan;
   try {
-    original = await scanFile(path);
+    original = await (scanned ?? scanFile(path));
   } catch (e) {
     throw new FatalLoadError(`${file}: cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -179,12 +209,10 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
 
   if (!header) {
     // nothing but blank lines: nothing to read, but the file is recorded so the data-quality view shows it
-    return db.transaction(async () => {
-      await insertLineRejects(db, batchId, file, lineRejects, () => null);
-      const rejected = lineRejects.length;
-      await db.run(batchRow(rejected, 0, rejected));
-      return { file, status: 'loaded' as const, kind: kind.kind, batchId, encoding, rowsRead: rejected, rowsLoaded: 0, rowsRejected: rejected, extraColumns };
-    });
+    await insertLineRejects(db, batchId, file, lineRejects, () => null);
+    const rejected = lineRejects.length;
+    await db.run(batchRow(rejected, 0, rejected));
+    return { file, status: 'loaded' as const, kind: kind.kind, batchId, encoding, rowsRead: rejected, rowsLoaded: 0, rowsRejected: rejected, extraColumns };
   }
 
   // DuckDB reads from the header on: lines above it are cut off (its skip option counts lines
@@ -257,6 +285,8 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     from located`);
   await db.run(`insert into file_gaps select duckdb_line from reader_rejects`);
 
+  // the rows in file order: rowid counts from a base that is not 0 for rows not yet committed
+  await db.run(`create or replace temp view file_rows_ordered as select rowid - (select coalesce(min(rowid), 0) from file_rows) as position, * from file_rows`);
   const accepted = await db.value<number>(`select count(*) from file_rows`);
   const readerRejected = await db.value<number>(`select count(*) from reader_rejects`);
   if (accepted + readerRejected !== records) {
@@ -309,11 +339,11 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     create or replace temp view input_text as
     with cells as (
       select
-        ${plainLines ? `f.rowid + ${linesAboveData + 2}` : 'lines.source_line'} as source_line,
-        f.rowid as row_index,
+        ${plainLines ? `f.position + ${linesAboveData + 2}` : 'lines.source_line'} as source_line,
+        f.position as row_index,
         ${fileColumns.map((c, i) => (mappedIndexes.includes(i) ? `${norm}(f.${c}) as ${c}` : `f.${c}`)).join(',\n        ')}
-      from file_rows as f
-      ${plainLines ? '' : `join (${sqlFile('load/source_lines.sql')}) as lines on lines.row_index = f.rowid`}
+      from file_rows_ordered as f
+      ${plainLines ? '' : `join (${sqlFile('load/source_lines.sql')}) as lines on lines.row_index = f.position`}
       ${blankRows.length ? 'where lines.duckdb_line not in (select line from file_blank_rows)' : ''}
     ),
     noted as (
@@ -342,61 +372,105 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     [...mapping.columns.entries()].find(([, i]) => i === index)?.[0] ?? mapping.duplicates.find((d) => d.index === index)?.column ?? h;
   const rowsRead = dataRecords + lineRejects.length;
 
-  return db.transaction(async () => {
-    await db.run(`create or replace temp table typed_rows as ${sqlFile(`load/typed_${kind.kind}.sql`)}`);
-    await insertLineRejects(db, batchId, file, lineRejects, (i) => (i < headers.length ? columnLabel(headers[i]!, i) : null));
+  const loadable = `problem is null`;
+  await db.run(`create or replace temp table typed_rows as ${sqlFile(`load/typed_${kind.kind}.sql`)}`);
+  await insertLineRejects(db, batchId, file, lineRejects, (i) => (i < headers.length ? columnLabel(headers[i]!, i) : null));
+  await db.run(`
+    insert into load_rejects
+    select ${batchId}, ${fileLiteral}, source_line,
+           case column_name ${headers.map((h, i) => `when 'c${i + 1}' then ${sqlString(columnLabel(h, i))}`).join(' ')} end,
+           coalesce(case error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end,
+                    lower(replace(error_type, ' ', '_'))),
+           null, raw_line
+    from reader_rejects`);
+  // A key given twice in the file: the first row is the candidate, the repeats are rejected. Found
+  // by grouping (a hash aggregate), not by numbering every row: repeats are rare.
+  await db.run(`
+    create or replace temp table repeated_keys as
+    select ${key}, min(source_line) as first_line
+    from typed_rows where ${loadable}
+    group by ${key} having count(*) > 1`);
+  // a stored row wins over the candidate only when both carry updated_at and the stored one is newer
+  await db.run(`
+    create or replace temp table stale_keys as
+    ${hasUpdatedAt
+      ? `select t.${key}
+    from typed_rows as t
+    join ${table} as stored on stored.${key} = t.${key}
+    where t.${loadable} and stored.updated_at > t.updated_at
+      and not exists (select 1 from repeated_keys as r where r.${key} = t.${key} and r.first_line <> t.source_line)`
+      : `select ${key} from typed_rows where false`}`);
+  // repeats and stale rows are rare: the joins that find them run only when there are any
+  const repeats = await db.value<number>(`select count(*) from repeated_keys`);
+  const stales = await db.value<number>(`select count(*) from stale_keys`);
+  const isRepeat = repeats > 0 ? `exists (select 1 from repeated_keys as r where r.${key} = t.${key} and r.first_line <> t.source_line)` : 'false';
+  const isStale = stales > 0 ? `exists (select 1 from stale_keys as s where s.${key} = t.${key})` : 'false';
+  await db.run(`
+    insert into load_rejects
+    select ${batchId}, ${fileLiteral}, rejected.source_line, rejected.column_name, rejected.reason, rejected.value, ${rawLine}
+    from (
+      select row_index, source_line, problem.column as column_name, problem.reason, problem.value
+      from typed_rows where problem is not null
+      ${repeats > 0 ? `union all
+      select row_index, source_line, ${sqlString(kind.key)}, 'duplicate_key', ${key}
+      from typed_rows as t where t.${loadable} and ${isRepeat}` : ''}
+      ${stales > 0 ? `union all
+      select row_index, source_line, 'updated_at', 'stale_version', strftime(updated_at, '%Y-%m-%d %H:%M:%S')
+      from typed_rows as t where t.${loadable} and ${isStale} and not ${isRepeat}` : ''}
+    ) as rejected
+    join file_rows_ordered as f on f.position = rejected.row_index`);
+  // the rows to store: valid, the first of their key in the file, not older than the stored row
+  await db.run(`
+    create or replace temp view incoming_rows as
+    select * from typed_rows as t
+    where t.${loadable} and not ${isRepeat} and not ${isStale}`);
+  // the stored rows these replace (one scan of the stored keys); usually none
+  await db.run(`create or replace temp table replaced_rows as select * from ${table} where ${key} in (select ${key} from incoming_rows)`);
+  const replaced = await db.value<number>(`select count(*) from replaced_rows`);
+  const months = STALE_MONTHS[kind.kind] ?? 'all';
+  if (months === 'all') {
+    await db.run(`insert into stale_months select '*' where not exists (select 1 from stale_months where month = '*')`);
+  } else {
+    // the months these rows leave out of date: those of the rows they replace, and their own
+    // (months found first, formatted once each)
+    const columns = months.map((m, i) => `${m('r')} as m${i}`).join(', ');
+    const from = `select distinct ${columns} from incoming_rows as r` + (replaced > 0 ? ` union select distinct ${columns} from replaced_rows as r` : '');
     await db.run(`
-      insert into load_rejects
-      select ${batchId}, ${fileLiteral}, source_line,
-             case column_name ${headers.map((h, i) => `when 'c${i + 1}' then ${sqlString(columnLabel(h, i))}`).join(' ')} end,
-             coalesce(case error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end,
-                      lower(replace(error_type, ' ', '_'))),
-             null, raw_line
-      from reader_rejects`);
-    // the first valid row of a key is the candidate; a stored row wins over it only when both
-    // carry updated_at and the stored one is newer
-    await db.run(`
-      create or replace temp table candidate_rows as
-      select
-        t.*,
-        row_number() over (partition by t.${key} order by t.source_line) as key_rank,
-        ${hasUpdatedAt ? 'coalesce(stored.updated_at > t.updated_at, false)' : 'false'} as is_stale
-      from typed_rows as t
-      ${hasUpdatedAt ? `left join ${table} as stored on stored.${key} = t.${key}` : ''}
-      where t.problem is null`);
-    await db.run(`
-      insert into load_rejects
-      select ${batchId}, ${fileLiteral}, rejected.source_line, rejected.column_name, rejected.reason, rejected.value, ${rawLine}
-      from (
-        select row_index, source_line, problem.column as column_name, problem.reason, problem.value
-        from typed_rows where problem is not null
-        union all
-        select row_index, source_line, ${sqlString(kind.key)}, 'duplicate_key', ${key}
-        from candidate_rows where key_rank > 1
-        ${hasUpdatedAt ? `union all
-        select row_index, source_line, 'updated_at', 'stale_version', strftime(updated_at, '%Y-%m-%d %H:%M:%S')
-        from candidate_rows where key_rank = 1 and is_stale` : ''}
-      ) as rejected
-      join file_rows as f on f.rowid = rejected.row_index`);
-    await db.run(`
-      delete from ${table}
-      where ${key} in (select ${key} from candidate_rows where key_rank = 1 and not is_stale)`);
-    await db.run(`
-      insert into ${table} (${storedColumns}, batch_id, source_line)
-      select ${storedColumns}, ${batchId}, source_line from candidate_rows where key_rank = 1 and not is_stale`);
+      insert into stale_months
+      select distinct month_of(m) as month
+      from (select unnest([${months.map((_, i) => `m${i}`).join(', ')}]) as m from (${from}))
+      where m is not null and month_of(m) not in (select month from stale_months)`);
+  }
+  if (replaced > 0) await db.run(`delete from ${table} where ${key} in (select ${key} from replaced_rows)`);
+  const rowsLoaded = await db.changed(`
+    insert into ${table} (${storedColumns}, batch_id, source_line)
+    select ${storedColumns}, ${batchId}, source_line from incoming_rows`);
 
-    const rowsLoaded = await db.value<number>(`select count(*) from candidate_rows where key_rank = 1 and not is_stale`);
-    const rowsRejected = await db.value<number>(`select count(*) from load_rejects where batch_id = ${batchId}`);
-    if (rowsLoaded + rowsRejected !== rowsRead) {
-      throw new FatalLoadError(`${file}: row accounting failed: read ${rowsRead}, loaded ${rowsLoaded}, rejected ${rowsRejected}`);
-    }
-    await db.run(batchRow(rowsRead, rowsLoaded, rowsRejected));
-    for (const h of extraColumns) {
-      await db.run(`insert into load_extra_columns values (${batchId}, ${fileLiteral}, ${sqlString(h)})`);
-    }
-    return { file, status: 'loaded' as const, kind: kind.kind, batchId, encoding, rowsRead, rowsLoaded, rowsRejected, extraColumns };
-  });
+  const rowsRejected = await db.value<number>(`select count(*) from load_rejects where batch_id = ${batchId}`);
+  if (rowsLoaded + rowsRejected !== rowsRead) {
+    throw new FatalLoadError(`${file}: row accounting failed: read ${rowsRead}, loaded ${rowsLoaded}, rejected ${rowsRejected}`);
+  }
+  await db.run(batchRow(rowsRead, rowsLoaded, rowsRejected));
+  for (const h of extraColumns) {
+    await db.run(`insert into load_extra_columns values (${batchId}, ${fileLiteral}, ${sqlString(h)})`);
+  }
+  return { file, status: 'loaded' as const, kind: kind.kind, batchId, encoding, rowsRead, rowsLoaded, rowsRejected, extraColumns };
 }
+
+/**
+ * The months a record counts in (contract of stale_months in schema.sql), as a SQL list over the
+ * row alias r; technicians and outlets count in every month.
+ */
+// the month of each timestamp that places the record, truncated (month_of formats it once per month)
+const ticketMonth = (r: string) => `(select date_trunc('month', tickets.completed_at) from tickets where tickets.ticket_id = ${r}.ticket_id)`;
+const STALE_MONTHS: Record<string, ((r: string) => string)[] | 'all'> = {
+  tickets: [(r) => `date_trunc('month', ${r}.created_at)`, (r) => `date_trunc('month', ${r}.completed_at)`],
+  revisits: [(r) => `date_trunc('month', ${r}.revisit_at)`, ticketMonth],
+  complaints: [(r) => `date_trunc('month', ${r}.received_at)`, ticketMonth],
+  violations: [(r) => `date_trunc('month', ${r}.occurred_at)`],
+  technicians: 'all',
+  outlets: 'all',
+};
 
 /**
  * Brings the bytes to a UTF-8 CSV that DuckDB reads without stumbling, each step a streaming copy

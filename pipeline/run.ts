@@ -3,6 +3,7 @@
 import type { Config } from './config.ts';
 import { Db } from './db.ts';
 import { loadFolder, type FileOutcome, type Logger } from './load.ts';
+import { Progress } from './progress.ts';
 import { localNow, publish, type Manifest } from './publish.ts';
 import { applyConfig, buildModels, checkInvariants } from './transform.ts';
 
@@ -11,7 +12,10 @@ export interface RunOptions {
   db: string;
   out?: string;
   config: Config;
+  /** permanent log lines; ignored when progress is given */
   log?: Logger;
+  /** progress on a terminal, plain lines elsewhere (see progress.ts) */
+  progress?: Progress;
 }
 
 export interface RunResult {
@@ -37,13 +41,17 @@ export async function openDatabase(path: string, config: Config): Promise<Db> {
 }
 
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
-  const log = options.log ?? (() => {});
+  const progress = options.progress;
+  const log: Logger = progress ? (line) => progress.log(line) : (options.log ?? (() => {}));
+  const stage = (name: string, detail?: string) => (progress ? progress.stage(name, detail) : undefined);
   const started = performance.now();
   const startedAt = localNow();
   const db = await openDatabase(options.db, options.config);
   try {
     await applyConfig(db, options.config);
-    const files = await loadFolder(db, options.input, log);
+    stage('load', options.input);
+    const files = await loadFolder(db, options.input, log, progress);
+    stage('models');
     await buildModels(db, (name, ms) => log(`built ${name} in ${(ms / 1000).toFixed(2)} s`));
     log('checking invariants');
     const failures = await checkInvariants(db);
@@ -52,6 +60,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     let manifest: Manifest | undefined;
     if (options.out) {
       // local wall-clock time, like every time in the product; milliseconds keep quick reruns apart
+      stage('publish', options.out);
       log(`publishing to ${options.out}`);
       const runId = `${startedAt.replace(/[-:]/g, '').replace(' ', 'T')}-${String(Date.now() % 1000).padStart(3, '0')}`;
       manifest = await publish(db, options.out, { runId, startedAt, startedMs: started, files, config: options.config });
@@ -59,6 +68,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     }
     return { files, manifest, seconds: (performance.now() - started) / 1000 };
   } finally {
+    progress?.end();
     db.close();
   }
 }

@@ -3,7 +3,11 @@
 -- the typing query tells the two apart by looking at the text (blank vs. not blank).
 
 -- Surrounding spaces trimmed, blank to null: for files whose values hold no other blanks.
-create or replace macro norm_text_plain(v) as nullif(trim(v), '');
+-- (trim copies every value; most values have no surrounding spaces, so they are checked first)
+create or replace macro norm_text_plain(v) as case
+  when starts_with(v, ' ') or ends_with(v, ' ') then nullif(trim(v), '')
+  else nullif(v, '')
+end;
 
 -- Surrounding spaces, tabs, line breaks and a stray byte-order mark trimmed, blank to null.
 create or replace macro norm_text(v) as nullif(trim(v, E' \t\r\n' || chr(65279)), '');
@@ -159,3 +163,22 @@ create or replace macro composite_score(revisit_coverage, satisfied_rate, on_tim
 create or replace macro mask_phone_numbers(v) as regexp_replace(
   v, '(^|[^0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})([^0-9]|$)', '\1***\3', 'g'
 );
+
+-- The months a model build rewrites. The build sets these variables before each run: build_full
+-- (every month), build_months (the months whose KPI and penalty rows it rewrites), build_year_months
+-- (those plus the later months of their years, for the year-to-date totals), build_changed_months
+-- (the months of the records that changed) and build_from (the first day of the earliest month it
+-- reads from). getvariable folds to a constant, so a full build pays nothing for the checks and an
+-- incremental one turns them into scan filters.
+create or replace macro in_build_months(month) as getvariable('build_full') or list_contains(getvariable('build_months'), month);
+create or replace macro in_build_year_months(month) as getvariable('build_full') or list_contains(getvariable('build_year_months'), month);
+-- a month of a year that holds a month of build_year_months: what the year-to-date totals read
+create or replace macro in_build_years(month) as getvariable('build_full')
+  or list_contains(list_transform(getvariable('build_year_months'), m -> left(m, 4)), left(month, 4));
+create or replace macro in_build_changed_months(month) as getvariable('build_full') or list_contains(getvariable('build_changed_months'), month);
+-- a cheap range test that lets a scan skip the stored blocks before the earliest month built
+create or replace macro in_build_reach(ts) as getvariable('build_full') or ts >= getvariable('build_from');
+
+-- The 'YYYY-MM' month before and after a 'YYYY-MM' month.
+create or replace macro month_before(month) as strftime(strptime(month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m');
+create or replace macro month_after(month) as strftime(strptime(month || '-01', '%Y-%m-%d') + interval 1 month, '%Y-%m');

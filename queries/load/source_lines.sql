@@ -1,7 +1,7 @@
 -- Gives each row that DuckDB's CSV reader accepted the physical line it starts on in the file.
--- DuckDB keeps the file's order (rowid) but skips the lines it did not turn into rows; it numbers
+-- DuckDB keeps the file's order (position) but skips the lines it did not turn into rows; it numbers
 -- lines by record, so a quoted line break inside a record is not counted.
--- Inputs: file_rows (accepted rows, rowid = order in the file), file_gaps (DuckDB line numbers of
+-- Inputs: file_rows_ordered (accepted rows, position = order in the file), file_gaps (DuckDB line numbers of
 --   blank lines and of records the reader rejected), file_multiline (DuckDB line of each record that
 --   spans several physical lines, and how many extra lines it takes).
 -- Output: row_index, duckdb_line (the reader's line number), source_line.
@@ -24,9 +24,9 @@ gap_steps as (
 
 accepted as (
   select
-    rowid as row_index,
-    rowid + 1 as accepted_ordinal
-  from file_rows
+    position as row_index,
+    position + 1 as accepted_ordinal
+  from file_rows_ordered
 ),
 
 duckdb_lines as (
