@@ -27,6 +27,15 @@ describe('pipeline command', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('loaded tickets.csv (tickets, utf-8): read 1, loaded 1, rejected 0');
     expect(run.stdout).toMatch(/done in [\d.]+ s: 1 files loaded, 0 unchanged, 0 not recognised/);
+    // not a terminal: plain lines with the stage and elapsed time, no control characters
+    expect(run.stdout).toMatch(/^\[\d+\.\d s\] load: /m);
+    expect(run.stdout).toMatch(/^\[\d+\.\d s\] publish: /m);
+    expect(run.stdout).not.toMatch(/\r|\x1b/);
+    // --quiet: nothing on stdout, and the same file again is a no-op
+    const quiet = cli('--input', join(work, 'in'), '--db', join(work, 'ok.duckdb'), '--out', join(work, 'out'), '--quiet');
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toBe('');
+    expect(quiet.stderr).toBe('');
   });
 
   it('names the file, the column and the accepted headers when a required column is missing', () => {
