@@ -39,6 +39,8 @@ const PII_COLUMNS = ['customer_phone'];
 
 // a record longer than this is rejected (line_too_long), not read
 const MAX_LINE_BYTES = 10_000_000;
+// the reader's line limit for files whose records are all shorter than half of it
+const SHORT_RECORDS_BYTES = 2_000_000;
 // a file with more quotes left open than this is not an export the loader can repair line by line
 const MAX_QUOTE_REPAIRS = 100;
 // the first bytes of a zip archive (an .xlsx) and of an old-style Office file (an .xls)
@@ -239,61 +241,22 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
   const dataRecords = scan.records - scan.head.filter((r) => r.unit <= header.unit).length;
   const records = dataRecords + blankRows.length;
 
-  // 1. DuckDB's reader, every column as text; rows it cannot split go to its rejects table.
+  // 1. DuckDB's reader, every column as text; rows it cannot split go to its rejects table. The
+  //    typing query (step 3) reads straight from it, so the text is not stored first: one pass,
+  //    in parallel (the buffer is the smallest the longest accepted line allows).
   const fileColumns = headers.map((_, i) => `c${i + 1}`);
   const columnSpec = `{${fileColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`;
-  await db.run(`drop table if exists temp.reader_errors; drop table if exists temp.reader_scans;`);
-  try {
-    await db.run(`
-      create or replace temp table file_rows as
-      select * from read_csv(${sqlString(readPath)},
+  // DuckDB's buffer is 16 times the longest line it accepts, and a file within one buffer is read
+  // by one thread: when every record is short, a smaller limit (that no record reaches) lets the
+  // reader split the file between threads
+  const readerLimits = scan.longestRecord < SHORT_RECORDS_BYTES / 2
+    ? `max_line_size = ${SHORT_RECORDS_BYTES}, buffer_size = ${SHORT_RECORDS_BYTES * 2}`
+    : `max_line_size = ${MAX_LINE_BYTES}`;
+  const reader = (rejects: 'store' | 'skip') => `read_csv(${sqlString(readPath)},
         header = true, auto_detect = false, delim = ${sqlString(delimiter)}, quote = '"', escape = '"',
-        columns = ${columnSpec}, strict_mode = true, max_line_size = ${MAX_LINE_BYTES},
-        store_rejects = true, rejects_table = 'reader_errors', rejects_scan = 'reader_scans')`);
-  } catch (e) {
-    throw new FatalLoadError(`${file}: the CSV reader stopped: ${(e as Error).message.split('\n')[0]}; nothing from this file was loaded`);
-  }
-
-  // 2. Line numbers: blank lines and reader rejects are the gaps between accepted rows.
-  await db.run(`create or replace temp table file_multiline (line bigint, extra bigint)`);
-  await db.run(`create or replace temp table file_gaps (line bigint)`);
-  await db.run(`create or replace temp table file_blank_rows (line bigint)`);
-  await insertNumbers(db, 'file_gaps', gaps.map((l) => [l]));
-  await insertNumbers(db, 'file_blank_rows', blankRows.map((l) => [l]));
-  await insertNumbers(db, 'file_multiline', [...(linesAboveData > 0 ? [[1, linesAboveData]] : []), ...multilineAfter]);
-  await db.run(`
-    create or replace temp table reader_rejects as
-    with errors as (
-      -- the first error of a line (an error about the whole line has no column)
-      select line, min_by(error_type, coalesce(column_idx, 0)) as error_type, min_by(column_name, coalesce(column_idx, 0)) as column_name,
-             min_by(csv_line, coalesce(column_idx, 0)) as csv_line
-      from reader_errors group by line
-    ),
-    extra_steps as (select line, sum(extra) over (order by line) as extra_so_far from file_multiline),
-    located as (
-      select errors.line as duckdb_line, errors.line + coalesce(extra_steps.extra_so_far, 0) as source_line,
-             errors.error_type, errors.column_name, trim(errors.csv_line, chr(10) || chr(13)) as csv_line
-      from errors asof left join extra_steps on errors.line > extra_steps.line
-    )
-    select
-      duckdb_line,
-      source_line,
-      -- a line of nothing but spaces is an empty row, not a row with too few columns
-      case when trim(csv_line, E' \\t') = '' then 'EMPTY ROW' else error_type end as error_type,
-      case when trim(csv_line, E' \\t') = '' then null else column_name end as column_name,
-      left(mask_phone_numbers(csv_line), ${RAW_LINE_CHARS}) as raw_line
-    from located`);
-  await db.run(`insert into file_gaps select duckdb_line from reader_rejects`);
-
-  // the rows in file order: rowid counts from a base that is not 0 for rows not yet committed
-  await db.run(`create or replace temp view file_rows_ordered as select rowid - (select coalesce(min(rowid), 0) from file_rows) as position, * from file_rows`);
-  const accepted = await db.value<number>(`select count(*) from file_rows`);
-  const readerRejected = await db.value<number>(`select count(*) from reader_rejects`);
-  if (accepted + readerRejected !== records) {
-    throw new FatalLoadError(
-      `${file}: row accounting failed: the file holds ${records} data rows but the reader returned ${accepted} and rejected ${readerRejected}; nothing from this file was loaded`,
-    );
-  }
+        columns = ${columnSpec}, strict_mode = true, ${readerLimits},
+        ${rejects === 'store' ? `store_rejects = true, rejects_table = 'reader_errors', rejects_scan = 'reader_scans'` : 'ignore_errors = true'})`;
+  await db.run(`drop table if exists temp.reader_errors; drop table if exists temp.reader_scans;`);
 
   // 3. Normalised text by file column, canonical column names, and a note for rows that are not
   //    records (a view: it is read once, by the typing query).
@@ -333,18 +296,15 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     `case when ${mappedIndexes.map((i) => `${cell(i)} is null`).join(' and ')} then ${note('empty_row')} end`,
     ...conflicts,
   ];
-  // most files have no blank lines, rejects or multi-line records: then the line is the row's position
-  const plainLines = gaps.length === 0 && blankRows.length === 0 && multilineAfter.length === 0 && readerRejected === 0;
   await db.run(`
     create or replace temp view input_text as
     with cells as (
       select
-        ${plainLines ? `f.position + ${linesAboveData + 2}` : 'lines.source_line'} as source_line,
-        f.position as row_index,
+        -- lines are given after the reader has run (step 4): they depend on what it rejected
+        null::bigint as source_line,
+        null::bigint as row_index,
         ${fileColumns.map((c, i) => (mappedIndexes.includes(i) ? `${norm}(f.${c}) as ${c}` : `f.${c}`)).join(',\n        ')}
-      from file_rows_ordered as f
-      ${plainLines ? '' : `join (${sqlFile('load/source_lines.sql')}) as lines on lines.row_index = f.position`}
-      ${blankRows.length ? 'where lines.duckdb_line not in (select line from file_blank_rows)' : ''}
+      from ${reader('store')} as f
     ),
     noted as (
       select *, coalesce(${notes.join(',\n        ')}) as note
@@ -358,8 +318,74 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
       note.value as row_note_value,
       ${canonical}
     from noted`);
+  // the typed rows keep the reader's order: rowid is the position among the rows it accepted
+  try {
+    await db.run(`create or replace temp table typed_all as ${sqlFile(`load/typed_${kind.kind}.sql`)}`);
+  } catch (e) {
+    throw new FatalLoadError(`${file}: the CSV reader stopped: ${(e as Error).message.split('\n')[0]}; nothing from this file was loaded`);
+  }
 
-  // 4. Type, reject, de-duplicate, and store: one transaction per file.
+  // 4. Line numbers: blank lines and reader rejects are the gaps between accepted rows.
+  await db.run(`create or replace temp table file_multiline (line bigint, extra bigint)`);
+  await db.run(`create or replace temp table file_gaps (line bigint)`);
+  await db.run(`create or replace temp table file_blank_rows (line bigint)`);
+  await insertNumbers(db, 'file_gaps', gaps.map((l) => [l]));
+  await insertNumbers(db, 'file_blank_rows', blankRows.map((l) => [l]));
+  await insertNumbers(db, 'file_multiline', [...(linesAboveData > 0 ? [[1, linesAboveData]] : []), ...multilineAfter]);
+  await db.run(`
+    create or replace temp table reader_rejects as
+    with errors as (
+      -- the first error of a line (an error about the whole line has no column)
+      select line, min_by(error_type, coalesce(column_idx, 0)) as error_type, min_by(column_name, coalesce(column_idx, 0)) as column_name,
+             min_by(csv_line, coalesce(column_idx, 0)) as csv_line
+      from reader_errors group by line
+    ),
+    extra_steps as (select line, sum(extra) over (order by line) as extra_so_far from file_multiline),
+    located as (
+      select errors.line as duckdb_line, errors.line + coalesce(extra_steps.extra_so_far, 0) as source_line,
+             errors.error_type, errors.column_name, trim(errors.csv_line, chr(10) || chr(13)) as csv_line
+      from errors asof left join extra_steps on errors.line > extra_steps.line
+    )
+    select
+      duckdb_line,
+      source_line,
+      -- a line of nothing but spaces is an empty row, not a row with too few columns
+      case when trim(csv_line, E' \\t') = '' then 'EMPTY ROW' else error_type end as error_type,
+      case when trim(csv_line, E' \\t') = '' then null else column_name end as column_name,
+      left(mask_phone_numbers(csv_line), ${RAW_LINE_CHARS}) as raw_line
+    from located`);
+  await db.run(`insert into file_gaps select duckdb_line from reader_rejects`);
+
+  // the rows in file order: rowid counts from a base that is not 0 for rows not yet committed
+  await db.run(`create or replace temp view file_rows_ordered as select rowid - (select coalesce(min(rowid), 0) from typed_all) as position from typed_all`);
+  const accepted = await db.value<number>(`select count(*) from typed_all`);
+  const readerRejected = await db.value<number>(`select count(*) from reader_rejects`);
+  if (accepted + readerRejected !== records) {
+    throw new FatalLoadError(
+      `${file}: row accounting failed: the file holds ${records} data rows but the reader returned ${accepted} and rejected ${readerRejected}; nothing from this file was loaded`,
+    );
+  }
+
+  // most files have no blank lines, rejects or multi-line records: then the line is the row's position
+  const plainLines = gaps.length === 0 && blankRows.length === 0 && multilineAfter.length === 0 && readerRejected === 0;
+  const positioned = `(select rowid - (select coalesce(min(rowid), 0) from typed_all) as position, * exclude (source_line, row_index) from typed_all)`;
+  if (plainLines) {
+    await db.run(`
+      create or replace temp view typed_rows as
+      select t.position + ${linesAboveData + 2} as source_line, t.position as row_index, t.* exclude (position)
+      from ${positioned} as t`);
+  } else {
+    await db.run(`
+      create or replace temp table typed_lined as
+      select lines.source_line, t.position as row_index, t.* exclude (position)
+      from ${positioned} as t
+      join (${sqlFile('load/source_lines.sql')}) as lines on lines.row_index = t.position
+      ${blankRows.length ? 'where lines.duckdb_line not in (select line from file_blank_rows)' : ''}
+      order by t.position`);
+    await db.run(`create or replace temp view typed_rows as select * from typed_lined`);
+  }
+
+  // 5. Reject, de-duplicate, and store (in the load's one transaction).
   const key = sqlIdent(kind.key);
   const table = sqlIdent(kind.table);
   const storedColumns = kind.columns.map((c) => sqlIdent(c.name)).join(', ');
@@ -373,7 +399,6 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
   const rowsRead = dataRecords + lineRejects.length;
 
   const loadable = `problem is null`;
-  await db.run(`create or replace temp table typed_rows as ${sqlFile(`load/typed_${kind.kind}.sql`)}`);
   await insertLineRejects(db, batchId, file, lineRejects, (i) => (i < headers.length ? columnLabel(headers[i]!, i) : null));
   await db.run(`
     insert into load_rejects
@@ -390,13 +415,23 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     select ${key}, min(source_line) as first_line
     from typed_rows where ${loadable}
     group by ${key} having count(*) > 1`);
+  // the stored rows that share a key with a valid row of the file: one scan of the stored key
+  // column, joined to the file's keys (the smaller side is hashed); whole rows only for matches
+  await db.run(`
+    create or replace temp table stored_match_keys as
+    select distinct stored.${key} from ${table} as stored join typed_rows as t on t.${key} = stored.${key} and t.${loadable}`);
+  const matches = await db.value<number>(`select count(*) from stored_match_keys`);
+  await db.run(`
+    create or replace temp table stored_matches as
+    select stored.* from ${table} as stored
+    where ${matches > 0 ? `stored.${key} in (select ${key} from stored_match_keys)` : 'false'}`);
   // a stored row wins over the candidate only when both carry updated_at and the stored one is newer
   await db.run(`
     create or replace temp table stale_keys as
     ${hasUpdatedAt
       ? `select t.${key}
     from typed_rows as t
-    join ${table} as stored on stored.${key} = t.${key}
+    join stored_matches as stored on stored.${key} = t.${key}
     where t.${loadable} and stored.updated_at > t.updated_at
       and not exists (select 1 from repeated_keys as r where r.${key} = t.${key} and r.first_line <> t.source_line)`
       : `select ${key} from typed_rows where false`}`);
@@ -405,6 +440,14 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
   const stales = await db.value<number>(`select count(*) from stale_keys`);
   const isRepeat = repeats > 0 ? `exists (select 1 from repeated_keys as r where r.${key} = t.${key} and r.first_line <> t.source_line)` : 'false';
   const isStale = stales > 0 ? `exists (select 1 from stale_keys as s where s.${key} = t.${key})` : 'false';
+  // the cells of a rejected row as read: the file is read again for them only when a row is rejected
+  const problems = await db.value<number>(`select count(*) from typed_all where problem is not null`);
+  if (problems + repeats + stales > 0) {
+    await db.run(`create or replace temp table file_rows as select * from ${reader('skip')}`);
+    await db.run(`create or replace temp view raw_rows as select rowid - (select coalesce(min(rowid), 0) from file_rows) as position, * from file_rows`);
+  } else {
+    await db.run(`create or replace temp view raw_rows as select null::bigint as position, ${fileColumns.map((c) => `null::varchar as ${c}`).join(', ')} where false`);
+  }
   await db.run(`
     insert into load_rejects
     select ${batchId}, ${fileLiteral}, rejected.source_line, rejected.column_name, rejected.reason, rejected.value, ${rawLine}
@@ -418,14 +461,14 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
       select row_index, source_line, 'updated_at', 'stale_version', strftime(updated_at, '%Y-%m-%d %H:%M:%S')
       from typed_rows as t where t.${loadable} and ${isStale} and not ${isRepeat}` : ''}
     ) as rejected
-    join file_rows_ordered as f on f.position = rejected.row_index`);
+    join raw_rows as f on f.position = rejected.row_index`);
   // the rows to store: valid, the first of their key in the file, not older than the stored row
   await db.run(`
     create or replace temp view incoming_rows as
     select * from typed_rows as t
     where t.${loadable} and not ${isRepeat} and not ${isStale}`);
-  // the stored rows these replace (one scan of the stored keys); usually none
-  await db.run(`create or replace temp table replaced_rows as select * from ${table} where ${key} in (select ${key} from incoming_rows)`);
+  // the stored rows these replace; usually none
+  await db.run(`create or replace temp table replaced_rows as select * from stored_matches where ${key} in (select ${key} from incoming_rows)`);
   const replaced = await db.value<number>(`select count(*) from replaced_rows`);
   const months = STALE_MONTHS[kind.kind] ?? 'all';
   if (months === 'all') {

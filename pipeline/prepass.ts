@@ -67,6 +67,8 @@ export interface FileScan {
   head: HeadRecord[];
   /** records that are not blank, header included */
   records: number;
+  /** bytes of the longest record or blank line, its line break included */
+  longestRecord: number;
   /** DuckDB line numbers (see HeadRecord.unit) of blank lines... */
   blankUnits: number[];
   /** ...and of records that span several physical lines, with how many extra lines they take */
@@ -138,6 +140,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
   let units = 0; // DuckDB lines completed
   let physical = 0; // physical lines completed
   let records = 0;
+  let longestRecord = 0;
   let recStart = 0; // file offset of the current record
   let recLines = 1; // physical lines it spans so far
   let recFirstBreak = -1; // file offset of its first line break inside quotes
@@ -170,6 +173,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
       }
     }
     physical += recLines;
+    longestRecord = Math.max(longestRecord, nextStart - recStart);
     recStart = nextStart;
     recLines = 1;
     recFirstBreak = -1;
@@ -351,7 +355,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
 
   return {
     bytes, sha256: hash.digest('hex'), magic, utf8, invalidUtf8At, bom, utf16, delimiter,
-    head, records, blankUnits, multiline, newlines, unterminated, badQuotes, wideForms, otherBlanks,
+    head, records, longestRecord, blankUnits, multiline, newlines, unterminated, badQuotes, wideForms, otherBlanks,
   };
 }
 
