@@ -2,11 +2,19 @@
 -- Technician KPIs count complaints whose responsible party is the technician; outlet and network
 -- KPIs count those whose responsible party is the technician or the outlet. A complaint is
 -- credited through its ticket when that ticket is loaded, otherwise through its own ids.
--- Inputs: stg_complaints, stg_tickets. Grain: one row per verified complaint, month = month of received_at.
+-- Inputs: stg_complaints, stg_tickets, build_changed_tickets.
+-- Grain: one row per verified complaint, month = month of received_at; ticket_month = completion
+--   month of its ticket (the month of an outlet fine on it).
+-- Scope: complaints received in the changed months or about a changed ticket
+--   (build_changed_tickets), whose credit may have moved with the ticket.
 with verified as (
   select *
   from stg_complaints
   where verified
+    and (
+      in_build_changed_months(received_month)
+      or ticket_id in (select ticket_id from build_changed_tickets)
+    )
 ),
 
 final as (
@@ -26,7 +34,8 @@ final as (
       when verified.responsible in ('technician', 'outlet') then
         case when tickets.ticket_id is not null then tickets.outlet_id else verified.outlet_id end
     end as credited_outlet_id,
-    verified.responsible in ('technician', 'outlet') as counts_for_network
+    verified.responsible in ('technician', 'outlet') as counts_for_network,
+    tickets.completion_month as ticket_month
   from verified
   left join stg_tickets as tickets
     on tickets.ticket_id = verified.ticket_id

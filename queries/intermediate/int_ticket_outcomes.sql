@@ -2,72 +2,74 @@
 -- Inputs: stg_tickets, stg_revisits, cfg_revisit_windows; variables revisit_window_hours,
 --   grace_minutes, reschedule_notice_minutes.
 -- Grain: one row per completed ticket (status completed), month = month of completed_at.
+-- Scope: tickets completed in the months being built (in_build_months).
 with completed as (
-  select *
+  select
+    ticket_id,
+    completion_month as month,
+    technician_id,
+    outlet_id,
+    service_type,
+    completed_at,
+    arrived_at,
+    appointment_start,
+    appointment_end,
+    original_appointment_start,
+    original_appointment_end,
+    rescheduled_at,
+    fee_charged,
+    fee_standard
   from stg_tickets
   where status = 'completed'
     and completed_at is not null
-),
-
-revisit_windows as (
-  select
-    completed.ticket_id,
-    completed.completed_at
-      + hours_interval(coalesce(windows.window_hours, getvariable('revisit_window_hours'))) as window_end
-  from completed
-  left join cfg_revisit_windows as windows
-    on windows.service_type = completed.service_type
+    and in_build_reach(completed_at)
+    and in_build_months(completion_month)
 ),
 
 -- reached calls at or after completion: the only calls that say anything about the job
-reached_after_completion as (
+calls as (
   select
-    revisits.*,
-    completed.completed_at
+    completed.ticket_id,
+    revisits.revisit_id,
+    revisits.revisit_at,
+    revisits.result,
+    revisits.revisit_at <= completed.completed_at
+      + hours_interval(coalesce(windows.window_hours, getvariable('revisit_window_hours'))) as in_window
   from stg_revisits as revisits
   join completed
     on completed.ticket_id = revisits.ticket_id
+  left join cfg_revisit_windows as windows
+    on windows.service_type = completed.service_type
   where revisits.reached
     and revisits.revisit_at >= completed.completed_at
+    -- a call is never before its ticket's completion: lets the scan skip older blocks
+    and in_build_reach(revisits.revisit_at)
 ),
 
-coverage as (
-  select
-    calls.ticket_id,
-    first(calls.revisit_id order by calls.revisit_at, calls.revisit_id) as covering_revisit_id
-  from reached_after_completion as calls
-  join revisit_windows
-    on revisit_windows.ticket_id = calls.ticket_id
-  where calls.revisit_at <= revisit_windows.window_end
-  group by calls.ticket_id
-),
-
--- the earliest rated call decides; later follow-up calls do not overwrite it
-verdicts as (
+-- one pass over the calls for both measures; the earliest rated call decides the verdict and
+-- later follow-up calls do not overwrite it
+call_outcomes as (
   select
     ticket_id,
-    first(result order by revisit_at, revisit_id) as verdict,
-    first(revisit_id order by revisit_at, revisit_id) as verdict_revisit_id
-  from reached_after_completion
-  where result is not null
+    bool_or(in_window) as covered,
+    first(result order by revisit_at, revisit_id) filter (where result is not null) as verdict
+  from calls
   group by ticket_id
 ),
 
 deadlines as (
   select
-    ticket_id,
+    *,
     appointment_start is not null and arrived_at is not null as on_time_judged,
     coalesce(appointment_end, appointment_start + minutes_interval(getvariable('grace_minutes'))) as appointment_deadline,
     coalesce(original_appointment_end, original_appointment_start + minutes_interval(getvariable('grace_minutes'))) as original_deadline,
-    rescheduled_at is not null and original_appointment_start is not null as was_rescheduled,
-    rescheduled_at
+    rescheduled_at is not null and original_appointment_start is not null as was_rescheduled
   from completed
 ),
 
 judged_deadlines as (
   select
-    ticket_id,
-    on_time_judged,
+    *,
     case
       -- a reschedule with enough notice moves the judgement to the new appointment;
       -- a late notice leaves the original deadline standing
@@ -75,37 +77,30 @@ judged_deadlines as (
         and rescheduled_at > original_deadline - minutes_interval(getvariable('reschedule_notice_minutes'))
         then original_deadline
       else appointment_deadline
-    end as deadline,
-    was_rescheduled
+    end as deadline
   from deadlines
 ),
 
 final as (
   select
-    completed.ticket_id,
-    completed.completion_month as month,
-    completed.technician_id,
-    completed.outlet_id,
-    completed.service_type,
-    completed.completed_at,
-    completed.arrived_at,
-    completed.fee_charged,
-    completed.fee_standard,
-    coverage.covering_revisit_id is not null as covered,
-    coverage.covering_revisit_id,
-    verdicts.verdict,
-    verdicts.verdict_revisit_id,
-    judged_deadlines.on_time_judged,
-    judged_deadlines.was_rescheduled,
-    case when judged_deadlines.on_time_judged then judged_deadlines.deadline end as deadline,
-    case when judged_deadlines.on_time_judged then completed.arrived_at <= judged_deadlines.deadline end as on_time
-  from completed
-  left join coverage
-    on coverage.ticket_id = completed.ticket_id
-  left join verdicts
-    on verdicts.ticket_id = completed.ticket_id
-  left join judged_deadlines
-    on judged_deadlines.ticket_id = completed.ticket_id
+    tickets.ticket_id,
+    tickets.month,
+    tickets.technician_id,
+    tickets.outlet_id,
+    tickets.service_type,
+    tickets.completed_at,
+    tickets.arrived_at,
+    tickets.fee_charged,
+    tickets.fee_standard,
+    coalesce(call_outcomes.covered, false) as covered,
+    call_outcomes.verdict,
+    tickets.on_time_judged,
+    tickets.was_rescheduled,
+    case when tickets.on_time_judged then tickets.deadline end as deadline,
+    case when tickets.on_time_judged then tickets.arrived_at <= tickets.deadline end as on_time
+  from judged_deadlines as tickets
+  left join call_outcomes
+    on call_outcomes.ticket_id = tickets.ticket_id
 )
 
 select * from final

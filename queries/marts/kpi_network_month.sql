@@ -1,7 +1,9 @@
 -- Network-wide KPIs. Inputs: int_month_measures. Grain: one row per month.
+-- Scope: the months being built (in_build_months).
 with measures as (
   select * from int_month_measures
   where level = 'network'
+    and in_build_months(month)
 ),
 
 final as (

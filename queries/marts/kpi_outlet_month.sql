@@ -1,9 +1,11 @@
 -- Outlet KPIs, the composite score and the outlet ranking, overall and within tier.
 -- Inputs: int_month_measures, stg_outlets; variables outlet_min_tickets and the composite weights.
 -- Grain: one row per outlet per month.
+-- Scope: the months being built (in_build_months), ranked beside the month before each.
 with measures as (
   select * from int_month_measures
   where level = 'outlet'
+    and (in_build_months(month) or in_build_months(month_after(month)))
 ),
 
 scored as (
@@ -37,7 +39,8 @@ with_previous as (
   from ranked as current_month
   left join ranked as previous_month
     on previous_month.unit_id = current_month.unit_id
-    and previous_month.month = strftime(strptime(current_month.month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m')
+    and previous_month.month = month_before(current_month.month)
+  where in_build_months(current_month.month)
 ),
 
 final as (

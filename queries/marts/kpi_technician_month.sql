@@ -1,9 +1,11 @@
 -- Technician KPIs and the monthly complaint ranking (rank 1 = highest complaint rate).
--- Inputs: int_month_measures, int_ticket_outcomes, stg_technicians; variable technician_min_tickets.
+-- Inputs: int_month_measures, int_ticket_counts, stg_technicians; variable technician_min_tickets.
 -- Grain: one row per technician per month (a month with completed tickets or credited complaints).
+-- Scope: the months being built (in_build_months).
 with measures as (
   select * from int_month_measures
   where level = 'technician'
+    and in_build_months(month)
 ),
 
 -- the outlet of most of the month's tickets; ties go to the smallest outlet_id
@@ -11,12 +13,9 @@ home_outlets as (
   select
     month,
     technician_id,
-    first(outlet_id order by tickets desc, outlet_id) as outlet_id
-  from (
-    select month, technician_id, outlet_id, count(*) as tickets
-    from int_ticket_outcomes
-    group by all
-  )
+    first(outlet_id order by tickets_completed desc, outlet_id) as outlet_id
+  from int_ticket_counts
+  where in_build_months(month)
   group by all
 ),
 

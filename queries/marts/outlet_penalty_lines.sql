@@ -3,6 +3,7 @@
 -- the month is the ticket's completion month, as for every ticket-based line.
 -- Inputs: int_complaint_credits, int_ticket_outcomes; variable outlet_overcharge_multiplier.
 -- Grain: one row per overcharged ticket with a verified overcharge complaint.
+-- Scope: tickets completed in the months being built (in_build_months).
 with overcharge_complaints as (
   select *
   from int_complaint_credits
@@ -13,6 +14,7 @@ overcharged_tickets as (
   select *
   from int_ticket_outcomes
   where fee_charged > fee_standard
+    and in_build_months(month)
 ),
 
 matched as (

@@ -7,23 +7,52 @@
 --   int_complaint_credits, cfg_penalty_rules.
 -- Grain: one row per rule per ticket (ticket rules), per technician per month (TOP_COMPLAINT_RATE),
 --   per violation record (manual rules).
+-- Scope: the months being built (in_build_months); TOP_COMPLAINT_RATE also reads the month before.
 with rules as (
   select * from cfg_penalty_rules
   where enabled
 ),
 
-outcomes as (
-  select * from int_ticket_outcomes
-),
-
+-- each branch reads the few outcomes it needs, with the ticket's month, technician and outlet
 late_arrivals as (
   select
     'LATE_NO_NOTICE' as rule_id,
     ticket_id,
+    month,
+    technician_id,
+    outlet_id,
     null::varchar as revisit_id,
     arrived_at as occurred_at
-  from outcomes
+  from int_ticket_outcomes
   where on_time_judged and not on_time
+    and in_build_months(month)
+),
+
+fee_overcharges as (
+  select
+    'OVERCHARGE' as rule_id,
+    ticket_id,
+    month,
+    technician_id,
+    outlet_id,
+    null::varchar as revisit_id,
+    completed_at as occurred_at
+  from int_ticket_outcomes
+  where fee_charged > fee_standard
+    and in_build_months(month)
+),
+
+-- the few calls with an answer that breaks a rule, taken before the join to the tickets
+calls_with_findings as (
+  select *
+  from stg_revisits
+  where reached
+    and (
+      uniform_badge = false or shoe_covers = false or four_nots_ok = false or site_cleaned = false
+      or explained_usage = false or signed_record = false or charged_per_standard = false
+    )
+    -- a call is never before its ticket's completion: lets the scan skip older blocks
+    and in_build_reach(revisit_at)
 ),
 
 -- reached calls after completion, one row per questionnaire answer that breaks a rule
@@ -38,23 +67,16 @@ revisit_findings as (
       case when revisits.charged_per_standard = false then 'OVERCHARGE' end
     ], r -> r is not null)) as rule_id,
     outcomes.ticket_id,
+    outcomes.month,
+    outcomes.technician_id,
+    outcomes.outlet_id,
     revisits.revisit_id,
     revisits.revisit_at as occurred_at
-  from stg_revisits as revisits
-  join outcomes
+  from calls_with_findings as revisits
+  join int_ticket_outcomes as outcomes
     on outcomes.ticket_id = revisits.ticket_id
-  where revisits.reached
-    and revisits.revisit_at >= outcomes.completed_at
-),
-
-fee_overcharges as (
-  select
-    'OVERCHARGE' as rule_id,
-    ticket_id,
-    null::varchar as revisit_id,
-    completed_at as occurred_at
-  from outcomes
-  where fee_charged > fee_standard
+  where revisits.revisit_at >= outcomes.completed_at
+    and in_build_months(outcomes.month)
 ),
 
 ticket_findings as (
@@ -70,17 +92,20 @@ ticket_lines as (
   select
     findings.rule_id,
     findings.ticket_id,
+    findings.month,
+    findings.technician_id,
+    findings.outlet_id,
     first(findings.revisit_id order by findings.occurred_at, findings.revisit_id nulls first) as revisit_id,
     min(findings.occurred_at) as occurred_at
   from ticket_findings as findings
-  group by all
+  group by findings.rule_id, findings.ticket_id, findings.month, findings.technician_id, findings.outlet_id
 ),
 
 ticket_penalties as (
   select
-    outcomes.month,
-    outcomes.technician_id,
-    outcomes.outlet_id,
+    ticket_lines.month,
+    ticket_lines.technician_id,
+    ticket_lines.outlet_id,
     ticket_lines.rule_id,
     rules.amount,
     ticket_lines.occurred_at,
@@ -90,14 +115,25 @@ ticket_penalties as (
     null::varchar as violation_id,
     rules.dismissal
   from ticket_lines
-  join outcomes
-    on outcomes.ticket_id = ticket_lines.ticket_id
   join rules
     on rules.rule_id = ticket_lines.rule_id
 ),
 
 technician_months as (
   select * from kpi_technician_month
+  where in_build_months(month) or in_build_months(month_after(month))
+),
+
+-- evidence time of a TOP_COMPLAINT_RATE line: the month's latest complaint credited to the technician
+latest_complaints as (
+  select
+    month,
+    credited_technician_id as technician_id,
+    max(received_at) as received_at
+  from int_complaint_credits
+  where credited_technician_id is not null
+    and in_build_months(month)
+  group by all
 ),
 
 top_complaint_rate as (
@@ -107,9 +143,7 @@ top_complaint_rate as (
     current_month.outlet_id,
     'TOP_COMPLAINT_RATE' as rule_id,
     rules.amount,
-    (select max(credits.received_at) from int_complaint_credits as credits
-      where credits.credited_technician_id = current_month.technician_id
-        and credits.month = current_month.month) as occurred_at,
+    latest_complaints.received_at as occurred_at,
     null::varchar as ticket_id,
     null::varchar as revisit_id,
     null::varchar as complaint_id,
@@ -121,9 +155,13 @@ top_complaint_rate as (
     on rules.rule_id = 'TOP_COMPLAINT_RATE'
   left join technician_months as previous_month
     on previous_month.technician_id = current_month.technician_id
-    and previous_month.month = strftime(strptime(current_month.month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m')
+    and previous_month.month = month_before(current_month.month)
+  left join latest_complaints
+    on latest_complaints.technician_id = current_month.technician_id
+    and latest_complaints.month = current_month.month
   where current_month.complaint_rank = 1
     and current_month.complaint_rate > 0
+    and in_build_months(current_month.month)
 ),
 
 manual_penalties as (
@@ -150,6 +188,7 @@ manual_penalties as (
   -- a switched-off rule fires for no one; a rule the schedule does not know carries its own amount
   where coalesce(rules.enabled, true)
     and coalesce(violations.amount, rules.amount) is not null
+    and in_build_months(violations.occurred_month)
 ),
 
 all_lines as (

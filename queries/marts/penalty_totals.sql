@@ -4,8 +4,11 @@
 -- Inputs: penalty_lines, kpi_technician_month, stg_technicians; variables
 --   training_violations_per_month, training_violations_per_year.
 -- Grain: one row per technician per month with at least one penalty line.
+-- Scope: the months being built plus the later months of their years (in_build_year_months),
+--   counted from the start of each year.
 with lines as (
   select * from penalty_lines
+  where in_build_years(month)
 ),
 
 monthly as (
@@ -66,6 +69,7 @@ final as (
     and technician_months.month = escalated.month
   left join stg_technicians as technicians
     on technicians.technician_id = escalated.technician_id
+  where in_build_year_months(escalated.month)
 )
 
 select * from final

@@ -1,0 +1,417 @@
+// Incremental model builds: after records are added or replaced, with the months the loader marks in
+// stale_months, rebuilding only those months (and the months they feed) must leave every model table
+// exactly as a full build of the same stored records in a fresh database does. The records come from
+// a seeded generator with the awkward cases in it: calls and complaints in the month after their
+// ticket, orphans whose ticket arrives in a later export, rankings and year-to-date escalation across
+// a year boundary.
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../pipeline/config.ts';
+import { Db, type Row } from '../pipeline/db.ts';
+import { ensureSchema } from '../pipeline/load.ts';
+import { applyConfig, buildModels, checkInvariants, MODELS, type BuildResult } from '../pipeline/transform.ts';
+
+type Table = 'tickets' | 'revisits' | 'complaints' | 'violations' | 'technicians' | 'outlets';
+const KEYS: Record<Table, string> = {
+  tickets: 'ticket_id',
+  revisits: 'revisit_id',
+  complaints: 'complaint_id',
+  violations: 'violation_id',
+  technicians: 'technician_id',
+  outlets: 'outlet_id',
+};
+const MODEL_TABLES = MODELS.filter((m) => m.materialized === 'table').map((m) => m.name);
+
+/** Small thresholds, so that a few dozen tickets a month make rankings, TOP_COMPLAINT_RATE and escalation. */
+function testConfig(): Config {
+  const config = defaultConfig();
+  config.ranking.technician_min_tickets = 4;
+  config.ranking.outlet_min_tickets = 8;
+  config.escalation.training_violations_per_month = 2;
+  config.escalation.training_violations_per_year = 4;
+  return config;
+}
+
+/** The stored records as the test knows them, one map per table by key. */
+type Records = Record<Table, Map<string, Row>>;
+
+function emptyRecords(): Records {
+  return { tickets: new Map(), revisits: new Map(), complaints: new Map(), violations: new Map(), technicians: new Map(), outlets: new Map() };
+}
+
+const month = (ts: unknown): string | undefined => (typeof ts === 'string' ? ts.slice(0, 7) : undefined);
+
+/**
+ * Stores rows as the loader does: a row replaces the stored row of its key, and stale_months gets
+ * the months of every row stored and every row replaced (the contract in schema.sql).
+ */
+async function store(db: Db, records: Records, table: Table, rows: Row[]): Promise<void> {
+  const stale = new Set<string>();
+  const ticketMonth = (ticketId: unknown) => month(records.tickets.get(String(ticketId))?.completed_at);
+  const monthsOf = (row: Row): (string | undefined)[] => {
+    switch (table) {
+      case 'tickets': return [month(row.created_at), month(row.completed_at)];
+      case 'revisits': return [month(row.revisit_at), ticketMonth(row.ticket_id)];
+      case 'complaints': return [month(row.received_at), ticketMonth(row.ticket_id)];
+      case 'violations': return [month(row.occurred_at)];
+      default: return ['*'];
+    }
+  };
+  for (const row of rows) {
+    const key = String(row[KEYS[table]]);
+    const replaced = records[table].get(key);
+    for (const m of [...monthsOf(row), ...(replaced ? monthsOf(replaced) : [])]) if (m) stale.add(m);
+    if (replaced) await db.connection.run(`delete from ${table} where ${KEYS[table]} = $1`, [key]);
+    await insertRow(db, table, row);
+    records[table].set(key, row);
+  }
+  for (const m of stale) await db.connection.run(`insert into stale_months values ($1)`, [m]);
+}
+
+async function insertRow(db: Db, table: Table, row: Row): Promise<void> {
+  const full: Row = { ...row, batch_id: 0 };
+  const columns = Object.keys(full);
+  await db.connection.run(
+    `insert into ${table} (${columns.join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+    columns.map((c) => full[c] ?? null) as never,
+  );
+}
+
+async function openDb(config: Config): Promise<Db> {
+  const db = await Db.open(':memory:');
+  await ensureSchema(db);
+  await applyConfig(db, config);
+  return db;
+}
+
+async function modelTables(db: Db): Promise<Record<string, Row[]>> {
+  const out: Record<string, Row[]> = {};
+  for (const table of MODEL_TABLES) out[table] = await db.all(`select * from ${table} order by all`);
+  return out;
+}
+
+/** Every model table of a full build of these records in a fresh database. */
+async function fullBuildOf(records: Records, config: Config): Promise<Record<string, Row[]>> {
+  const db = await openDb(config);
+  try {
+    for (const table of Object.keys(records) as Table[]) for (const row of records[table].values()) await insertRow(db, table, row);
+    expect((await buildModels(db)).full).toBe(true);
+    return await modelTables(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Builds incrementally and checks every model table against a fresh full build. */
+async function expectSameAsFullBuild(db: Db, records: Records, config: Config): Promise<BuildResult> {
+  const result = await buildModels(db);
+  expect(await db.value(`select count(*) from stale_months`)).toBe(0);
+  expect(await checkInvariants(db)).toEqual([]);
+  const incremental = await modelTables(db);
+  const full = await fullBuildOf(records, config);
+  for (const table of MODEL_TABLES) {
+    if (table !== 'data_orphans') expect(incremental[table]!.length, table).toBeGreaterThan(0);
+    expect(incremental[table], table).toEqual(full[table]);
+  }
+  return result;
+}
+
+/** A seeded pseudo-random source (mulberry32), so every run builds the same records. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function timestamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+const HOUR = 3_600_000;
+const TECHNICIANS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'];
+const OUTLETS = ['W1', 'W2', 'W3'];
+const MONTHS = ['2025-11', '2025-12', '2026-01', '2026-02', '2026-03'];
+
+/** One export: the records of a calendar month, each placed by its own time (a call or complaint may concern an earlier month's ticket). */
+interface Export {
+  tickets: Row[];
+  revisits: Row[];
+  complaints: Row[];
+  violations: Row[];
+}
+
+/** Monthly exports of a small network, with the reference data. */
+function generate(seed: number): { exports: Map<string, Export>; technicians: Row[]; outlets: Row[] } {
+  const rnd = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const exports = new Map<string, Export>(MONTHS.map((m) => [m, { tickets: [], revisits: [], complaints: [], violations: [] }]));
+  const exportOf = (ts: string) => exports.get(ts.slice(0, 7));
+  let n = 0;
+  for (const m of MONTHS) {
+    const start = Date.parse(`${m}-01T00:00:00Z`);
+    for (let i = 0; i < 60; i++) {
+      const id = `GD${String(++n).padStart(5, '0')}`;
+      const technician = pick(TECHNICIANS);
+      // most technicians work for one outlet, some for two
+      const outlet = rnd() < 0.8 ? OUTLETS[TECHNICIANS.indexOf(technician) % OUTLETS.length]! : pick(OUTLETS);
+      const created = start + Math.floor(rnd() * 27 * 24) * HOUR + 8 * HOUR;
+      const appointment = created + (4 + Math.floor(rnd() * 60)) * HOUR;
+      const arrived = appointment + Math.floor((rnd() - 0.2) * 4) * HOUR;
+      const completed = arrived + (1 + Math.floor(rnd() * 3)) * HOUR;
+      const status = rnd() < 0.9 ? 'completed' : pick(['cancelled', 'open']);
+      const rescheduled = rnd() < 0.1;
+      const ticket: Row = {
+        ticket_id: id,
+        outlet_id: outlet,
+        technician_id: technician,
+        service_type: pick(['install', 'repair', 'maintenance', 'consultation']),
+        created_at: timestamp(created),
+        appointment_start: timestamp(appointment),
+        appointment_end: rnd() < 0.8 ? timestamp(appointment + 2 * HOUR) : null,
+        original_appointment_start: rescheduled ? timestamp(appointment - 24 * HOUR) : null,
+        original_appointment_end: rescheduled ? timestamp(appointment - 22 * HOUR) : null,
+        rescheduled_at: rescheduled ? timestamp(appointment - Math.floor(rnd() * 30) * HOUR) : null,
+        arrived_at: rnd() < 0.9 ? timestamp(arrived) : null,
+        completed_at: status === 'completed' ? timestamp(completed) : null,
+        status,
+        fee_charged: rnd() < 0.1 ? 150 : 100,
+        fee_standard: 100,
+        updated_at: timestamp(created),
+      };
+      // a few tickets reach the exports only in a later month: their calls and complaints are orphans until then
+      const late = rnd() < 0.05 && m !== MONTHS.at(-1);
+      (late ? exports.get(MONTHS[MONTHS.indexOf(m) + 1]!)! : exportOf(ticket.created_at as string)!).tickets.push(ticket);
+      const calls = status === 'completed' ? (rnd() < 0.15 ? 2 : rnd() < 0.85 ? 1 : 0) : rnd() < 0.2 ? 1 : 0;
+      for (let c = 0; c < calls; c++) {
+        // mostly within the 72 h window; some a week later (often in the next month), a few before completion
+        const at = completed + (rnd() < 0.1 ? -2 : rnd() < 0.8 ? 1 + Math.floor(rnd() * 80) : 24 * 7 + Math.floor(rnd() * 24 * 10)) * HOUR;
+        const answer = () => (rnd() < 0.9 ? true : rnd() < 0.7 ? false : null);
+        const revisit: Row = {
+          revisit_id: `HF${String(n).padStart(5, '0')}-${c}`,
+          ticket_id: id,
+          revisit_at: timestamp(at),
+          reached: rnd() < 0.9,
+          result: rnd() < 0.85 ? pick(['satisfied', 'satisfied', 'satisfied', 'neutral', 'unsatisfied']) : null,
+          uniform_badge: answer(),
+          shoe_covers: answer(),
+          four_nots_ok: answer(),
+          site_cleaned: answer(),
+          explained_usage: answer(),
+          signed_record: answer(),
+          charged_per_standard: answer(),
+        };
+        exportOf(revisit.revisit_at as string)?.revisits.push(revisit);
+      }
+      if (rnd() < 0.18) {
+        const received = completed + Math.floor(rnd() * 24 * 20) * HOUR;
+        const complaint: Row = {
+          complaint_id: `TS${String(n).padStart(5, '0')}`,
+          ticket_id: rnd() < 0.9 ? id : null,
+          technician_id: technician,
+          outlet_id: outlet,
+          received_at: timestamp(received),
+          category: pick(['service_attitude', 'untimely', 'overcharge', 'skill', 'overcharge']),
+          responsible: pick(['technician', 'technician', 'outlet', 'product']),
+          verified: rnd() < 0.85,
+        };
+        exportOf(complaint.received_at as string)?.complaints.push(complaint);
+      }
+    }
+    for (let v = 0; v < 4; v++) {
+      const violation: Row = {
+        violation_id: `V-${m}-${v}`,
+        technician_id: pick(TECHNICIANS),
+        occurred_at: timestamp(start + Math.floor(rnd() * 27 * 24) * HOUR),
+        rule_id: pick(['IMAGE', 'FOUR_NOTS', 'SMOKING', 'OVERCHARGE']),
+        amount: rnd() < 0.5 ? 80 : null,
+        note: null,
+      };
+      if (violation.rule_id === 'SMOKING') violation.amount = 200;
+      exports.get(m)!.violations.push(violation);
+    }
+  }
+  const technicians = TECHNICIANS.map((t, i) => ({ technician_id: t, name: `Tech ${i}`, outlet_id: OUTLETS[i % OUTLETS.length], status: 'active' }));
+  const outlets = OUTLETS.map((o, i) => ({ outlet_id: o, name: `Outlet ${i}`, tier: ['service_center', 'repair_shop', 'authorized'][i], city: 'Qingdao' }));
+  return { exports, technicians, outlets };
+}
+
+/** A database holding and built from the exports of the given months, and what it stores. */
+async function history(months: string[], config: Config, seed = 7): Promise<{ db: Db; records: Records; data: ReturnType<typeof generate> }> {
+  const data = generate(seed);
+  const db = await openDb(config);
+  const records = emptyRecords();
+  await store(db, records, 'technicians', data.technicians);
+  await store(db, records, 'outlets', data.outlets);
+  for (const m of months) await storeExport(db, records, data.exports.get(m)!);
+  expect((await buildModels(db)).full).toBe(true);
+  return { db, records, data };
+}
+
+async function storeExport(db: Db, records: Records, e: Export): Promise<void> {
+  await store(db, records, 'tickets', e.tickets);
+  await store(db, records, 'revisits', e.revisits);
+  await store(db, records, 'complaints', e.complaints);
+  await store(db, records, 'violations', e.violations);
+}
+
+describe('an incremental build', () => {
+  it('adds a new month onto the history: rebuilds that month and the months its records touch, as a full build would', async () => {
+    const config = testConfig();
+    const { db, records, data } = await history(MONTHS.slice(0, 4), config);
+    try {
+      const orphansBefore = await db.value<number>(`select count(*) from data_orphans`);
+      expect(orphansBefore).toBeGreaterThan(0);
+      await storeExport(db, records, data.exports.get('2026-03')!);
+      const stale = (await db.all(`select distinct month from stale_months order by month`)).map((r) => r.month);
+      const result = await expectSameAsFullBuild(db, records, config);
+      expect(result.full).toBe(false);
+      expect(result.months).toEqual(expect.arrayContaining(stale));
+      // the new month and the one before (its late calls, complaints and tickets); not the whole history
+      expect(result.months).not.toContain('2025-11');
+      expect(result.months).toContain('2026-03');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('replaces records of old months, one change at a time, each reaching the months it feeds', async () => {
+    const config = testConfig();
+    const { db, records } = await history(MONTHS, config);
+    const step = async (expectedMonths: string[]) => {
+      const result = await expectSameAsFullBuild(db, records, config);
+      expect(result.full).toBe(false);
+      expect(result.months).toEqual(expect.arrayContaining(expectedMonths));
+    };
+    try {
+      // a December ticket with a verified complaint received in February changes technician: the loader
+      // marks only the ticket's months, yet the February complaint now counts against another technician
+      const moved = [...records.tickets.values()].find((t) => t.status === 'completed' && month(t.created_at) === '2025-12' && month(t.completed_at) === '2025-12')!;
+      await store(db, records, 'complaints', [{
+        complaint_id: 'TS-LATE', ticket_id: moved.ticket_id, technician_id: null, outlet_id: null,
+        received_at: '2026-02-10 10:00:00', category: 'skill', responsible: 'technician', verified: true,
+      }]);
+      await step(['2025-12', '2026-02']);
+      await store(db, records, 'tickets', [{ ...moved, technician_id: TECHNICIANS.find((t) => t !== moved.technician_id) }]);
+      expect(await db.all(`select month from stale_months`)).toEqual([{ month: '2025-12' }]);
+      await step(['2025-12', '2026-02']);
+
+      // a January violation for a technician fined in March: March's year-to-date count moves
+      const finedInMarch = String(await db.value(`select technician_id from penalty_totals where month = '2026-03' order by violations_ytd desc, technician_id limit 1`));
+      await store(db, records, 'violations', [{ violation_id: 'V-NEW', technician_id: finedInMarch, occurred_at: '2026-01-20 10:00:00', rule_id: 'IMAGE', amount: null, note: null }]);
+      await step(['2026-01', '2026-02', '2026-03']);
+
+      // a December call whose ticket is not loaded: an orphan; then the ticket arrives, created and
+      // completed in November: the orphan's month is not among the marked ones, yet it is one no more
+      await store(db, records, 'revisits', [{ revisit_id: 'HF-EARLY', ticket_id: 'GD-LATE', revisit_at: '2025-12-01 09:00:00', reached: true, result: 'unsatisfied', shoe_covers: false }]);
+      await step(['2025-12']);
+      expect(await db.all(`select record_id from data_orphans where ticket_id = 'GD-LATE'`)).toEqual([{ record_id: 'HF-EARLY' }]);
+      await store(db, records, 'tickets', [{
+        ticket_id: 'GD-LATE', outlet_id: 'W1', technician_id: 'T2', service_type: 'repair', created_at: '2025-11-27 09:00:00',
+        appointment_start: '2025-11-28 10:00:00', appointment_end: '2025-11-28 12:00:00', arrived_at: '2025-11-28 11:00:00',
+        completed_at: '2025-11-28 13:00:00', status: 'completed', fee_charged: 100, fee_standard: 100,
+      }]);
+      expect(await db.all(`select month from stale_months`)).toEqual([{ month: '2025-11' }]);
+      await step(['2025-11', '2025-12']);
+      expect(await db.all(`select record_id from data_orphans where ticket_id = 'GD-LATE'`)).toEqual([]);
+
+      // a November call is unreached after all: November's coverage, December's rank changes
+      const call = [...records.revisits.values()].find((r) => month(r.revisit_at) === '2025-11' && r.reached)!;
+      await store(db, records, 'revisits', [{ ...call, reached: false }]);
+      await step(['2025-11', '2025-12']);
+
+      // a February ticket charged above the standard, with a verified overcharge complaint received in March
+      const overcharged = [...records.tickets.values()].find((t) => month(t.completed_at) === '2026-02' && month(t.created_at) === '2026-02' && t.fee_charged === 100)!;
+      await store(db, records, 'tickets', [{ ...overcharged, fee_charged: 180 }]);
+      await store(db, records, 'complaints', [{
+        complaint_id: 'TS-NEW', ticket_id: overcharged.ticket_id, technician_id: null, outlet_id: null,
+        received_at: '2026-03-03 10:00:00', category: 'overcharge', responsible: 'technician', verified: true,
+      }]);
+      await step(['2026-02', '2026-03']);
+      expect(await db.value(`select count(*) from outlet_penalty_lines where complaint_id = 'TS-NEW'`)).toBe(1);
+
+      // a December violation moves to January: the year-to-date counts of both years
+      const violation = [...records.violations.values()].find((v) => month(v.occurred_at) === '2025-12')!;
+      await store(db, records, 'violations', [{ ...violation, occurred_at: '2026-01-15 10:00:00' }]);
+      await step(['2025-12', '2026-01', '2026-02', '2026-03']);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+
+  it("rebuilds in full when stale_months holds '*' (technicians or outlets changed)", async () => {
+    const config = testConfig();
+    const { db, records } = await history(MONTHS, config);
+    try {
+      await store(db, records, 'technicians', [{ technician_id: 'T1', name: 'Tech 0', outlet_id: 'W3', status: 'left' }, { technician_id: 'T9', name: 'Tech 9', outlet_id: 'W2', status: 'active' }]);
+      await store(db, records, 'outlets', [{ outlet_id: 'W2', name: 'Outlet 1', tier: 'service_center', city: 'Qingdao' }]);
+      expect(await db.all(`select distinct month from stale_months`)).toEqual([{ month: '*' }]);
+      const result = await expectSameAsFullBuild(db, records, config);
+      expect(result.full).toBe(true);
+      expect(result.months).toEqual(expect.arrayContaining(MONTHS));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('builds nothing when nothing is stale, and in full when the config changed', async () => {
+    const config = testConfig();
+    const { db, records } = await history(MONTHS, config);
+    try {
+      const before = await modelTables(db);
+      expect(await buildModels(db)).toEqual({ full: false, months: [] });
+      expect(await modelTables(db)).toEqual(before);
+
+      config.ranking.technician_min_tickets = 6;
+      config.penalty_rules = config.penalty_rules.map((r) => (r.rule_id === 'IMAGE' ? { ...r, amount: 25 } : r));
+      await applyConfig(db, config);
+      const result = await expectSameAsFullBuild(db, records, config);
+      expect(result.full).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('matches a full build after each of several rounds of random changes across all months', async () => {
+    const config = testConfig();
+    const { db, records } = await history(MONTHS, config, 11);
+    const rnd = random(23);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const shift = (ts: unknown, hours: number): string => timestamp(Date.parse(`${String(ts).replace(' ', 'T')}Z`) + hours * HOUR);
+    try {
+      for (let round = 0; round < 4; round++) {
+        for (let change = 0; change < 6; change++) {
+          const kind = pick(['ticket', 'ticket', 'revisit', 'complaint', 'violation'] as const);
+          if (kind === 'ticket') {
+            const t = pick([...records.tickets.values()]);
+            const completed = t.completed_at ? shift(t.completed_at, Math.floor((rnd() - 0.5) * 24 * 40)) : null;
+            await store(db, records, 'tickets', [{
+              ...t,
+              technician_id: pick(TECHNICIANS),
+              outlet_id: pick(OUTLETS),
+              status: rnd() < 0.8 ? 'completed' : 'cancelled',
+              completed_at: completed ?? shift(t.created_at, 30),
+              arrived_at: rnd() < 0.5 ? null : shift(completed ?? t.created_at, -1),
+              fee_charged: pick([100, 120, 180]),
+            }]);
+          } else if (kind === 'revisit') {
+            const r = pick([...records.revisits.values()]);
+            await store(db, records, 'revisits', [{ ...r, reached: rnd() < 0.7, result: pick(['satisfied', 'unsatisfied', null]), shoe_covers: pick([true, false, null]), revisit_at: shift(r.revisit_at, Math.floor((rnd() - 0.3) * 24 * 20)) }]);
+          } else if (kind === 'complaint') {
+            const c = pick([...records.complaints.values()]);
+            await store(db, records, 'complaints', [{ ...c, verified: rnd() < 0.8, responsible: pick(['technician', 'outlet']), ticket_id: rnd() < 0.8 ? c.ticket_id : pick([...records.tickets.keys()]), received_at: shift(c.received_at, Math.floor((rnd() - 0.5) * 24 * 30)) }]);
+          } else {
+            const v = pick([...records.violations.values()]);
+            await store(db, records, 'violations', [{ ...v, technician_id: pick(TECHNICIANS), occurred_at: shift(v.occurred_at, Math.floor((rnd() - 0.5) * 24 * 60)) }]);
+          }
+        }
+        const result = await expectSameAsFullBuild(db, records, config);
+        expect(result.full).toBe(false);
+      }
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+});
