@@ -3,10 +3,17 @@
 // does one atomic rename of manifest.json switch readers to it. A reader never sees half a run.
 // No file carries customer phone numbers or names: everything published comes from the KPI and
 // penalty tables and the data-quality tables, whose raw lines are masked at load.
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+//
+// Every file family is one ordered query whose text DuckDB builds (JSON rows, CSV lines, worksheet
+// XML), so JavaScript only writes it out; gzip and the XLSX packages are compressed on the thread
+// pool meanwhile. An incremental publish hard-links the month files of unchanged months from the
+// previous run instead of writing them again.
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import ExcelJS from 'exceljs';
+import { promisify } from 'node:util';
+import { crc32, deflateRaw as deflateRawCallback, gzip as gzipCallback } from 'node:zlib';
+import { DuckDBBlobValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { Config } from './config.ts';
 import { Db, sqlFile, sqlString } from './db.ts';
 import type { FileOutcome } from './load.ts';
@@ -26,12 +33,19 @@ export const PUBLISHED_TABLES = [
   'data_orphans',
 ] as const;
 
+/**
+ * The layout and byte format of a run folder. An incremental publish reuses files only from a run
+ * of the same format: raise it whenever any published file would come out different.
+ */
+export const PUBLISH_FORMAT = 2;
+
 export interface Manifest {
   run_id: string;
   published_at: string;
   folder: string;
   months: string[];
   latest_month: string | null;
+  format: number;
 }
 
 export interface RunInfo {
@@ -42,65 +56,202 @@ export interface RunInfo {
   config: Config;
 }
 
+export interface PublishOptions {
+  /**
+   * The months whose published rows may differ from the previous run's (the months the model
+   * build rebuilt, and any month whose penalty year-to-date counts or rank moves they feed).
+   * Undefined: every month is written. Given, and the manifest names a previous run of the same
+   * format: the month files of the other months are hard-linked from that run. Files spanning
+   * months are always written again.
+   */
+  changedMonths?: string[];
+}
+
 const KEEP_RUNS = 3;
 const REJECTS_PER_FILE = 200;
 const ORPHAN_ROWS = 500;
 const BACKLOG_ROWS = 2000;
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const BOM = '\uFEFF';
+const EMPTY_ARRAY = Buffer.from('[]\n');
+/** Page files at least this large get a gzip copy beside them (`.json.gz`) for the server to send as it is. */
+export const COMPRESS_FROM_BYTES = 16 * 1024;
+// level 3: half the time of the default level 6 for files a fifth larger (pages stay far inside the budget)
+const GZIP_LEVEL = 3;
+const XLSX_LEVEL = 3;
+// output buffer of one gzip call: large, so a file takes few round trips to the thread pool
+const GZIP_CHUNK = 256 * 1024;
+// a fixed time (2000-01-01 00:00, MS-DOS format) on every entry of a workbook, so that a workbook
+// is the same bytes whenever it is built
+const ZIP_DATE = ((2000 - 1980) << 9) | (1 << 5) | 1;
+const ZIP_TIME = 0;
+const TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S';
 
-export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Manifest> {
+const gzip = promisify(gzipCallback);
+const deflateRaw = promisify(deflateRawCallback);
+// SQ_TRACE=1 also prints each publish step with its time
+const TRACE = process.env.SQ_TRACE === '1';
+
+async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (!TRACE) return work();
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(cpu);
+  process.stderr.write(`[publish ${(performance.now() - started).toFixed(0)} ms, cpu ${((used.user + used.system) / 1000).toFixed(0)} ms] ${name}\n`);
+  return result;
+}
+
+type CellKind = 'text' | 'number' | 'boolean' | 'time';
+interface SheetColumn {
+  name: string;
+  kind: CellKind;
+}
+
+/** HR's statement lines: the CSV columns and the 罚款明细 sheet (dashboard/DATA.md). */
+const LINE_COLUMNS: SheetColumn[] = [
+  { name: 'month', kind: 'text' },
+  { name: 'technician_id', kind: 'text' },
+  { name: 'outlet_id', kind: 'text' },
+  { name: 'rule_id', kind: 'text' },
+  { name: 'rule_name_zh', kind: 'text' },
+  { name: 'rule_name_en', kind: 'text' },
+  { name: 'amount', kind: 'number' },
+  { name: 'occurred_at', kind: 'time' },
+  { name: 'ticket_id', kind: 'text' },
+  { name: 'revisit_id', kind: 'text' },
+  { name: 'complaint_id', kind: 'text' },
+  { name: 'violation_id', kind: 'text' },
+  { name: 'dismissal', kind: 'boolean' },
+];
+
+/** HR's monthly totals: the 汇总 sheet, the columns of queries/publish/penalty_totals.sql. */
+const TOTAL_COLUMNS: SheetColumn[] = [
+  { name: 'month', kind: 'text' },
+  { name: 'technician_id', kind: 'text' },
+  { name: 'technician_name', kind: 'text' },
+  { name: 'outlet_id', kind: 'text' },
+  { name: 'outlet_name', kind: 'text' },
+  { name: 'violations', kind: 'number' },
+  { name: 'amount', kind: 'number' },
+  { name: 'violations_ytd', kind: 'number' },
+  { name: 'training', kind: 'boolean' },
+  { name: 'dismissal_review', kind: 'boolean' },
+];
+
+// Row orders are total (ties broken down to the row's identity), so a month file comes out the
+// same bytes from any run over the same rows: what lets an incremental publish reuse it.
+const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id';
+
+/** The JSON page files of one month, by folder: the rows, their order. */
+const MONTH_PAGES = [
+  { folder: 'outlets', from: 'pub_outlet_months', order: 'outlet_rank nulls last, outlet_id' },
+  { folder: 'outlet_penalties', from: 'pub_outlet_penalties', order: 'outlet_id, ticket_id, complaint_id, amount' },
+] as const;
+
+/** Technician histories are grouped into this many files (technician_history/00.json … 31.json). */
+export const HISTORY_SHARDS = 32;
+
+/**
+ * The history file of a technician: FNV-1a (32-bit) of the id's UTF-8 bytes, modulo the shard
+ * count, as two digits. The pages compute the same (dashboard/src/lib/data.ts).
+ */
+export function historyShard(technicianId: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(technicianId, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return String(hash % HISTORY_SHARDS).padStart(2, '0');
+}
+
+/** Every file of one month, inside the run folder (a `.gz` beside a JSON file where there is one). */
+export function monthFiles(month: string): string[] {
+  return [
+    `technicians/${month}.json`,
+    `outlets/${month}.json`,
+    `outlet_penalties/${month}.json`,
+    `penalties/${month}.json`,
+    `penalty_lines/${month}.json`,
+    `penalties/${month}.csv`,
+    `penalties/${month}.xlsx`,
+  ];
+}
+
+export async function publish(db: Db, outDir: string, run: RunInfo, options: PublishOptions = {}): Promise<Manifest> {
   mkdirSync(join(outDir, 'runs'), { recursive: true });
   const staging = join(outDir, 'runs', `.incomplete-${run.runId}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging);
-
-  await db.run(`create or replace temp view pub_technician_months as ${sqlFile('publish/technician_months.sql')}`);
-  await db.run(`create or replace temp view pub_outlet_months as ${sqlFile('publish/outlet_months.sql')}`);
-  await db.run(`create or replace temp view pub_penalty_totals as ${sqlFile('publish/penalty_totals.sql')}`);
-  await db.run(`create or replace temp view pub_penalty_lines as ${sqlFile('publish/penalty_lines.sql')}`);
-  await db.run(`create or replace temp view pub_outlet_penalties as ${sqlFile('publish/outlet_penalties.sql')}`);
+  const folder = new RunFolder(staging);
 
   const months = (await db.all(`select month from kpi_network_month order by month`)).map((r) => String(r.month));
 
-  // the contract tables in full, for other tools
-  mkdirSync(join(staging, 'tables'));
-  for (const table of PUBLISHED_TABLES) {
-    await db.run(`copy (select * from ${table} order by all) to ${sqlString(join(staging, 'tables', `${table}.parquet`))} (format parquet)`);
+  // the months whose files the previous run already holds, the same bytes as they would be written
+  const previous = options.changedMonths === undefined ? null : previousRun(outDir);
+  const changed = new Set(options.changedMonths ?? []);
+  const reused = previous === null ? [] : months.filter((m) => !changed.has(m) && previous.months.has(m) && monthFiles(m).every((f) => existsSync(join(previous.dir, f))));
+  const written = months.filter((m) => !reused.includes(m));
+  for (const month of reused) {
+    for (const file of monthFiles(month)) {
+      folder.link(join(previous!.dir, file), file);
+      if (file.endsWith('.json') && existsSync(join(previous!.dir, `${file}.gz`))) folder.link(join(previous!.dir, `${file}.gz`), `${file}.gz`);
+    }
   }
+  const inMonths = written.length === months.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`;
 
-  // page data: one file per month (and per technician where a page opens one)
-  await writeJsonArray(db, `select * from kpi_network_month order by month`, join(staging, 'network.json'));
-  await writeGrouped(db, `select * from pub_technician_months order by month, technician_id`, ['month'], (k) => join(staging, 'technicians', `${k[0]}.json`), months);
-  await writeGrouped(db, `select * from pub_technician_months order by technician_id, month`, ['technician_id'], (k) => join(staging, 'technician_history', `${fileId(k[0]!)}.json`));
-  await writeGrouped(db, `select * from pub_outlet_months order by month, outlet_rank nulls last, outlet_id`, ['month'], (k) => join(staging, 'outlets', `${k[0]}.json`), months);
-  await writeGrouped(db, `select * from pub_penalty_totals order by month, technician_id`, ['month'], (k) => join(staging, 'penalties', `${k[0]}.json`), months);
-  await writeGrouped(
-    db,
-    `select * from pub_penalty_lines order by month, technician_id, occurred_at, rule_id`,
-    ['month', 'technician_id'],
-    (k) => join(staging, 'penalty_lines', k[0]!, `${fileId(k[1]!)}.json`),
-  );
-  await writeGrouped(db, `select * from pub_outlet_penalties order by month, outlet_id, ticket_id`, ['month'], (k) => join(staging, 'outlet_penalties', `${k[0]}.json`), months);
+  // Each query runs on one thread (the tables are a row group or two), so the work goes in two
+  // lanes on two connections: the KPI pages on this one, HR's statements and the contract tables
+  // on a second. Temporary views and macros belong to a connection: each lane makes its own.
+  const side = await db.instance.connect();
+  const lanes = await Promise.allSettled([
+    (async () => {
+      await db.run(
+        [
+          `create or replace temp view pub_technician_months as ${sqlFile('publish/technician_months.sql')};`,
+          `create or replace temp view pub_outlet_months as ${sqlFile('publish/outlet_months.sql')};`,
+          `create or replace temp view pub_outlet_penalties as ${sqlFile('publish/outlet_penalties.sql')};`,
+        ].join('\n'),
+      );
+      await step('technicians', () => writeTechnicians(db.connection, folder, written, inMonths));
+      for (const page of MONTH_PAGES) {
+        const bodies = await step(page.folder, () => monthJson(db.connection, page.from, page.order, inMonths));
+        for (const month of written) folder.page(`${page.folder}/${month}.json`, bodies.get(month) ?? EMPTY_ARRAY);
+      }
+      const network = await fileTexts(db.connection, `select 'network', ${jsonArray('to_json(source)::varchar', 'month')} from kpi_network_month as source`);
+      folder.page('network.json', network.get('network')?.[0] ?? EMPTY_ARRAY);
+      folder.page('quality.json', JSON.stringify(await step('quality', () => qualityReport(db))) + '\n');
+      folder.page('backlog.json', JSON.stringify(await step('backlog', () => backlogReport(db))) + '\n');
+    })(),
+    (async () => {
+      await side.run(
+        [
+          sqlFile('publish/macros.sql'),
+          `create or replace temp view pub_penalty_totals as ${sqlFile('publish/penalty_totals.sql')};`,
+          `create or replace temp view pub_penalty_lines as ${sqlFile('publish/penalty_lines.sql')};`,
+        ].join('\n'),
+      );
+      await step('penalties', () => writeStatements(side, folder, written, inMonths));
+      await step('tables', () => copyTables(side, folder));
+    })(),
+  ]);
+  side.closeSync();
+  folder.page('run.json', JSON.stringify(runReport(run)) + '\n');
+  const failed = lanes.find((lane) => lane.status === 'rejected');
+  if (failed) throw failed.reason;
+  await step('compression', () => folder.settle());
 
-  for (const month of months) {
-    await writePenaltyCsv(db, month, join(staging, 'penalties', `${month}.csv`));
-    await writePenaltyXlsx(db, month, join(staging, 'penalties', `${month}.xlsx`));
-  }
+  return switchTo(outDir, staging, run, months);
+}
 
-  writeJson(join(staging, 'quality.json'), await qualityReport(db));
-  writeJson(join(staging, 'backlog.json'), await backlogReport(db));
-  writeJson(join(staging, 'run.json'), runReport(run));
-
-  // the switch: the folder first, then the manifest, each by one rename
-  const folder = `runs/${run.runId}`;
-  rmSync(join(outDir, folder), { recursive: true, force: true });
-  renameSync(staging, join(outDir, folder));
+/** The run folder into place, then the manifest: each by one rename. */
+function switchTo(outDir: string, staging: string, run: RunInfo, months: string[]): Manifest {
+  const runFolder = `runs/${run.runId}`;
+  rmSync(join(outDir, runFolder), { recursive: true, force: true });
+  renameSync(staging, join(outDir, runFolder));
   const manifest: Manifest = {
     run_id: run.runId,
     published_at: localNow(),
-    folder,
+    folder: runFolder,
     months,
     latest_month: months.at(-1) ?? null,
+    format: PUBLISH_FORMAT,
   };
   const tmp = join(outDir, `.manifest-${run.runId}.json`);
   writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
@@ -110,106 +261,360 @@ export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Man
   return manifest;
 }
 
-/**
- * An id as a file name (the rule of dashboard/DATA.md, which the pages follow): letters, digits,
- * '_' and '-' are kept; anything else is percent-encoded, and so is '.', so that no name starts
- * with a dot or walks out of its folder.
- */
-export function fileId(id: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(id) ? id : encodeURIComponent(id).replaceAll('.', '%2E');
+/** The run the manifest points at, when it is whole and of this format. */
+function previousRun(outDir: string): { dir: string; months: Set<string> } | null {
+  let manifest: Partial<Manifest>;
+  try {
+    manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')) as Partial<Manifest>;
+  } catch {
+    return null;
+  }
+  if (manifest.format !== PUBLISH_FORMAT || typeof manifest.folder !== 'string' || !/^runs\/[^/.][^/]*$/.test(manifest.folder)) return null;
+  const dir = join(outDir, manifest.folder);
+  if (!existsSync(dir)) return null;
+  return { dir, months: new Set(manifest.months ?? []) };
 }
 
-async function writeJsonArray(db: Db, sql: string, path: string): Promise<void> {
-  await db.run(`copy (${sql}) to ${sqlString(path)} (format json, array true)`);
-}
-
 /**
- * Streams a query ordered by its key columns and writes one JSON array file per key, each row
- * serialised by DuckDB (to_json), so the JavaScript side only concatenates text. Months in
- * `emptyFor` get an empty array when they have no rows, so a page never meets a missing file.
+ * The run folder being written. Page files get their gzip copy and workbooks their package on the
+ * thread pool; settle() waits for all of it and reports the first failure.
  */
-async function writeGrouped(db: Db, sql: string, keys: string[], pathFor: (key: string[]) => string, emptyFor: string[] = []): Promise<void> {
-  const keyList = keys.map((k) => `source.${k}::varchar`).join(', ');
-  const result = await db.connection.stream(`select ${keyList}, to_json(source) from (${sql}) as source`);
-  let currentKey: string | null = null;
-  let current: string[] = [];
-  const written = new Set<string>();
-  const flush = () => {
-    if (currentKey === null) return;
-    const key = JSON.parse(currentKey) as string[];
-    const path = pathFor(key);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `[${current.join(',\n')}]\n`);
-    written.add(key[0]!);
-  };
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    for (const row of chunk.getRows()) {
-      const key = JSON.stringify(row.slice(0, keys.length));
-      if (key !== currentKey) {
-        flush();
-        currentKey = key;
-        current = [];
-      }
-      current.push(String(row[keys.length]));
+class RunFolder {
+  private readonly made = new Set<string>();
+  private readonly pending: Promise<void>[] = [];
+  private failures: unknown[] = [];
+
+  constructor(readonly root: string) {}
+
+  path(file: string): string {
+    return join(this.root, file);
+  }
+
+  directory(dir: string): void {
+    const path = join(this.root, dir);
+    if (this.made.has(path)) return;
+    mkdirSync(path, { recursive: true });
+    this.made.add(path);
+  }
+
+  file(file: string, data: string | Buffer): void {
+    this.directory(dirname(file));
+    writeFileSync(this.path(file), data);
+  }
+
+  /** A file a page reads, with a gzip copy beside it when it is large enough to gain from one. */
+  page(file: string, text: string | Buffer): void {
+    const data = typeof text === 'string' ? Buffer.from(text) : text;
+    this.file(file, data);
+    if (data.length >= COMPRESS_FROM_BYTES) this.later(gzip(data, { level: GZIP_LEVEL, chunkSize: GZIP_CHUNK }).then((gz) => writeFile(this.path(`${file}.gz`), gz)));
+  }
+
+  /** The previous run's file, shared by a hard link (both folders are never changed again). */
+  link(from: string, file: string): void {
+    this.directory(dirname(file));
+    try {
+      linkSync(from, this.path(file));
+    } catch {
+      copyFileSync(from, this.path(file)); // a file system without hard links
     }
   }
-  flush();
-  for (const month of emptyFor) {
-    if (written.has(month)) continue;
-    const path = pathFor([month]);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '[]\n');
+
+  later(work: Promise<unknown>): void {
+    this.pending.push(
+      work.then(
+        () => undefined,
+        (e: unknown) => {
+          this.failures.push(e);
+        },
+      ),
+    );
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failures.length > 0) throw this.failures[0];
   }
 }
 
-const LINE_COLUMNS = 'month, technician_id, outlet_id, rule_id, rule_name_zh, rule_name_en, amount, occurred_at, ticket_id, revisit_id, complaint_id, violation_id, dismissal';
-
-/** HR's CSV: exactly the month's penalty lines, UTF-8 with a BOM so Excel on Chinese Windows reads it. */
-async function writePenaltyCsv(db: Db, month: string, path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const body = `${path}.body`;
-  await db.run(`
-    copy (select ${LINE_COLUMNS} from pub_penalty_lines where month = ${sqlString(month)} order by technician_id, occurred_at, rule_id)
-    to ${sqlString(body)} (format csv, header true, new_line '\r\n', timestampformat '%Y-%m-%d %H:%M:%S')`);
-  const out = createWriteStream(path);
-  out.write(BOM);
-  await pipeline(createReadStream(body), out);
-  rmSync(body);
+/** SQL of a JSON array file's text: rows of JSON text, one a line, in order; as a BLOB (see fileTexts). */
+function jsonArray(rowJson: string, order: string): string {
+  return `encode('[' || coalesce(string_agg(${rowJson}, E',\\n' order by ${order}), '') || E']\\n')`;
 }
 
-/** HR's workbook: the month's lines and totals, amounts as numbers, times as text. */
-async function writePenaltyXlsx(db: Db, month: string, path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false, useStyles: true });
-  const sheets: [string, string, string[]][] = [
-    ['罚款明细', `select ${LINE_COLUMNS} from pub_penalty_lines where month = ${sqlString(month)} order by technician_id, occurred_at, rule_id`, ['amount']],
-    ['汇总', `select * from pub_penalty_totals where month = ${sqlString(month)} order by technician_id`, ['amount', 'violations', 'violations_ytd']],
+/** A JSON array per month of rows: month → file text. */
+async function monthJson(connection: DuckDBConnection, from: string, order: string, inMonths: string): Promise<Map<string, Buffer>> {
+  const rows = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', order)} from ${from} as source where ${inMonths} group by month`);
+  return new Map([...rows].map(([month, [body]]) => [month, body!]));
+}
+
+/**
+ * technicians/<month>.json and the technician histories, from one serialisation of the rows. The
+ * histories are grouped into HISTORY_SHARDS files: a file per technician would be thousands of
+ * files, and creating files is what publishing used to spend its time on.
+ */
+async function writeTechnicians(connection: DuckDBConnection, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
+  await connection.run(`create or replace temp table pub_technician_json as select month, technician_id, outlet_id, to_json(source)::varchar as row_json from pub_technician_months as source`);
+  const bodies = await fileTexts(connection, `select month, ${jsonArray('row_json', 'technician_id, outlet_id')} from pub_technician_json where ${inMonths} group by month`);
+  for (const month of months) folder.page(`technicians/${month}.json`, bodies.get(month)?.[0] ?? EMPTY_ARRAY);
+
+  const ids = (await connection.runAndReadAll(`select distinct technician_id from pub_technician_json where technician_id is not null`)).getRows().map(([id]) => String(id));
+  await connection.run(`create or replace temp table pub_history_shards (technician_id varchar, shard varchar)`);
+  const appender = await connection.createAppender('pub_history_shards', 'main', 'temp');
+  for (const id of ids) {
+    appender.appendVarchar(id);
+    appender.appendVarchar(historyShard(id));
+    appender.endRow();
+  }
+  appender.closeSync();
+  const shards = await fileTexts(connection, `
+    select shards.shard, ${jsonArray('rows.row_json', 'rows.technician_id, rows.month, rows.outlet_id')}
+    from pub_technician_json as rows
+    join pub_history_shards as shards using (technician_id)
+    group by shards.shard`);
+  for (let shard = 0; shard < HISTORY_SHARDS; shard++) {
+    const name = String(shard).padStart(2, '0');
+    folder.page(`technician_history/${name}.json`, shards.get(name)?.[0] ?? EMPTY_ARRAY);
+  }
+  await connection.run(`drop table pub_technician_json; drop table pub_history_shards`);
+}
+
+/** The contract tables, sorted on every column: the same bytes for the same rows, however the tables were built. */
+async function copyTables(connection: DuckDBConnection, folder: RunFolder): Promise<void> {
+  folder.directory('tables');
+  for (const table of PUBLISHED_TABLES) {
+    await connection.run(`copy (select * from ${table} order by all) to ${sqlString(folder.path(`tables/${table}.parquet`))} (format parquet)`);
+  }
+}
+
+/**
+ * A query's rows keyed by their first column; the other columns are file texts, asked for as BLOBs
+ * (`encode(…)`) so that they arrive as the UTF-8 bytes to write, never decoded into JavaScript strings.
+ */
+async function fileTexts(connection: DuckDBConnection, sql: string): Promise<Map<string, (Buffer | null)[]>> {
+  const reader = await connection.runAndReadAll(sql);
+  const out = new Map<string, (Buffer | null)[]>();
+  for (const [key, ...values] of reader.getRows()) {
+    out.set(
+      String(key),
+      values.map((v) => (v instanceof DuckDBBlobValue ? Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength) : v === null ? null : Buffer.from(String(v)))),
+    );
+  }
+  return out;
+}
+
+/**
+ * Per month, from one scan of the lines and one of the totals: the statement lines the penalties
+ * page reads (penalty_lines/<month>.json), the month's totals (penalties/<month>.json), and HR's
+ * CSV and XLSX downloads of the same rows in the same order.
+ */
+async function writeStatements(connection: DuckDBConnection, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
+  const lines = await fileTexts(connection, `
+    select month,
+      ${jsonArray('json_row', 'n')},
+      encode(string_agg(${csvLine(LINE_COLUMNS)}, E'\\r\\n' order by n) || E'\\r\\n'),
+      encode(string_agg(${sheetRow(LINE_COLUMNS)}, '' order by n))
+    from (
+      select *, xml_rare(json_row) as rare, (n + 1)::varchar as r
+      from (
+        select lines.*, to_json(lines)::varchar as json_row, row_number() over (partition by month order by ${LINE_ORDER}) as n
+        from pub_penalty_lines as lines
+        where ${inMonths}
+      )
+    )
+    group by month`);
+  const totals = await fileTexts(connection, `
+    select month,
+      ${jsonArray('json_row', 'n')},
+      encode(string_agg(${sheetRow(TOTAL_COLUMNS)}, '' order by n))
+    from (
+      select *, xml_rare(json_row) as rare, (n + 1)::varchar as r
+      from (
+        select totals.*, to_json(totals)::varchar as json_row, row_number() over (partition by month order by technician_id) as n
+        from pub_penalty_totals as totals
+        where ${inMonths}
+      )
+    )
+    group by month`);
+  const csvHeader = Buffer.from(BOM + LINE_COLUMNS.map((c) => c.name).join(',') + '\r\n');
+  folder.directory('penalties');
+  for (const month of months) {
+    const [linesJson, csv, lineRows] = lines.get(month) ?? [];
+    const [totalsJson, totalRows] = totals.get(month) ?? [];
+    folder.page(`penalty_lines/${month}.json`, linesJson ?? EMPTY_ARRAY);
+    folder.page(`penalties/${month}.json`, totalsJson ?? EMPTY_ARRAY);
+    folder.file(`penalties/${month}.csv`, csv ? Buffer.concat([csvHeader, csv]) : csvHeader);
+    folder.later(
+      writeXlsx(folder.path(`penalties/${month}.xlsx`), [
+        { name: '罚款明细', columns: LINE_COLUMNS, rows: lineRows ?? Buffer.alloc(0) },
+        { name: '汇总', columns: TOTAL_COLUMNS, rows: totalRows ?? Buffer.alloc(0) },
+      ]),
+    );
+  }
+}
+
+/** A column's value as SQL text (null stays null): times as naive text, numbers as DuckDB prints them. */
+function textOf(column: SheetColumn): string {
+  if (column.kind === 'time') return `strftime(${column.name}, '${TIMESTAMP_FORMAT}')`;
+  return `${column.name}::varchar`;
+}
+
+function csvLine(columns: SheetColumn[]): string {
+  return `concat_ws(',', ${columns.map((c) => `csv_field(${textOf(c)})`).join(', ')})`;
+}
+
+function columnLetter(index: number): string {
+  let letters = '';
+  for (let i = index + 1; i > 0; i = Math.floor((i - 1) / 26)) letters = String.fromCharCode(65 + ((i - 1) % 26)) + letters;
+  return letters;
+}
+
+/**
+ * A worksheet row as SQL text, over the columns r (the row number as text: data rows start under
+ * the header) and rare (xml_rare of the row). concat() leaves out the cells of missing values.
+ */
+function sheetRow(columns: SheetColumn[]): string {
+  const cells = columns.map((c, i) => {
+    const col = `'${columnLetter(i)}'`;
+    if (c.kind === 'number') return `xlsx_number(${col}, r, ${c.name})`;
+    if (c.kind === 'boolean') return `xlsx_boolean(${col}, r, ${c.name})`;
+    return `xlsx_text(${col}, r, ${textOf(c)}, rare)`;
+  });
+  return `concat('<row r="', r, '">', ${cells.join(', ')}, '</row>')`;
+}
+
+interface Sheet {
+  name: string;
+  columns: SheetColumn[];
+  /** the data rows' XML */
+  rows: Buffer;
+}
+
+const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+
+function xmlEscape(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+/**
+ * A workbook (SpreadsheetML package) of the sheets: a bold header row of the column names, numbers
+ * and booleans as such, everything else as inline text. The smallest package Excel, LibreOffice and
+ * exceljs open: content types, relationships, workbook, styles, sheets.
+ */
+async function writeXlsx(path: string, sheets: Sheet[]): Promise<void> {
+  const parts: [string, string | Buffer][] = [
+    [
+      '[Content_Types].xml',
+      `${XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+        '<Default Extension="xml" ContentType="application/xml"/>' +
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
+        sheets.map((_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`).join('') +
+        '</Types>',
+    ],
+    [
+      '_rels/.rels',
+      `${XML_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>' +
+        '</Relationships>',
+    ],
+    [
+      'xl/workbook.xml',
+      `${XML_HEAD}<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets>` +
+        sheets.map((s, i) => `<sheet name="${xmlEscape(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('') +
+        '</sheets></workbook>',
+    ],
+    [
+      'xl/_rels/workbook.xml.rels',
+      `${XML_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+        sheets.map((_, i) => `<Relationship Id="rId${i + 1}" Type="${REL_NS}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`).join('') +
+        `<Relationship Id="rId${sheets.length + 1}" Type="${REL_NS}/styles" Target="styles.xml"/>` +
+        '</Relationships>',
+    ],
+    [
+      'xl/styles.xml',
+      `${XML_HEAD}<styleSheet xmlns="${MAIN_NS}">` +
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>' +
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>' +
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
+        '</styleSheet>',
+    ],
   ];
-  for (const [name, sql, numeric] of sheets) {
-    const sheet = workbook.addWorksheet(name);
-    const result = await db.connection.stream(sql);
-    const columns = result.columnNames();
-    sheet.columns = columns.map((c) => ({ header: c, key: c, width: Math.max(12, c.length + 2) }));
-    sheet.getRow(1).font = { bold: true };
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      for (const row of chunk.getRows()) {
-        sheet.addRow(row.map((v, i) => cellValue(v, numeric.includes(columns[i]!)))).commit();
-      }
-    }
-    sheet.commit();
-  }
-  await workbook.commit();
+  sheets.forEach((sheet, i) => parts.push([`xl/worksheets/sheet${i + 1}.xml`, worksheetXml(sheet)]));
+  await writeFile(path, await zipArchive(parts.map(([name, data]) => [name, typeof data === 'string' ? Buffer.from(data) : data])));
 }
 
-function cellValue(v: unknown, numeric: boolean): string | number | boolean | null {
-  if (v === null || v === undefined) return null;
-  if (numeric) return Number(String(v));
-  if (typeof v === 'boolean') return v;
-  return String(v); // timestamps stay the naive text DuckDB prints
+/**
+ * A ZIP archive of the entries, deflated on the thread pool. The package format needs no more than
+ * the classic archive (no ZIP64: a month's workbook is a few MB); every entry carries the same
+ * fixed time, so the same entries always make the same bytes.
+ */
+async function zipArchive(entries: [string, Buffer][]): Promise<Buffer> {
+  const compressed = await Promise.all(entries.map(([, data]) => deflateRaw(data, { level: XLSX_LEVEL })));
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  entries.forEach(([name, data], i) => {
+    const fileName = Buffer.from(name);
+    const body = compressed[i]!;
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); // local file header
+    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
+    local.writeUInt16LE(0, 6); // flags
+    local.writeUInt16LE(8, 8); // method: deflate
+    local.writeUInt16LE(ZIP_TIME, 10);
+    local.writeUInt16LE(ZIP_DATE, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(fileName.length, 26);
+    local.writeUInt16LE(0, 28); // extra field length
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0); // central directory header
+    central.writeUInt16LE(20, 4); // version made by
+    central.writeUInt16LE(20, 6); // version needed
+    central.writeUInt16LE(0, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(ZIP_TIME, 12);
+    central.writeUInt16LE(ZIP_DATE, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(fileName.length, 28);
+    // extra, comment, disk, internal and external attributes: all zero (30-41)
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, fileName, body);
+    centrals.push(central, fileName);
+    offset += local.length + fileName.length + body.length;
+  });
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); // end of central directory
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+function worksheetXml(sheet: Sheet): Buffer {
+  const widths = sheet.columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${Math.max(12, c.name.length + 2)}" customWidth="1"/>`).join('');
+  const header = sheet.columns.map((c, i) => `<c r="${columnLetter(i)}1" t="inlineStr" s="1"><is><t>${xmlEscape(c.name)}</t></is></c>`).join('');
+  return Buffer.concat([
+    Buffer.from(
+      `${XML_HEAD}<worksheet xmlns="${MAIN_NS}" xmlns:r="${REL_NS}">` +
+        `<sheetFormatPr defaultRowHeight="15"/><cols>${widths}</cols>` +
+        `<sheetData><row r="1">${header}</row>`,
+    ),
+    sheet.rows,
+    Buffer.from('</sheetData></worksheet>'),
+  ]);
 }
 
 async function qualityReport(db: Db): Promise<unknown> {
@@ -219,14 +624,14 @@ async function qualityReport(db: Db): Promise<unknown> {
     rejects: await db.all(`
       select file, line, "column", reason, value, raw_line
       from load_rejects
-      qualify row_number() over (partition by file order by line) <= ${REJECTS_PER_FILE}
-      order by file, line`),
+      qualify row_number() over (partition by file order by line, "column", reason, value) <= ${REJECTS_PER_FILE}
+      order by file, line, "column", reason, value`),
     rejects_truncated: (await db.value<number>(`select count(*) from (select file from load_rejects group by file having count(*) > ${REJECTS_PER_FILE})`)) > 0,
     orphans: Object.fromEntries(
       (await db.all(`select kinds.kind, count(orphans.kind) as n from (values ('revisits'), ('complaints')) as kinds(kind) left join data_orphans as orphans using (kind) group by kinds.kind`)).map((r) => [r.kind, r.n]),
     ),
     orphan_rows: await db.all(`select kind, record_id, ticket_id, strftime(event_at, '%Y-%m-%d %H:%M:%S') as event_at from data_orphans order by kind, event_at, record_id limit ${ORPHAN_ROWS}`),
-    skipped_files: await db.all(`select file, reason, strftime(max(seen_at), '%Y-%m-%d %H:%M:%S') as seen_at from load_skipped_files group by file, reason order by file`),
+    skipped_files: await db.all(`select file, reason, strftime(max(seen_at), '%Y-%m-%d %H:%M:%S') as seen_at from load_skipped_files group by file, reason order by file, reason`),
     extra_columns: await db.all(`select distinct file, column_name from load_extra_columns order by file, column_name`),
   };
 }
@@ -282,10 +687,6 @@ function runReport(run: RunInfo): unknown {
       penalty_rules: c.penalty_rules.map((r) => ({ rule_id: r.rule_id, name_zh: r.name_zh, name_en: r.name_en, amount: r.amount, dismissal: r.dismissal, enabled: r.enabled })),
     },
   };
-}
-
-function writeJson(path: string, value: unknown): void {
-  writeFileSync(path, JSON.stringify(value) + '\n');
 }
 
 /** Keep the newest few runs for readers still holding the previous manifest; drop stale temporaries. */

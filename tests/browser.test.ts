@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyShard } from '../dashboard/src/lib/data.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -265,7 +266,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     await table.locator(`a.row-link:text-is("${target}")`).click();
     await page.waitForSelector('#history[data-state="ready"]');
     await expectChartsRendered(page, ['technician-history', 'technician-complaint-ranking']);
-    const history = runFile<{ month: string }[]>(`technician_history/${target}.json`);
+    const history = runFile<{ technician_id: string; month: string }[]>(`technician_history/${historyShard(target)}.json`).filter((r) => r.technician_id === target);
     const start = manifest.months.filter((m) => m <= manifest.latest_month).slice(-12)[0]!;
     expect(await page.locator('#history-table tbody tr').count()).toBe(history.filter((r) => r.month >= start && r.month <= manifest.latest_month).length);
     expect(page.url()).toContain(`#t=${target}`);
@@ -306,7 +307,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     const firstId = (await rows.first().locator('th').textContent())!;
     await rows.first().locator('a.row-link').click();
     await page.waitForSelector('#statement[data-state="ready"]');
-    const lines = runFile<{ ticket_id: string | null; amount: number }[]>(`penalty_lines/${month}/${firstId}.json`);
+    const lines = runFile<{ technician_id: string; ticket_id: string | null; amount: number }[]>(`penalty_lines/${month}.json`).filter((l) => l.technician_id === firstId);
     expect(await page.locator('#statement-table tbody tr').count()).toBe(lines.length);
     const total = totals.find((t) => t.technician_id === firstId)!.amount;
     const footer = await page.locator('#statement-table tfoot').textContent();
@@ -340,7 +341,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
 
     const totals = runFile<{ technician_id: string; violations: number }[]>(`penalties/${month}.json`);
     const ids = totals.map((t) => t.technician_id).sort();
-    const lines = ids.flatMap((id) => runFile<{ ticket_id: string | null; technician_id: string }[]>(`penalty_lines/${month}/${id}.json`));
+    const lines = runFile<{ ticket_id: string | null; technician_id: string }[]>(`penalty_lines/${month}.json`);
     expect(records).toHaveLength(lines.length);
     expect(lines.length).toBe(totals.reduce((a, t) => a + t.violations, 0));
     const ticketColumn = header!.indexOf('ticket_id');

@@ -1,22 +1,39 @@
 // Where the pages find the published files, and how a missing file is reported.
 import { describe, expect, it } from 'vitest';
-import { DataError, DataStore, fileOfUrl, fillPath, idFileName, runUrl } from '../dashboard/src/lib/data.ts';
-import { fileId } from '../pipeline/publish.ts';
+import { DataError, DataStore, fileOfUrl, fillPath, HISTORY_SHARDS, historyShard, idFileName, runUrl } from '../dashboard/src/lib/data.ts';
+import { HISTORY_SHARDS as PUBLISHED_SHARDS, historyShard as publishedShard } from '../pipeline/publish.ts';
 import { compareValues, sortRows } from '../dashboard/src/lib/sort.ts';
 import { trailingMonths } from '../dashboard/src/lib/rows.ts';
 
 describe('file locations', () => {
-  it('names id files as the publish step does and encodes them once more for the URL', () => {
+  it('finds a technician\'s history file as the publish step names it', () => {
+    expect(HISTORY_SHARDS).toBe(PUBLISHED_SHARDS);
+    const ids = ['T0001', 'T0002', 'T9999', 'a.b_c-1', '张三', 'A/B', '..', '', 'W 1', '😀', ...Array.from({ length: 500 }, (_, i) => `T${String(i).padStart(4, '0')}`)];
+    for (const id of ids) expect(historyShard(id), id).toBe(publishedShard(id));
+    for (const id of ids) expect(historyShard(id)).toMatch(/^\d{2}$/);
+    // FNV-1a (32-bit) of "a" is 0xe40c292c, the published test vector: 3826002220 % 32 = 12
+    expect(historyShard('a')).toBe('12');
+    // of "T0001", 0x7a2cd1a0 = 2049757600: file 00
+    expect(historyShard('T0001')).toBe('00');
+    // every file gets a share of a network's technicians
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const shard = historyShard(`T${String(i).padStart(4, '0')}`);
+      counts.set(shard, (counts.get(shard) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(HISTORY_SHARDS);
+    expect(Math.max(...counts.values())).toBeLessThan((5000 / HISTORY_SHARDS) * 1.5);
+  });
+
+  it('fills data URL templates, encoding an id once more for the URL', () => {
     expect(idFileName('T0001')).toBe('T0001');
     expect(idFileName('a.b_c-1')).toBe('a%2Eb_c-1');
     expect(idFileName('..')).toBe('%2E%2E');
-    // the pages and the publish step name files by one rule
-    for (const id of ['T0001', 'a.b_c-1', '张三', 'A/B', '..', '.x', 'W 1']) expect(idFileName(id)).toBe(fileId(id));
     expect(idFileName('张三')).toBe('%E5%BC%A0%E4%B8%89');
-    expect(idFileName('A/B')).toBe('A%2FB');
-    expect(fillPath('technician_history/{technician_id}.json', { technician_id: 'T0001' })).toBe('technician_history/T0001.json');
-    expect(fillPath('technician_history/{technician_id}.json', { technician_id: 'A/B' })).toBe('technician_history/A%252FB.json');
-    expect(fillPath('penalty_lines/{month}/{technician_id}.json', { month: '2026-10', technician_id: '张三' })).toBe('penalty_lines/2026-10/%25E5%25BC%25A0%25E4%25B8%2589.json');
+    expect(fillPath('technician_history/{shard}.json', { shard: '07' })).toBe('technician_history/07.json');
+    expect(fillPath('technicians/{month}.json', { month: '2026-10' })).toBe('technicians/2026-10.json');
+    expect(fillPath('x/{technician_id}.json', { technician_id: 'A/B' })).toBe('x/A%252FB.json');
+    expect(fillPath('x/{month}/{technician_id}.json', { month: '2026-10', technician_id: '张三' })).toBe('x/2026-10/%25E5%25BC%25A0%25E4%25B8%2589.json');
   });
 
   it('puts run files under the manifest folder and names them back for messages', () => {

@@ -5,6 +5,7 @@ import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Duplex } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../dashboard/server.ts';
@@ -16,6 +17,8 @@ const RUN_A = '20260301T090000-001';
 const RUN_B = '20260401T090000-002';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+// a month's page file as published: large, with its gzip copy beside it
+const TECHNICIANS = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ month: '2026-03', technician_id: `T${String(i).padStart(4, '0')}`, tickets_completed: i })));
 
 let root: string;
 let dataDir: string;
@@ -36,6 +39,8 @@ function publishRun(runId: string, months: string[]): void {
   const run = join(dataDir, 'runs', runId);
   write(join(run, 'network.json'), JSON.stringify(months.map((month) => ({ month, tickets_completed: 10 }))));
   write(join(run, 'technicians', `${months.at(-1)}.json`), '[]\n');
+  write(join(run, 'technicians', '2026-03.json'), TECHNICIANS);
+  write(join(run, 'technicians', '2026-03.json.gz'), gzipSync(TECHNICIANS));
   write(join(run, 'penalties', '2026-03.csv'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('month,technician_id,amount\r\n2026-03,T1,20\r\n')]));
   write(join(run, 'penalties', '2026-03.xlsx'), Buffer.from('PK\u0003\u0004 not really a workbook'));
   write(join(run, 'tables', 'penalty_lines.parquet'), Buffer.from('PAR1 not really parquet PAR1'));
@@ -274,6 +279,65 @@ describe('published files', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe(IMMUTABLE);
     expect(res.body).toBe('');
+  });
+});
+
+describe('precompressed page files', () => {
+  const url = () => `/data/runs/${RUN_B}/technicians/2026-03.json`;
+
+  it('sends the gzip copy to a client that accepts gzip, as the JSON it stands for', async () => {
+    for (const acceptEncoding of ['gzip', 'gzip, deflate, br', 'br;q=1, gzip;q=0.5', '*']) {
+      const res = await app.inject({ method: 'GET', url: url(), headers: { 'accept-encoding': acceptEncoding } });
+      expect(res.statusCode, acceptEncoding).toBe(200);
+      expect(res.headers['content-encoding'], acceptEncoding).toBe('gzip');
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(String(res.headers.vary)).toMatch(/accept-encoding/i);
+      expect(res.headers['cache-control']).toBe(IMMUTABLE);
+      expect(res.headers['content-disposition']).toBeUndefined();
+      expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
+      expect(res.rawPayload.length).toBeLessThan(TECHNICIANS.length / 4);
+      expect(gunzipSync(res.rawPayload).toString('utf8')).toBe(TECHNICIANS);
+    }
+  });
+
+  it('sends the file as it is to a client that does not accept gzip, still varying on it', async () => {
+    for (const headers of [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'br' }]) {
+      const res = await app.inject({ method: 'GET', url: url(), headers });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(String(res.headers.vary)).toMatch(/accept-encoding/i);
+      expect(res.body).toBe(TECHNICIANS);
+    }
+    // a file published without a copy: as it is, whatever the client accepts
+    const small = await app.inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json`, headers: { 'accept-encoding': 'gzip' } });
+    expect(small.statusCode).toBe(200);
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(String(small.headers.vary)).toMatch(/accept-encoding/i);
+    expect(small.json()).toHaveLength(2);
+  });
+
+  it('revalidates each encoding by its own tag, answers HEAD, and never serves the copy by its own name', async () => {
+    const gz = await app.inject({ method: 'GET', url: url(), headers: { 'accept-encoding': 'gzip' } });
+    const plain = await app.inject({ method: 'GET', url: url() });
+    expect(gz.headers.etag).toBeTruthy();
+    expect(gz.headers.etag).not.toBe(plain.headers.etag);
+    const again = await app.inject({ method: 'GET', url: url(), headers: { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) } });
+    expect(again.statusCode).toBe(304);
+    const head = await app.inject({ method: 'HEAD', url: url(), headers: { 'accept-encoding': 'gzip' } });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-encoding']).toBe('gzip');
+    expect(head.body).toBe('');
+    const copy = await app.inject({ method: 'GET', url: `${url()}.gz`, headers: { 'accept-encoding': 'gzip' } });
+    expect(copy.statusCode).toBe(404);
+    expect(copy.json()).toEqual({ error: 'not found' });
+  });
+
+  it('sends the downloads as they are, as attachments', async () => {
+    const csv = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.csv`, headers: { 'accept-encoding': 'gzip' } });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-encoding']).toBeUndefined();
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="penalties_2026-03\.csv"/);
   });
 });
 

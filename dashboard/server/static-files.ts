@@ -1,7 +1,8 @@
 // The published files under /data/ and the built pages under /. Run folders and content-hashed
 // bundle chunks never change once written, so they are cached for a year; the manifest, the pages
 // and their entry scripts are revalidated on every use. Downloads (CSV, XLSX, Parquet) come as
-// attachments with a readable file name.
+// attachments with a readable file name. A page file published with a gzip copy beside it
+// (`.json.gz`) is sent as that copy to a client that accepts gzip: the server never compresses.
 import { realpath } from 'node:fs/promises';
 import { extname, isAbsolute, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -72,12 +73,15 @@ export const dataFiles: FastifyPluginAsync<{ dataDir: string }> = async (app, { 
     index: false,
     dotfiles: 'ignore', // a run being written (.incomplete-…) and the manifest before its switch
     cacheControl: false,
+    // the `.gz` (or `.br`) file beside a requested one, when the client accepts that encoding
+    preCompressed: true,
     allowedPath: (pathName) => DATA_EXTENSIONS.has(extname(pathName).toLowerCase()),
     onFile: containedIn(dataDir),
     setHeaders: (reply: FastifyReply, filePath: string) => {
-      const inData = posixRelative(dataDir, filePath);
+      // the file asked for, also when its compressed copy is what is sent
+      const inData = posixRelative(dataDir, filePath).replace(/\.(?:gz|br)$/, '');
       reply.header('cache-control', inData.startsWith('runs/') ? IMMUTABLE : REVALIDATE);
-      const download = DOWNLOADS[extname(filePath).toLowerCase()];
+      const download = DOWNLOADS[extname(inData).toLowerCase()];
       if (download) {
         reply.header('content-type', download);
         reply.header('content-disposition', attachment(downloadName(inData)));

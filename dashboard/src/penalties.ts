@@ -2,7 +2,6 @@
 // Penalties (HR): the month's totals per technician with the training and dismissal-review flags,
 // the downloads, one technician's printable statement (#p=<id>) and the outlet fines.
 import { clearHash, countColumn, hashFor, hashParam, tableLabels, textColumn } from './lib/columns.ts';
-import { fillPath } from './lib/data.ts';
 import { badge, h, message } from './lib/dom.ts';
 import { integer, naiveTime, yuan } from './lib/format.ts';
 import type { OutletPenaltyRow, PenaltyLineRow, PenaltyTotalRow, RunInfo } from './lib/rows.ts';
@@ -47,7 +46,8 @@ async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string,
   panel.scrollIntoView({ block: 'start' });
 
   try {
-    const lines = await ctx.json<PenaltyLineRow[]>(fillPath('penalty_lines/{month}/{technician_id}.json', { month: ctx.month, technician_id: id }));
+    // one file holds the month's lines of every technician, in statement order
+    const lines = (await ctx.json<PenaltyLineRow[]>(`penalty_lines/${ctx.month}.json`)).filter((line) => line.technician_id === id);
     // another statement was asked for meanwhile: that request draws the panel
     if (request !== statementRequest) return;
     const numbered = lines.map((line, i) => ({ ...line, n: i + 1 }));

@@ -2,7 +2,7 @@
 // Technicians: every KPI of the month in a sortable, filterable table; the complaint ranking; the
 // technicians under the ranking threshold; and one technician's twelve months on request (#t=<id>).
 import { clearHash, countColumn, hashFor, hashParam, measureColumns, nameAndId, tableLabels, textColumn, tierLabel } from './lib/columns.ts';
-import { fillPath } from './lib/data.ts';
+import { historyShard } from './lib/data.ts';
 import { h, message, searchField, selectField } from './lib/dom.ts';
 import { integer, percent } from './lib/format.ts';
 import { trailingMonths, type RunInfo, type TechnicianRow } from './lib/rows.ts';
@@ -54,7 +54,8 @@ async function renderHistory(ctx: PageContext, panel: HTMLElement, id: string, m
 
   let history: TechnicianRow[];
   try {
-    history = await ctx.json<TechnicianRow[]>(fillPath('technician_history/{technician_id}.json', { technician_id: id }));
+    // one history file holds the rows of a share of all technicians
+    history = (await ctx.json<TechnicianRow[]>(`technician_history/${historyShard(id)}.json`)).filter((r) => r.technician_id === id);
   } catch (e) {
     if (request !== historyRequest) return;
     body.append(ctx.errorMessage(e));
@@ -65,7 +66,7 @@ async function renderHistory(ctx: PageContext, panel: HTMLElement, id: string, m
   if (request !== historyRequest) return;
   const { start, end } = trailingMonths(ctx.manifest.months, ctx.month);
   const recent = history.filter((r) => r.month >= start && r.month <= end);
-  await ctx.chart(body, { name: 'technician-history', title: ctx.t('tech.history_chart'), vars: { technician_id: id }, params: { start_month: start, end_month: end }, className: 'history-chart' });
+  await ctx.chart(body, { name: 'technician-history', title: ctx.t('tech.history_chart'), vars: { shard: historyShard(id) }, params: { technician_id: id, start_month: start, end_month: end }, className: 'history-chart' });
   const columns: Column<TechnicianRow>[] = [
     textColumn<TechnicianRow>('month', ctx.t('col.month'), (r) => r.month, { rowHeader: true }),
     textColumn<TechnicianRow>('outlet', ctx.t('col.outlet'), (r) => r.outlet_id),

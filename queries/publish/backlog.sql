@@ -9,15 +9,6 @@ with as_of as (
   ) as as_of
 ),
 
-attempts as (
-  select
-    ticket_id,
-    count(*) as attempts,
-    max(revisit_at) as last_attempt_at
-  from stg_revisits
-  group by ticket_id
-),
-
 uncovered as (
   select
     outcomes.ticket_id,
@@ -34,6 +25,18 @@ uncovered as (
     on windows.service_type = outcomes.service_type
   where not outcomes.covered
     and outcomes.completed_at >= as_of.as_of - interval 30 day
+),
+
+-- only the calls to those tickets: the backlog is 30 days of tickets, the calls table the whole history
+attempts as (
+  select
+    revisits.ticket_id,
+    count(*) as attempts,
+    max(revisits.revisit_at) as last_attempt_at
+  from stg_revisits as revisits
+  semi join uncovered
+    on uncovered.ticket_id = revisits.ticket_id
+  group by revisits.ticket_id
 ),
 
 final as (

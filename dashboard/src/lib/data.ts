@@ -32,6 +32,19 @@ export function idFileName(id: string): string {
   return /^[A-Za-z0-9_-]+$/.test(id) ? id : encodeURIComponent(id).replaceAll('.', '%2E');
 }
 
+/** Technician histories are published in this many files (dashboard/DATA.md). */
+export const HISTORY_SHARDS = 32;
+
+/**
+ * The history file of a technician, `technician_history/<shard>.json`: FNV-1a (32-bit) of the
+ * id's UTF-8 bytes, modulo the shard count, as two digits, as the publish step computes it.
+ */
+export function historyShard(technicianId: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(technicianId)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return String(hash % HISTORY_SHARDS).padStart(2, '0');
+}
+
 /** A file name as one URL path segment (a percent-encoded name has its "%" encoded again). */
 export function urlSegment(fileName: string): string {
   return encodeURIComponent(fileName);

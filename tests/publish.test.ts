@@ -1,0 +1,318 @@
+// The publish step: the run folder's files as dashboard/DATA.md lays them out (HR's workbook read
+// back cell by cell); an incremental publish (the months a model build changed) that comes out
+// byte for byte as a full publish of the same database, sharing the other months' files with the
+// previous run by hard links and never touching a published folder; and every dashboard page's
+// data within the budget at 600 outlets and 5,000 technicians.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../pipeline/config.ts';
+import { Db } from '../pipeline/db.ts';
+import { generateSample } from '../pipeline/generate-sample.ts';
+import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish, type Manifest, type RunInfo } from '../pipeline/publish.ts';
+import { runPipeline } from '../pipeline/run.ts';
+import { applyConfig } from '../pipeline/transform.ts';
+
+const config = defaultConfig();
+const MONTH = '2026-05';
+
+let work: string;
+let db: Db;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'sq-publish-test-'));
+  await runPipeline({ input: 'data/sample', db: join(work, 'w.duckdb'), config });
+  db = await Db.open(join(work, 'w.duckdb'), config);
+  await applyConfig(db, config);
+}, 120_000);
+
+afterAll(() => {
+  db?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function runInfo(runId: string): RunInfo {
+  return { runId, startedAt: '2026-11-01 08:00:00', startedMs: performance.now(), files: [], config };
+}
+
+/** Every file of a folder by its path inside it. */
+function filesOf(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(join(dir, f)).isFile()).sort();
+}
+
+function runDir(out: string, runId: string): string {
+  return join(out, 'runs', runId);
+}
+
+/** The two run folders hold the same files, byte for byte, but run.json (the run's own times). */
+function expectSameRun(actual: string, expected: string): void {
+  const names = filesOf(expected).filter((f) => f !== 'run.json');
+  expect(filesOf(actual).filter((f) => f !== 'run.json')).toEqual(names);
+  for (const name of names) {
+    expect(readFileSync(join(actual, name)).equals(readFileSync(join(expected, name))), name).toBe(true);
+  }
+}
+
+function fingerprint(dir: string): Map<string, string> {
+  return new Map(filesOf(dir).map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+}
+
+function inode(path: string): number {
+  return statSync(path).ino;
+}
+
+/** RFC 4180 records: quoted fields, doubled quotes, CRLF. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') field += text[++i];
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i++;
+    } else field += c;
+  }
+  return records;
+}
+
+function json<T = Record<string, unknown>[]>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+describe('a full publish', () => {
+  let out: string;
+  let run: string;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    out = join(work, 'full');
+    manifest = await publish(db, out, runInfo('20261101T080000-001'));
+    run = join(out, manifest.folder);
+  }, 60_000);
+
+  it('writes every month file, and the manifest last', () => {
+    expect(manifest.months).toHaveLength(12);
+    expect(manifest.format).toBe(2);
+    expect(json<Manifest>(join(out, 'manifest.json'))).toEqual(manifest);
+    for (const month of manifest.months) for (const file of monthFiles(month)) expect(existsSync(join(run, file)), file).toBe(true);
+    for (const file of ['network.json', 'quality.json', 'backlog.json', 'run.json']) expect(existsSync(join(run, file)), file).toBe(true);
+    expect(readdirSync(join(out, 'runs')).filter((d) => d.startsWith('.'))).toEqual([]);
+  });
+
+  it('puts a gzip copy of the same bytes beside every large page file, and only there', () => {
+    const pages = filesOf(run).filter((f) => f.endsWith('.json'));
+    expect(pages.filter((f) => existsSync(join(run, `${f}.gz`))).length).toBeGreaterThan(20);
+    for (const page of pages) {
+      const raw = readFileSync(join(run, page));
+      expect(existsSync(join(run, `${page}.gz`)), page).toBe(raw.length >= COMPRESS_FROM_BYTES);
+      if (raw.length >= COMPRESS_FROM_BYTES) expect(gunzipSync(readFileSync(join(run, `${page}.gz`))).equals(raw), page).toBe(true);
+    }
+    expect(filesOf(run).filter((f) => f.endsWith('.gz') && !f.endsWith('.json.gz'))).toEqual([]);
+  });
+
+  it("groups the technicians' histories into the shard files the pages compute", async () => {
+    const shards = filesOf(join(run, 'technician_history')).filter((f) => f.endsWith('.json'));
+    expect(shards).toEqual(Array.from({ length: HISTORY_SHARDS }, (_, i) => `${String(i).padStart(2, '0')}.json`));
+    const published: Record<string, unknown>[] = [];
+    for (const shard of shards) {
+      const rows = json(join(run, 'technician_history', shard));
+      for (const row of rows) expect(`${historyShard(String(row.technician_id))}.json`).toBe(shard);
+      published.push(...rows);
+    }
+    const expected = await db.all(`select technician_id, month, tickets_completed, complaint_rank from kpi_technician_month order by technician_id, month`);
+    published.sort((a, b) => String(a.technician_id).localeCompare(String(b.technician_id)) || String(a.month).localeCompare(String(b.month)));
+    expect(published.map((r) => ({ technician_id: r.technician_id, month: r.month, tickets_completed: r.tickets_completed, complaint_rank: r.complaint_rank }))).toEqual(expected);
+  });
+
+  it("publishes a month's statement lines in one file, in HR's order", async () => {
+    const lines = json(join(run, 'penalty_lines', `${MONTH}.json`));
+    const expected = await db.all(`
+      select technician_id, rule_id, amount, ticket_id, revisit_id, complaint_id, violation_id
+      from penalty_lines where month = '${MONTH}'
+      order by technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id`);
+    expect(expected.length).toBeGreaterThan(50);
+    expect(lines.map((l) => ({ technician_id: l.technician_id, rule_id: l.rule_id, amount: l.amount, ticket_id: l.ticket_id, revisit_id: l.revisit_id, complaint_id: l.complaint_id, violation_id: l.violation_id }))).toEqual(expected);
+  });
+
+  it('writes the workbook with the CSV rows: numbers as numbers, flags as booleans, times as text', async () => {
+    const csv = parseCsv(readFileSync(join(run, 'penalties', `${MONTH}.csv`), 'utf8').replace(/^\uFEFF/, ''));
+    expect(csv.some((fields) => fields.some((f) => f.includes('"')))).toBe(true); // a rule name in quotes: the CSV quotes it
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(run, 'penalties', `${MONTH}.xlsx`));
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['罚款明细', '汇总']);
+    const detail = workbook.getWorksheet('罚款明细')!;
+    expect(detail.rowCount).toBe(csv.length);
+    expect(detail.getRow(1).getCell(1).font?.bold).toBe(true);
+    detail.eachRow((row, n) => {
+      const cells = Array.from({ length: 13 }, (_, i) => row.getCell(i + 1).value);
+      const fields = csv[n - 1]!;
+      if (n === 1) {
+        expect(cells).toEqual(fields);
+        return;
+      }
+      expect(typeof cells[6], `amount, row ${n}`).toBe('number');
+      expect(typeof cells[12], `dismissal, row ${n}`).toBe('boolean');
+      expect(cells[7]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+      expect(cells[6]).toBe(Number(fields[6]));
+      expect(cells.map((v, i) => (i === 6 ? fields[6] : v === null ? '' : String(v)))).toEqual(fields);
+    });
+    const totals = workbook.getWorksheet('汇总')!;
+    const expected = await db.all(`select technician_id, violations, amount, training from penalty_totals where month = '${MONTH}' order by technician_id`);
+    const headers = (totals.getRow(1).values as unknown[]).map(String);
+    const sheet: Record<string, unknown>[] = [];
+    totals.eachRow((row, n) => {
+      if (n > 1) sheet.push(Object.fromEntries(['technician_id', 'violations', 'amount', 'training'].map((h) => [h, row.getCell(headers.indexOf(h)).value])));
+    });
+    expect(sheet).toEqual(expected);
+  });
+});
+
+describe('an incremental publish', () => {
+  let inc: string;
+  let full: string;
+
+  beforeAll(async () => {
+    inc = join(work, 'incremental');
+    full = join(work, 'full-again');
+    await publish(db, inc, runInfo('20261101T090000-001'));
+  }, 60_000);
+
+  it('with no month changed, shares every month file with the previous run and matches a full publish', async () => {
+    const before = fingerprint(runDir(inc, '20261101T090000-001'));
+    const manifest = await publish(db, inc, runInfo('20261101T090000-002'), { changedMonths: [] });
+    await publish(db, full, runInfo('20261101T090000-002'));
+    expectSameRun(runDir(inc, '20261101T090000-002'), runDir(full, '20261101T090000-002'));
+    for (const month of manifest.months) {
+      for (const file of monthFiles(month)) {
+        expect(inode(join(runDir(inc, '20261101T090000-002'), file)), file).toBe(inode(join(runDir(inc, '20261101T090000-001'), file)));
+      }
+    }
+    // files spanning the months are written anew
+    expect(inode(join(runDir(inc, '20261101T090000-002'), 'technician_history', '00.json'))).not.toBe(inode(join(runDir(inc, '20261101T090000-001'), 'technician_history', '00.json')));
+    expect(fingerprint(runDir(inc, '20261101T090000-001'))).toEqual(before);
+  }, 60_000);
+
+  it("after one month's rows changed, writes that month anew and matches a full publish", async () => {
+    const previous = runDir(inc, '20261101T090000-002');
+    const before = fingerprint(previous);
+    await db.run(`update kpi_technician_month set tickets_completed = tickets_completed + 1 where month = '${MONTH}'`);
+    await db.run(`update kpi_outlet_month set complaints = complaints + 1 where month = '${MONTH}'`);
+    await db.run(`update penalty_lines set amount = amount + 5 where month = '${MONTH}'`);
+    await db.run(`update penalty_totals set amount = amount + 5 where month = '${MONTH}'`);
+
+    const manifest = await publish(db, inc, runInfo('20261101T090000-003'), { changedMonths: [MONTH] });
+    await publish(db, full, runInfo('20261101T090000-003'));
+    const current = runDir(inc, '20261101T090000-003');
+    expectSameRun(current, runDir(full, '20261101T090000-003'));
+    for (const month of manifest.months) {
+      for (const file of monthFiles(month)) {
+        const shared = inode(join(current, file)) === inode(join(previous, file));
+        expect(shared, file).toBe(month !== MONTH);
+      }
+    }
+    expect(readFileSync(join(current, 'technicians', `${MONTH}.json`)).equals(readFileSync(join(previous, 'technicians', `${MONTH}.json`)))).toBe(false);
+    expect(readFileSync(join(current, 'penalties', `${MONTH}.xlsx`)).equals(readFileSync(join(previous, 'penalties', `${MONTH}.xlsx`)))).toBe(false);
+    // the earlier run is still exactly what it was
+    expect(fingerprint(previous)).toEqual(before);
+  }, 60_000);
+
+  it('writes the months the previous run lacks, and everything when the previous run is of another format', async () => {
+    // a previous run missing a month's file: that month is written, the others still shared
+    const previous = runDir(inc, '20261101T090000-003');
+    rmSync(join(previous, 'outlets', '2026-01.json'));
+    await publish(db, inc, runInfo('20261101T090000-004'), { changedMonths: [] });
+    await publish(db, full, runInfo('20261101T090000-004'));
+    const current = runDir(inc, '20261101T090000-004');
+    expectSameRun(current, runDir(full, '20261101T090000-004'));
+    expect(inode(join(current, 'technicians', '2026-01.json'))).not.toBe(inode(join(previous, 'technicians', '2026-01.json')));
+    expect(inode(join(current, 'technicians', '2026-02.json'))).toBe(inode(join(previous, 'technicians', '2026-02.json')));
+
+    // a manifest of another format: nothing is shared
+    const manifestPath = join(inc, 'manifest.json');
+    writeFileSync(manifestPath, JSON.stringify({ ...json<Manifest>(manifestPath), format: 1 }));
+    await publish(db, inc, runInfo('20261101T090000-005'), { changedMonths: [] });
+    await publish(db, full, runInfo('20261101T090000-005'));
+    expectSameRun(runDir(inc, '20261101T090000-005'), runDir(full, '20261101T090000-005'));
+    expect(inode(join(runDir(inc, '20261101T090000-005'), 'technicians', '2026-02.json'))).not.toBe(inode(join(current, 'technicians', '2026-02.json')));
+    // three runs kept
+    expect(readdirSync(join(inc, 'runs')).sort()).toEqual(['20261101T090000-003', '20261101T090000-004', '20261101T090000-005']);
+  }, 60_000);
+});
+
+/**
+ * What each page fetches for one month (dashboard/src), with everything it can open: the
+ * technicians page with one technician's history, the outlets page with an outlet's technicians,
+ * the penalties page with a statement. Every page also reads the manifest.
+ */
+function pageFiles(month: string, previousMonth: string | undefined, historyFile: string): Record<string, string[]> {
+  return {
+    overview: ['network.json'],
+    technicians: [`technicians/${month}.json`, 'run.json', `technician_history/${historyFile}`],
+    outlets: [`outlets/${month}.json`, ...(previousMonth ? [`outlets/${previousMonth}.json`] : []), 'run.json', `technicians/${month}.json`],
+    penalties: [`penalties/${month}.json`, `outlet_penalties/${month}.json`, 'run.json', `penalty_lines/${month}.json`],
+    quality: ['run.json', 'quality.json'],
+    backlog: ['backlog.json'],
+  };
+}
+
+const PAGE_BUDGET_BYTES = 1_000_000;
+
+describe('the page data budget (dashboard/DATA.md)', () => {
+  let out: string;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    const input = join(work, 'network-5000');
+    // a network at the budget's size, with few tickets each: the page files grow with the outlets
+    // and technicians, the tickets only make the run slower
+    await generateSample({ outDir: input, seed: 5, tickets: 150_000, technicians: 5000, outlets: 600, mess: false, formats: false });
+    out = join(work, 'network-5000-out');
+    const result = await runPipeline({ input, db: join(work, 'network-5000.duckdb'), out, config });
+    manifest = result.manifest!;
+  }, 120_000);
+
+  it('holds every page, every month, at 1 MB or less as transferred (gzip where published)', () => {
+    const run = join(out, manifest.folder);
+    const technicians = new Set(readdirSync(join(run, 'technician_history')).filter((f) => f.endsWith('.json')).flatMap((f) => json(join(run, 'technician_history', f)).map((r) => r.technician_id)));
+    expect(technicians.size).toBe(5000);
+    expect(Math.max(...manifest.months.map((m) => json(join(run, 'outlets', `${m}.json`)).length))).toBe(600);
+    const largestHistory = readdirSync(join(run, 'technician_history'))
+      .filter((f) => f.endsWith('.json'))
+      .sort((a, b) => statSync(join(run, 'technician_history', b)).size - statSync(join(run, 'technician_history', a)).size)[0]!;
+    const manifestBytes = statSync(join(out, 'manifest.json')).size;
+    const report: string[] = [];
+    const largest: Record<string, { raw: number; sent: number; month: string }> = {};
+    manifest.months.forEach((month, i) => {
+      for (const [page, files] of Object.entries(pageFiles(month, manifest.months[i - 1], largestHistory))) {
+        let raw = manifestBytes;
+        let sent = manifestBytes;
+        for (const file of files) {
+          const size = statSync(join(run, file)).size;
+          raw += size;
+          sent += existsSync(join(run, `${file}.gz`)) ? statSync(join(run, `${file}.gz`)).size : size;
+        }
+        expect(sent, `${page} ${month}`).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
+        if (!largest[page] || sent > largest[page].sent) largest[page] = { raw, sent, month };
+      }
+    });
+    for (const [page, { raw, sent, month }] of Object.entries(largest)) report.push(`${page.padEnd(12)} ${month}  ${(raw / 1024).toFixed(0).padStart(6)} KB raw  ${(sent / 1024).toFixed(0).padStart(5)} KB sent`);
+    console.log(`page data at 600 outlets, 5,000 technicians (largest month):\n${report.join('\n')}`);
+  });
+});
