@@ -97,10 +97,19 @@ const lines = [
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
 ];
+// the issue's targets, each shown with its measured value and whether it is met
+const targets: string[] = [];
+const check = (label: string, value: string, met: boolean) => targets.push(`| ${label} | ${value} | ${met ? 'met' : 'NOT met'} |`);
+for (const r of results) check(`pipeline/floor at ${r.tickets.toLocaleString('en')} tickets ≤ 1.3`, (r.pipeline / r.floor).toFixed(2), r.pipeline / r.floor <= 1.3);
 if (results.length >= 2) {
   const [a, b] = [results[0]!, results.at(-1)!];
-  lines.push('', `Cost growth ${a.tickets.toLocaleString('en')} → ${b.tickets.toLocaleString('en')} tickets: ×${(b.pipeline / a.pipeline).toFixed(1)} for ×${(b.tickets / a.tickets).toFixed(0)} the data.`);
+  const growth = b.pipeline / a.pipeline;
+  const allowed = 1.1 * (b.tickets / a.tickets);
+  lines.push('', `Cost growth ${a.tickets.toLocaleString('en')} → ${b.tickets.toLocaleString('en')} tickets: ×${growth.toFixed(1)} for ×${(b.tickets / a.tickets).toFixed(0)} the data.`);
+  check(`cost(${b.tickets.toLocaleString('en')}) / cost(${a.tickets.toLocaleString('en')}) ≤ ${allowed.toFixed(0)}`, growth.toFixed(1), growth <= allowed);
 }
+const largest = results.at(-1);
+if (largest) check(`peak RSS at ${largest.tickets.toLocaleString('en')} tickets ≤ 2.5 GiB`, `${(largest.rss / 1024).toFixed(2)} GiB`, largest.rss <= 2.5 * 1024);
 
 if (!values['no-incremental']) {
   const tickets = sizes[0]!;
@@ -136,6 +145,7 @@ if (!values['no-incremental']) {
   const a = median(alone);
   const o = median(added);
   lines.push('', '| incremental month | seconds |', '| --- | ---: |', `| the month alone, empty database | ${a.toFixed(1)} |`, `| the month onto a year of history | ${o.toFixed(1)} |`, `| ratio | ${(o / a).toFixed(2)} |`);
+  check('a month onto a year ≤ 2 × the month alone', (o / a).toFixed(2), o / a <= 2);
 }
 
 if (!values['no-server']) {
@@ -143,6 +153,7 @@ if (!values['no-server']) {
   lines.push('', ...(await serverBench(work, log)));
 }
 
+if (targets.length > 0) lines.push('', '| target | measured | |', '| --- | ---: | --- |', ...targets);
 const table = lines.join('\n') + '\n';
 writeFileSync(values.out!, table);
 log('');

@@ -52,7 +52,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     stage('load', options.input);
     const files = await loadFolder(db, options.input, log, progress);
     stage('models');
-    await buildModels(db, (name, ms) => log(`built ${name} in ${(ms / 1000).toFixed(2)} s`));
+    const built = await buildModels(db, (name, ms) => log(`built ${name} in ${(ms / 1000).toFixed(2)} s`));
+    log(built.full ? `built every table (${built.months.length} months)` : `rebuilt ${built.months.length} months: ${built.months.join(', ') || 'none'}`);
     log('checking invariants');
     const failures = await checkInvariants(db);
     if (failures.length > 0) throw new InvariantError(`invariant check failed: ${failures.join('; ')}`);
@@ -63,7 +64,9 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       stage('publish', options.out);
       log(`publishing to ${options.out}`);
       const runId = `${startedAt.replace(/[-:]/g, '').replace(' ', 'T')}-${String(Date.now() % 1000).padStart(3, '0')}`;
-      manifest = await publish(db, options.out, { runId, startedAt, startedMs: started, files, config: options.config });
+      // an incremental build rewrites only the months it rebuilt; the other months' files are taken
+      // over from the previous run
+      manifest = await publish(db, options.out, { runId, startedAt, startedMs: started, files, config: options.config }, { changedMonths: built.full ? undefined : built.months });
       log(`published ${manifest.months.length} months to ${options.out}/${manifest.folder}`);
     }
     return { files, manifest, seconds: (performance.now() - started) / 1000 };
