@@ -14,17 +14,20 @@ import { Db, sqlFile } from './db.ts';
  * The rows of a table that an incremental build rewrites, as a SQL condition that must select
  * exactly the rows the model's SQL file produces in that build:
  * - months: the months being built (build_months)
+ * - completion_months: the same for rows placed by completed_at
  * - year_months: those plus the later months of their years (year-to-date totals)
  * - changed_records: records of the changed months, or about a changed ticket
  * - orphans: orphans of the changed months, and those whose ticket is now loaded
  */
-type Scope = 'months' | 'year_months' | 'changed_records' | 'orphans';
+type Scope = 'months' | 'completion_months' | 'year_months' | 'changed_records' | 'orphans';
 
 interface Model {
   name: string;
   file: string;
   materialized: 'view' | 'table';
   scope?: Scope;
+  /** a column that identifies a row: given for the large tables, whose unchanged rows an incremental build leaves in place */
+  key?: string;
 }
 
 export const MODELS: Model[] = [
@@ -36,7 +39,7 @@ export const MODELS: Model[] = [
   { name: 'stg_outlets', file: 'staging/stg_outlets.sql', materialized: 'view' },
   // first: the months whose credits moved join the months to build (see buildIncremental)
   { name: 'int_complaint_credits', file: 'intermediate/int_complaint_credits.sql', materialized: 'table', scope: 'changed_records' },
-  { name: 'int_ticket_outcomes', file: 'intermediate/int_ticket_outcomes.sql', materialized: 'table', scope: 'months' },
+  { name: 'int_ticket_outcomes', file: 'intermediate/int_ticket_outcomes.sql', materialized: 'table', scope: 'completion_months', key: 'ticket_id' },
   { name: 'int_ticket_counts', file: 'intermediate/int_ticket_counts.sql', materialized: 'table', scope: 'months' },
   { name: 'int_month_measures', file: 'intermediate/int_month_measures.sql', materialized: 'table', scope: 'months' },
   { name: 'kpi_technician_month', file: 'marts/kpi_technician_month.sql', materialized: 'table', scope: 'months' },
@@ -51,6 +54,8 @@ export const MODELS: Model[] = [
 const CHANGED_TICKETS = 'select ticket_id from build_changed_tickets';
 const SCOPE_ROWS: Record<Scope, string> = {
   months: 'in_build_months(month)',
+  // the same, for ticket rows: their completion time lets the scan skip the blocks of earlier months
+  completion_months: 'in_build_reach(completed_at) and in_build_months(month)',
   year_months: 'in_build_year_months(month)',
   changed_records: `in_build_changed_months(month) or ticket_id in (${CHANGED_TICKETS})`,
   orphans: `in_build_changed_months(month_of(event_at)) or ticket_id in (${CHANGED_TICKETS})`,
@@ -180,13 +185,14 @@ async function buildFull(db: Db, onModel: (name: string, ms: number) => void): P
 async function buildIncremental(db: Db, changed: string[], onModel: (name: string, ms: number) => void): Promise<BuildResult> {
   await setScope(db, { full: false, changed, months: changed, yearMonths: changed });
   const from = monthStart(changed[0]!);
-  // the tickets a changed month holds: inserted or replaced ones among them (created or completed then)
+  // the tickets created in a changed month: every inserted or replaced ticket is among them, as the
+  // loader marks a ticket's created month
   await db.run(`
     create or replace temp table build_changed_tickets as
     select ticket_id
     from stg_tickets
-    where (created_at >= ${from} and in_build_changed_months(month_of(created_at)))
-      or (completed_at >= ${from} and in_build_changed_months(completion_month))`);
+    where created_at >= ${from}
+      and in_build_changed_months(month_of(created_at))`);
 
   const credits = MODELS.find((m) => m.name === 'int_complaint_credits')!;
   let started = performance.now();
@@ -222,8 +228,28 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
 }
 
 async function replaceRows(db: Db, model: Model): Promise<void> {
-  await db.run(`delete from ${model.name} where ${SCOPE_ROWS[model.scope!]}`);
-  await db.run(`insert into ${model.name} by name\n${sqlFile(model.file)}`);
+  const scope = SCOPE_ROWS[model.scope!];
+  if (model.key === undefined) {
+    await db.run(`delete from ${model.name} where ${scope}`);
+    await db.run(`insert into ${model.name} by name\n${sqlFile(model.file)}`);
+    return;
+  }
+  // A large table: only the rows that differ are deleted and inserted. Most rows of a rebuilt month
+  // come out as they were, and deleting them would make the next checkpoint rewrite their blocks.
+  // Rows are told apart by the key, so set difference (distinct rows) is exact.
+  await db.run(`create or replace temp table build_rows as\n${sqlFile(model.file)}`);
+  await db.run(`
+    create or replace temp table build_changed_rows as
+    select * from build_rows
+    except
+    select * from ${model.name} where ${scope}`);
+  await db.run(`
+    delete from ${model.name}
+    where (${scope})
+      and ${model.key} not in (select ${model.key} from build_rows except select ${model.key} from build_changed_rows)`);
+  await db.run(`insert into ${model.name} by name select * from build_changed_rows`);
+  await db.run(`drop table build_rows`);
+  await db.run(`drop table build_changed_rows`);
 }
 
 interface Scoping {

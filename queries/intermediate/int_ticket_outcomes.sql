@@ -1,4 +1,5 @@
--- What happened to each completed ticket: revisit coverage, the satisfaction verdict, punctuality.
+-- What happened to each completed ticket: revisit coverage, the satisfaction verdict, punctuality,
+-- and the calls whose questionnaire answers break a rule (the evidence of penalty lines).
 -- Inputs: stg_tickets, stg_revisits, cfg_revisit_windows; variables revisit_window_hours,
 --   grace_minutes, reschedule_notice_minutes.
 -- Grain: one row per completed ticket (status completed), month = month of completed_at.
@@ -34,7 +35,14 @@ calls as (
     revisits.revisit_at,
     revisits.result,
     revisits.revisit_at <= completed.completed_at
-      + hours_interval(coalesce(windows.window_hours, getvariable('revisit_window_hours'))) as in_window
+      + hours_interval(coalesce(windows.window_hours, getvariable('revisit_window_hours'))) as in_window,
+    revisits.uniform_badge,
+    revisits.shoe_covers,
+    revisits.four_nots_ok,
+    revisits.site_cleaned,
+    revisits.explained_usage,
+    revisits.signed_record,
+    revisits.charged_per_standard
   from stg_revisits as revisits
   join completed
     on completed.ticket_id = revisits.ticket_id
@@ -46,13 +54,29 @@ calls as (
     and in_build_reach(revisits.revisit_at)
 ),
 
--- one pass over the calls for both measures; the earliest rated call decides the verdict and
--- later follow-up calls do not overwrite it
+-- one pass over the calls for every measure; the earliest rated call decides the verdict and
+-- later follow-up calls do not overwrite it. The few calls with an answer that breaks a rule are
+-- kept as they are, for the penalty lines to read without a second pass over the calls.
 call_outcomes as (
   select
     ticket_id,
     bool_or(in_window) as covered,
-    first(result order by revisit_at, revisit_id) filter (where result is not null) as verdict
+    first(result order by revisit_at, revisit_id) filter (where result is not null) as verdict,
+    -- sorted, so that the same calls always make the same list
+    list_sort(list({
+      'revisit_at': revisit_at,
+      'revisit_id': revisit_id,
+      'uniform_badge': uniform_badge,
+      'shoe_covers': shoe_covers,
+      'four_nots_ok': four_nots_ok,
+      'site_cleaned': site_cleaned,
+      'explained_usage': explained_usage,
+      'signed_record': signed_record,
+      'charged_per_standard': charged_per_standard
+    }) filter (
+      where uniform_badge = false or shoe_covers = false or four_nots_ok = false or site_cleaned = false
+        or explained_usage = false or signed_record = false or charged_per_standard = false
+    )) as calls_breaking_rules
   from calls
   group by ticket_id
 ),
@@ -95,9 +119,8 @@ final as (
     coalesce(call_outcomes.covered, false) as covered,
     call_outcomes.verdict,
     tickets.on_time_judged,
-    tickets.was_rescheduled,
-    case when tickets.on_time_judged then tickets.deadline end as deadline,
-    case when tickets.on_time_judged then tickets.arrived_at <= tickets.deadline end as on_time
+    case when tickets.on_time_judged then tickets.arrived_at <= tickets.deadline end as on_time,
+    call_outcomes.calls_breaking_rules
   from judged_deadlines as tickets
   left join call_outcomes
     on call_outcomes.ticket_id = tickets.ticket_id

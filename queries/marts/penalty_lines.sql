@@ -3,7 +3,7 @@
 -- Each rule fires at most once per ticket; a line's month is the ticket's completion month
 -- (manual violations: month of occurred_at). Only completed tickets and reached revisits after
 -- completion give evidence.
--- Inputs: int_ticket_outcomes, stg_revisits, stg_violations, stg_technicians, kpi_technician_month,
+-- Inputs: int_ticket_outcomes, stg_violations, stg_technicians, kpi_technician_month,
 --   int_complaint_credits, cfg_penalty_rules.
 -- Grain: one row per rule per ticket (ticket rules), per technician per month (TOP_COMPLAINT_RATE),
 --   per violation record (manual rules).
@@ -13,7 +13,14 @@ with rules as (
   where enabled
 ),
 
--- each branch reads the few outcomes it needs, with the ticket's month, technician and outlet
+-- the few outcomes that give a ticket line: one pass over the ticket outcomes
+findings_tickets as (
+  select *
+  from int_ticket_outcomes
+  where ((on_time_judged and not on_time) or fee_charged > fee_standard or calls_breaking_rules is not null)
+    and in_build_months(month)
+),
+
 late_arrivals as (
   select
     'LATE_NO_NOTICE' as rule_id,
@@ -23,9 +30,8 @@ late_arrivals as (
     outlet_id,
     null::varchar as revisit_id,
     arrived_at as occurred_at
-  from int_ticket_outcomes
+  from findings_tickets
   where on_time_judged and not on_time
-    and in_build_months(month)
 ),
 
 fee_overcharges as (
@@ -37,46 +43,33 @@ fee_overcharges as (
     outlet_id,
     null::varchar as revisit_id,
     completed_at as occurred_at
-  from int_ticket_outcomes
+  from findings_tickets
   where fee_charged > fee_standard
-    and in_build_months(month)
 ),
 
--- the few calls with an answer that breaks a rule, taken before the join to the tickets
-calls_with_findings as (
-  select *
-  from stg_revisits
-  where reached
-    and (
-      uniform_badge = false or shoe_covers = false or four_nots_ok = false or site_cleaned = false
-      or explained_usage = false or signed_record = false or charged_per_standard = false
-    )
-    -- a call is never before its ticket's completion: lets the scan skip older blocks
-    and in_build_reach(revisit_at)
-),
-
--- reached calls after completion, one row per questionnaire answer that breaks a rule
+-- reached calls after completion (int_ticket_outcomes keeps those with a broken rule), one row per
+-- questionnaire answer that breaks a rule
 revisit_findings as (
   select
     unnest(list_filter([
-      case when revisits.uniform_badge = false then 'IMAGE' end,
-      case when revisits.shoe_covers = false then 'NO_SHOE_COVERS' end,
-      case when revisits.four_nots_ok = false then 'FOUR_NOTS' end,
-      case when revisits.site_cleaned = false then 'SITE_NOT_CLEANED' end,
-      case when revisits.explained_usage = false or revisits.signed_record = false then 'NO_EXPLANATION' end,
-      case when revisits.charged_per_standard = false then 'OVERCHARGE' end
+      case when call.uniform_badge = false then 'IMAGE' end,
+      case when call.shoe_covers = false then 'NO_SHOE_COVERS' end,
+      case when call.four_nots_ok = false then 'FOUR_NOTS' end,
+      case when call.site_cleaned = false then 'SITE_NOT_CLEANED' end,
+      case when call.explained_usage = false or call.signed_record = false then 'NO_EXPLANATION' end,
+      case when call.charged_per_standard = false then 'OVERCHARGE' end
     ], r -> r is not null)) as rule_id,
-    outcomes.ticket_id,
-    outcomes.month,
-    outcomes.technician_id,
-    outcomes.outlet_id,
-    revisits.revisit_id,
-    revisits.revisit_at as occurred_at
-  from calls_with_findings as revisits
-  join int_ticket_outcomes as outcomes
-    on outcomes.ticket_id = revisits.ticket_id
-  where revisits.revisit_at >= outcomes.completed_at
-    and in_build_months(outcomes.month)
+    ticket_id,
+    month,
+    technician_id,
+    outlet_id,
+    call.revisit_id,
+    call.revisit_at as occurred_at
+  from (
+    select *, unnest(calls_breaking_rules) as call
+    from findings_tickets
+    where calls_breaking_rules is not null
+  )
 ),
 
 ticket_findings as (
