@@ -256,6 +256,37 @@ describe('an incremental publish', () => {
   }, 60_000);
 });
 
+describe('awkward text', () => {
+  it('keeps it whole in the JSON and the CSV, escaped in the workbook, where XML drops only the control characters it cannot carry', async () => {
+    const month = '2026-03';
+    const text = ` 罚 & <b>"x", y${String.fromCharCode(1)}\ttab\r\nline `;
+    const literal = `' 罚 & <b>"x", y' || chr(1) || chr(9) || 'tab' || chr(13) || chr(10) || 'line '`;
+    const [first] = await db.all(`select technician_id, rowid as id from penalty_lines where month = '${month}' order by ${'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id'} limit 1`);
+    await db.run(`update penalty_lines set rule_name_en = ${literal} where rowid = ${first!.id}`);
+    await db.run(`update technicians set name = ${literal} where technician_id = '${first!.technician_id}'`);
+    const out = join(work, 'awkward');
+    const manifest = await publish(db, out, runInfo('20261101T100000-001'));
+    const run = join(out, manifest.folder);
+
+    const line = json(join(run, 'penalty_lines', `${month}.json`))[0]!;
+    expect(line.rule_name_en).toBe(text);
+    expect(json(join(run, 'penalties', `${month}.json`)).find((r) => r.technician_id === first!.technician_id)!.technician_name).toBe(text);
+    const csv = parseCsv(readFileSync(join(run, 'penalties', `${month}.csv`), 'utf8').replace(/^\uFEFF/, ''));
+    expect(csv[1]![csv[0]!.indexOf('rule_name_en')]).toBe(text);
+
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(run, 'penalties', `${month}.xlsx`));
+    const inSheet = text.replace(String.fromCharCode(1), '').replace('\r\n', '\n'); // XML reads a CR LF as LF
+    expect(workbook.getWorksheet('罚款明细')!.getRow(2).getCell(csv[0]!.indexOf('rule_name_en') + 1).value).toBe(inSheet);
+    const totals = workbook.getWorksheet('汇总')!;
+    const names: unknown[] = [];
+    totals.eachRow((row, n) => {
+      if (n > 1 && row.getCell(2).value === first!.technician_id) names.push(row.getCell(3).value);
+    });
+    expect(names).toEqual([inSheet]);
+  }, 60_000);
+});
+
 /**
  * What each page fetches for one month (dashboard/src), with everything it can open: the
  * technicians page with one technician's history, the outlets page with an outlet's technicians,
