@@ -236,17 +236,20 @@ async function replaceRows(db: Db, model: Model): Promise<void> {
   }
   // A large table: only the rows that differ are deleted and inserted. Most rows of a rebuilt month
   // come out as they were, and deleting them would make the next checkpoint rewrite their blocks.
-  // Rows are told apart by the key, so set difference (distinct rows) is exact.
   await db.run(`create or replace temp table build_rows as\n${sqlFile(model.file)}`);
   await db.run(`
     create or replace temp table build_changed_rows as
-    select * from build_rows
-    except
-    select * from ${model.name} where ${scope}`);
+    select rebuilt.*
+    from build_rows as rebuilt
+    left join (select * from ${model.name} where ${scope}) as stored
+      on stored.${model.key} = rebuilt.${model.key}
+    where stored.${model.key} is null
+      or rebuilt is distinct from stored`);
   await db.run(`
     delete from ${model.name}
     where (${scope})
-      and ${model.key} not in (select ${model.key} from build_rows except select ${model.key} from build_changed_rows)`);
+      and (${model.key} in (select ${model.key} from build_changed_rows)
+        or ${model.key} not in (select ${model.key} from build_rows))`);
   await db.run(`insert into ${model.name} by name select * from build_changed_rows`);
   await db.run(`drop table build_rows`);
   await db.run(`drop table build_changed_rows`);

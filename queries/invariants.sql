@@ -43,6 +43,38 @@ with checks as (
     on lines.month = totals.month and lines.technician_id is not distinct from totals.technician_id
   where totals.violations is distinct from lines.violations or totals.amount is distinct from lines.amount
   union all
+  -- the tables rebuilt month by month agree with each other and with the months beside them
+  select 'int_ticket_outcomes: ' || coalesce(outcomes.month, network.month) || ' has ' || coalesce(outcomes.tickets, 0)
+    || ' completed tickets, kpi_network_month ' || coalesce(network.tickets_completed, 0)
+  from (select month, count(*) as tickets from int_ticket_outcomes group by month) as outcomes
+  full join (select month, tickets_completed from kpi_network_month where tickets_completed > 0) as network
+    on network.month = outcomes.month
+  where outcomes.tickets is distinct from network.tickets_completed
+  union all
+  select 'int_ticket_counts do not add up to kpi_network_month in ' || coalesce(counts.month, network.month)
+  from (select month, sum(tickets_completed) as tickets, sum(on_time) as on_time from int_ticket_counts group by month) as counts
+  full join (select month, tickets_completed, on_time from kpi_network_month where tickets_completed > 0) as network
+    on network.month = counts.month
+  where counts.tickets is distinct from network.tickets_completed or counts.on_time is distinct from network.on_time
+  union all
+  select 'kpi_outlet_month: rank_change of ' || current_month.outlet_id || ' in ' || current_month.month || ' is not the change from the month before'
+  from kpi_outlet_month as current_month
+  left join kpi_outlet_month as previous_month
+    on previous_month.outlet_id = current_month.outlet_id
+    and previous_month.month = month_before(current_month.month)
+  where current_month.rank_change is distinct from previous_month.outlet_rank - current_month.outlet_rank
+  union all
+  select 'penalty_totals: violations_ytd of ' || technician_id || ' in ' || month || ' is not the sum of the year so far'
+  from (
+    select
+      month,
+      technician_id,
+      violations_ytd,
+      sum(violations) over (partition by technician_id, left(month, 4) order by month) as year_so_far
+    from penalty_totals
+  )
+  where violations_ytd <> year_so_far
+  union all
   select 'load_batches: ' || file_name || ' read ' || rows_read || ' <> loaded ' || rows_loaded || ' + rejected ' || rows_rejected
   from load_batches
   where rows_read <> rows_loaded + rows_rejected
