@@ -6,36 +6,64 @@
 -- Scope: tickets completed in the months being built (in_build_months).
 with completed as (
   select
-    ticket_id,
-    completion_month as month,
-    technician_id,
-    outlet_id,
-    service_type,
-    completed_at,
-    arrived_at,
-    appointment_start,
-    appointment_end,
-    original_appointment_start,
-    original_appointment_end,
-    rescheduled_at,
-    fee_charged,
-    fee_standard
-  from stg_tickets
-  where status = 'completed'
-    and completed_at is not null
-    and in_build_reach(completed_at)
-    and in_build_months(completion_month)
+    tickets.ticket_id,
+    tickets.completion_month as month,
+    tickets.technician_id,
+    tickets.outlet_id,
+    tickets.service_type,
+    tickets.completed_at,
+    tickets.arrived_at,
+    tickets.fee_charged,
+    tickets.fee_standard,
+    tickets.appointment_start,
+    tickets.appointment_end,
+    tickets.original_appointment_start,
+    tickets.original_appointment_end,
+    tickets.rescheduled_at,
+    tickets.completed_at
+      + hours_interval(coalesce(windows.window_hours, getvariable('revisit_window_hours'))) as window_end
+  from stg_tickets as tickets
+  left join cfg_revisit_windows as windows
+    on windows.service_type = tickets.service_type
+  where tickets.status = 'completed'
+    and tickets.completed_at is not null
+    and in_build_reach(tickets.completed_at)
+    and in_build_months(tickets.completion_month)
 ),
 
--- reached calls at or after completion: the only calls that say anything about the job
-calls as (
+deadlines as (
   select
-    completed.ticket_id,
+    *,
+    appointment_start is not null and arrived_at is not null as on_time_judged,
+    coalesce(appointment_end, appointment_start + minutes_interval(getvariable('grace_minutes'))) as appointment_deadline,
+    coalesce(original_appointment_end, original_appointment_start + minutes_interval(getvariable('grace_minutes'))) as original_deadline,
+    rescheduled_at is not null and original_appointment_start is not null as was_rescheduled
+  from completed
+),
+
+judged as (
+  select
+    *,
+    case
+      -- a reschedule with enough notice moves the judgement to the new appointment;
+      -- a late notice leaves the original deadline standing
+      when was_rescheduled
+        and rescheduled_at > original_deadline - minutes_interval(getvariable('reschedule_notice_minutes'))
+        then original_deadline
+      else appointment_deadline
+    end as deadline
+  from deadlines
+),
+
+-- each ticket beside its reached calls at or after completion: the only calls that say anything
+-- about the job (none: one row with no call)
+ticket_calls as (
+  select
+    judged.*,
     revisits.revisit_id,
     revisits.revisit_at,
     revisits.result,
-    revisits.revisit_at <= completed.completed_at
-      + hours_interval(coalesce(windows.window_hours, getvariable('revisit_window_hours'))) as in_window,
+    revisits.revisit_at <= judged.window_end as in_window,
     revisits.uniform_badge,
     revisits.shoe_covers,
     revisits.four_nots_ok,
@@ -43,25 +71,33 @@ calls as (
     revisits.explained_usage,
     revisits.signed_record,
     revisits.charged_per_standard
-  from stg_revisits as revisits
-  join completed
-    on completed.ticket_id = revisits.ticket_id
-  left join cfg_revisit_windows as windows
-    on windows.service_type = completed.service_type
-  where revisits.reached
-    and revisits.revisit_at >= completed.completed_at
+  from judged
+  left join stg_revisits as revisits
+    on revisits.ticket_id = judged.ticket_id
+    and revisits.reached
+    and revisits.revisit_at >= judged.completed_at
     -- a call is never before its ticket's completion: lets the scan skip older blocks
     and in_build_reach(revisits.revisit_at)
 ),
 
--- one pass over the calls for every measure; the earliest rated call decides the verdict and
--- later follow-up calls do not overwrite it. The few calls with an answer that breaks a rule are
--- kept as they are, for the penalty lines to read without a second pass over the calls.
-call_outcomes as (
+-- one pass over the calls, grouped by the ticket's own columns (no join back to the tickets): the
+-- earliest rated call decides the verdict and later follow-up calls do not overwrite it. The few
+-- calls with an answer that breaks a rule are kept as they are, for the penalty lines.
+final as (
   select
     ticket_id,
-    bool_or(in_window) as covered,
+    month,
+    technician_id,
+    outlet_id,
+    service_type,
+    completed_at,
+    arrived_at,
+    fee_charged,
+    fee_standard,
+    coalesce(bool_or(in_window), false) as covered,
     first(result order by revisit_at, revisit_id) filter (where result is not null) as verdict,
+    on_time_judged,
+    case when on_time_judged then arrived_at <= deadline end as on_time,
     -- sorted, so that the same calls always make the same list
     list_sort(list({
       'revisit_at': revisit_at,
@@ -77,53 +113,10 @@ call_outcomes as (
       where uniform_badge = false or shoe_covers = false or four_nots_ok = false or site_cleaned = false
         or explained_usage = false or signed_record = false or charged_per_standard = false
     )) as calls_breaking_rules
-  from calls
-  group by ticket_id
-),
-
-deadlines as (
-  select
-    *,
-    appointment_start is not null and arrived_at is not null as on_time_judged,
-    coalesce(appointment_end, appointment_start + minutes_interval(getvariable('grace_minutes'))) as appointment_deadline,
-    coalesce(original_appointment_end, original_appointment_start + minutes_interval(getvariable('grace_minutes'))) as original_deadline,
-    rescheduled_at is not null and original_appointment_start is not null as was_rescheduled
-  from completed
-),
-
-judged_deadlines as (
-  select
-    *,
-    case
-      -- a reschedule with enough notice moves the judgement to the new appointment;
-      -- a late notice leaves the original deadline standing
-      when was_rescheduled
-        and rescheduled_at > original_deadline - minutes_interval(getvariable('reschedule_notice_minutes'))
-        then original_deadline
-      else appointment_deadline
-    end as deadline
-  from deadlines
-),
-
-final as (
-  select
-    tickets.ticket_id,
-    tickets.month,
-    tickets.technician_id,
-    tickets.outlet_id,
-    tickets.service_type,
-    tickets.completed_at,
-    tickets.arrived_at,
-    tickets.fee_charged,
-    tickets.fee_standard,
-    coalesce(call_outcomes.covered, false) as covered,
-    call_outcomes.verdict,
-    tickets.on_time_judged,
-    case when tickets.on_time_judged then tickets.arrived_at <= tickets.deadline end as on_time,
-    call_outcomes.calls_breaking_rules
-  from judged_deadlines as tickets
-  left join call_outcomes
-    on call_outcomes.ticket_id = tickets.ticket_id
+  from ticket_calls
+  group by
+    ticket_id, month, technician_id, outlet_id, service_type, completed_at, arrived_at, fee_charged, fee_standard,
+    on_time_judged, deadline
 )
 
 select * from final
