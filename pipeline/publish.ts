@@ -196,20 +196,26 @@ export async function publish(db: Db, outDir: string, run: RunInfo, options: Pub
   }
   const inMonths = written.length === months.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`;
 
-  // Each query runs on one thread (the tables are a row group or two), so the work goes in two
-  // lanes on two connections: the KPI pages on this one, HR's statements and the contract tables
-  // on a second. DuckDB's worker threads would only add scheduling to that (a fifth more CPU time,
-  // measured): one thread per query while publishing. Temporary views and macros belong to a
+  // Each query runs on one thread (the tables are a row group or two), so the work goes in lanes
+  // on their own connections: the KPI pages on this one, HR's statements on a second, the contract
+  // tables on a third. DuckDB's worker threads would only add scheduling to that (a fifth more CPU
+  // time, measured): one thread per query while publishing. Temporary views and macros belong to a
   // connection: each lane makes its own.
   const threads = await db.value<number>(`select current_setting('threads')`);
   await db.run(`set threads = 1`);
   let lanes: PromiseSettledResult<void>[];
   try {
-    const side = await db.instance.connect();
+    const statements = await db.instance.connect();
+    const tables = await db.instance.connect();
     try {
-      lanes = await Promise.allSettled([kpiLane(db, folder, written, inMonths), statementLane(side, folder, written, inMonths)]);
+      lanes = await Promise.allSettled([
+        kpiLane(db, folder, written, inMonths),
+        step('penalties', () => statementLane(statements, folder, written, inMonths)),
+        step('tables', () => copyTables(tables, folder)),
+      ]);
     } finally {
-      side.closeSync();
+      statements.closeSync();
+      tables.closeSync();
     }
   } finally {
     await db.run(`set threads = ${Number(threads)}`);
@@ -242,7 +248,7 @@ async function kpiLane(db: Db, folder: RunFolder, months: string[], inMonths: st
   folder.page('backlog.json', JSON.stringify(await step('backlog', () => backlogReport(db))) + '\n');
 }
 
-/** HR's statements (page files, CSV, XLSX) and the contract tables, on the second connection. */
+/** HR's statements: the page files, the CSV and the XLSX of each month. */
 async function statementLane(connection: DuckDBConnection, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
   await connection.run(
     [
@@ -251,8 +257,7 @@ async function statementLane(connection: DuckDBConnection, folder: RunFolder, mo
       `create or replace temp view pub_penalty_lines as ${sqlFile('publish/penalty_lines.sql')};`,
     ].join('\n'),
   );
-  await step('penalties', () => writeStatements(connection, folder, months, inMonths));
-  await step('tables', () => copyTables(connection, folder));
+  await writeStatements(connection, folder, months, inMonths);
 }
 
 /** The run folder into place, then the manifest: each by one rename. */
