@@ -211,8 +211,10 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
     union select ticket_month from differences where ticket_month is not null`);
   onModel(credits.name, performance.now() - started);
 
-  const latest = await latestMonth(db);
   const direct = [...new Set([...changed, ...moved.map((r) => String(r.month))])].sort();
+  // a record dated outside the years 0000-9999 has no 'YYYY-MM' month to scope by
+  if (!direct.every((m) => MONTH.test(m))) return buildFull(db, onModel);
+  const latest = await latestMonth(db);
   // later months only as far as there are records: no rows can exist beyond the latest one
   const months = [...new Set([...direct, ...direct.map(monthAfter).filter((m) => m <= latest)])].sort();
   const yearMonths = [...new Set([...months, ...months.flatMap((m) => laterMonthsOfYear(m).filter((later) => later <= latest))])].sort();
