@@ -1,17 +1,18 @@
-// Loads export files into the stored tables. The bulk path is DuckDB's own CSV reader into an
-// all-text table, then the typing query of the kind (queries/load/typed_<kind>.sql), all set-based.
+// Loads export files into the stored tables. The bulk path is DuckDB's own CSV reader, every
+// column as text, straight into the typing query of the kind (queries/load/typed_<kind>.sql), all
+// set-based; files of a kind with the same header are read together by one read_csv.
 // Before it, a streaming pre-pass (prepass.ts) counts the records on its own and finds what the
 // reader would stumble over; the few such lines are dealt with first (see prepare below).
 // Every row read ends up loaded or in load_rejects with its line and reason, and the two counts
 // must agree, or nothing of the run is loaded (all files load in one transaction).
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Db, sqlFile, sqlIdent, sqlString } from './db.ts';
 import { blankRanges, copyWithout, looksLikeBrokenUtf8, normaliseLineBreaks, transcodeToUtf8 } from './encoding.ts';
-import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, normaliseHeader, type KindDef } from './kinds.ts';
+import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, normaliseHeader, type HeaderMapping, type KindDef } from './kinds.ts';
 import { detectDelimiter, scanFile, type FileScan, type HeadRecord } from './prepass.ts';
 import type { Progress } from './progress.ts';
 import { XlsxError, xlsxToCsv } from './xlsx.ts';
@@ -80,7 +81,9 @@ export function listInputs(inputDir: string): { path: string; name: string; kind
 /**
  * Loads every file of the folder in one transaction: a run that stops on a bad file, or is
  * killed, leaves the stored tables as they were before it (one commit is also far cheaper than
- * one per file). The next file's pre-pass runs while DuckDB works on the current one.
+ * one per file). Consecutive files of a kind with the same header that read cleanly are read
+ * together, by one read_csv over all of them (see loadTogether); the others one by one. The
+ * pre-passes of the files ahead run while DuckDB works.
  */
 export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {}, progress?: Progress): Promise<FileOutcome[]> {
   await ensureSchema(db);
@@ -99,33 +102,100 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
     }
     return scan;
   };
+  // the pre-passes of the files that may be read with this one (and of the one after them)
+  const scanAhead = (from: number) => {
+    let bytes = 0;
+    for (let i = from; i < entries.length && bytes <= TOGETHER_BYTES; i++) {
+      if (!entries[i]!.kind) continue;
+      void scanOf(entries[i]!.path);
+      bytes += sizes[i]!;
+    }
+  };
+  const loadedLine = (o: Extract<FileOutcome, { status: 'loaded' }>) =>
+    `loaded ${o.file} (${o.kind}, ${o.encoding}): read ${o.rowsRead}, loaded ${o.rowsLoaded}, rejected ${o.rowsRejected}` +
+    (o.extraColumns.length ? `; extra columns kept out: ${o.extraColumns.join(', ')}` : '');
+  const report = (outcome: FileOutcome) => {
+    outcomes.push(outcome);
+    const line = outcome.status === 'loaded' ? loadedLine(outcome) : outcome.status === 'already_loaded' ? `unchanged ${outcome.file}: the same content was loaded before (batch ${outcome.batchId})` : undefined;
+    if (!line) return;
+    if (progress) progress.fileDone(line, outcome.status === 'loaded' ? outcome.rowsRead : 0);
+    else log(line);
+  };
+
+  // files planned and waiting to be read together
+  let waiting: FilePlan[] = [];
+  const loadWaiting = async () => {
+    const plans = waiting;
+    waiting = [];
+    if (plans.length === 0) return;
+    try {
+      if (plans.length === 1) {
+        progress?.fileStarted(plans[0]!.file, plans[0]!.bytes);
+        report(await loadPlanned(db, plans[0]!));
+        return;
+      }
+      const bytes = plans.reduce((n, p) => n + p.bytes, 0);
+      progress?.fileStarted(`${plans.length} ${plans[0]!.kind.kind} files`, bytes);
+      const loaded = await loadTogether(db, plans);
+      if (progress) progress.filesDone(loaded.map((o, i) => ({ line: loadedLine(o), rows: o.rowsRead, bytes: plans[i]!.bytes })));
+      else loaded.forEach((o) => log(loadedLine(o)));
+      outcomes.push(...loaded);
+    } finally {
+      for (const plan of plans) rmSync(plan.workDir, { recursive: true, force: true });
+    }
+  };
+
   try {
     await db.transaction(async () => {
       for (const [index, entry] of entries.entries()) {
         if (!entry.kind) {
+          await loadWaiting();
           await db.run(`insert into load_skipped_files values (${sqlString(entry.name)}, ${sqlString(entry.skip ?? 'unknown')}, null, localtimestamp)`);
           log(`skipped ${entry.name}: ${entry.skip}`);
           outcomes.push({ file: entry.name, status: 'skipped', reason: entry.skip ?? 'unknown' });
           continue;
         }
-        progress?.fileStarted(entry.name, sizes[index]!);
-        const upcoming = entries.slice(index + 1).find((e) => e.kind);
-        if (upcoming) void scanOf(upcoming.path);
-        const outcome = await loadFile(db, entry.path, entry.kind, work, scanOf(entry.path));
-        scans.delete(entry.path);
-        if (outcome.status === 'loaded') {
-          const line =
-            `loaded ${entry.name} (${outcome.kind}, ${outcome.encoding}): read ${outcome.rowsRead}, loaded ${outcome.rowsLoaded}, rejected ${outcome.rowsRejected}` +
-            (outcome.extraColumns.length ? `; extra columns kept out: ${outcome.extraColumns.join(', ')}` : '');
-          if (progress) progress.fileDone(line, outcome.rowsRead);
-          else log(line);
-        } else if (outcome.status === 'already_loaded') {
-          const line = `unchanged ${entry.name}: the same content was loaded before (batch ${outcome.batchId})`;
-          if (progress) progress.fileDone(line, 0);
-          else log(line);
+        const kind = entry.kind;
+        scanAhead(index + 1);
+        let original: FileScan;
+        try {
+          original = await scanOf(entry.path);
+        } catch (e) {
+          throw new FatalLoadError(`${entry.name}: cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        } finally {
+          scans.delete(entry.path);
         }
-        outcomes.push(outcome);
+        // a file with the same content as one waiting: that one is loaded first, and this one is unchanged
+        if (waiting.some((p) => p.kind === kind && p.original.sha256 === original.sha256)) await loadWaiting();
+        const previous = await db.value<number | undefined>(
+          `select batch_id from load_batches where content_hash = ${sqlString(original.sha256)} and kind = ${sqlString(kind.kind)} order by batch_id limit 1`,
+        );
+        if (previous !== undefined) {
+          // reported in file order: the files waiting before it are loaded first
+          await loadWaiting();
+          progress?.fileStarted(entry.name, sizes[index]!);
+          report({ file: entry.name, status: 'already_loaded', kind: kind.kind, batchId: previous });
+          continue;
+        }
+        progress?.fileStarted(entry.name, sizes[index]!);
+        const fileWork = mkdtempSync(join(work, 'file-'));
+        let plan: FilePlan;
+        try {
+          plan = await planFile(entry.name, kind, original, await prepare(entry.path, entry.name, original, kind, fileWork), fileWork, sizes[index]!);
+        } catch (e) {
+          rmSync(fileWork, { recursive: true, force: true });
+          throw e;
+        }
+        const joins =
+          plan.together !== undefined &&
+          waiting.length > 0 &&
+          waiting[0]!.together === plan.together &&
+          waiting.reduce((n, p) => n + p.bytes, plan.bytes) <= TOGETHER_BYTES;
+        if (!joins) await loadWaiting();
+        waiting.push(plan);
+        if (plan.together === undefined) await loadWaiting();
       }
+      await loadWaiting();
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -151,29 +221,60 @@ interface Prepared {
   cut: LineReject[];
 }
 
-export async function loadFile(db: Db, path: string, kind: KindDef, workDir: string, scanned?: Promise<FileScan>): Promise<FileOutcome> {
-  const file = basename(path);
-
-  let original: FileScan;
-  try {
-    original = await (scanned ?? scanFile(path));
-  } catch (e) {
-    throw new FatalLoadError(`${file}: cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const previous = await db.value<number | undefined>(
-    `select batch_id from load_batches where content_hash = ${sqlString(original.sha256)} and kind = ${sqlString(kind.kind)} order by batch_id limit 1`,
-  );
-  if (previous !== undefined) return { file, status: 'already_loaded', kind: kind.kind, batchId: previous };
-
-  const fileWork = mkdtempSync(join(workDir, 'file-'));
-  try {
-    return await loadPrepared(db, file, kind, original, await prepare(path, file, original, kind, fileWork), fileWork);
-  } finally {
-    rmSync(fileWork, { recursive: true, force: true });
-  }
+/** What the loader knows of a file before DuckDB reads it: its header, where its records are. */
+interface FilePlan {
+  file: string;
+  kind: KindDef;
+  original: FileScan;
+  encoding: string;
+  bytes: number;
+  /** a folder of copies made for this file, removed once it is loaded */
+  workDir: string;
+  /** the first record that names the key column (or the first that is not blank); none when the file is blank */
+  header?: HeadRecord;
+  headers: string[];
+  mapping: HeaderMapping;
+  delimiter: string;
+  /** the file as prepared (UTF-8, one kind of line break): its lines are the original's */
+  csvPath: string;
+  /** what DuckDB reads: the file, or a copy from the header on */
+  readPath: string;
+  /** lines rejected before DuckDB reads the file (cut out, or above the header) */
+  lineRejects: LineReject[];
+  /** records cut out before DuckDB reads the file */
+  cut: LineReject[];
+  extraColumns: string[];
+  /** physical lines above the first data line, less one */
+  linesAboveData: number;
+  /** DuckDB line numbers of blank lines (files of several columns) */
+  gaps: number[];
+  /** DuckDB line numbers of blank lines read as empty rows (one-column files) */
+  blankRows: number[];
+  /** DuckDB line of each record after the header that spans several physical lines, and how many extra */
+  multilineAfter: number[][];
+  dataRecords: number;
+  /** the rows DuckDB should return or reject */
+  records: number;
+  /** the text normalisation the file needs */
+  norm: string;
+  readerLimits: string;
+  /**
+   * Set when the file can be read together with others: one record per line from the header on,
+   * nothing cut out. Files with the same value read with the same SQL.
+   */
+  together?: string;
 }
 
-async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileScan, prepared: Prepared, workDir: string): Promise<FileOutcome> {
+// files read together by one read_csv, up to this many bytes in all (their typed rows are held
+// in memory until stored); a file above it is read alone, and then in parallel all the same
+const TOGETHER_BYTES = 200 * 1024 * 1024;
+// lines the reader rejects in a file read together, above which it is read alone again
+const MAX_GAPS_TOGETHER = 100;
+// rejected rows whose raw lines are read from the files by line number; above it, DuckDB reads
+// the files with rejected rows again
+const MAX_RAW_LINES_READ = 10_000;
+
+async function planFile(file: string, kind: KindDef, original: FileScan, prepared: Prepared, workDir: string, bytes: number): Promise<FilePlan> {
   const { csvPath, scan, encoding, cut } = prepared;
 
   // The header: the first record that names the key column (a title or notes may come first).
@@ -194,12 +295,7 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     const c = missing[0]!;
     throw new FatalLoadError(`${file}: required column ${c.name} is missing (accepted headers: ${acceptedHeaders(c)})`);
   }
-
-  const batchId = await db.value<number>(`select nextval('load_batch_seq')`);
   const extraColumns = [...mapping.extra.filter((h) => h.trim() !== ''), ...mapping.repeated];
-  const fileLiteral = sqlString(file);
-  const batchRow = (read: number, loaded: number, rejected: number) =>
-    `insert into load_batches values (${batchId}, ${fileLiteral}, ${sqlString(original.sha256)}, ${sqlString(kind.kind)}, ${sqlString(encoding)}, ${read}, ${loaded}, ${rejected}, localtimestamp)`;
 
   // lines above the header that hold something (a title, notes) are not records: rejected as such
   const preamble: LineReject[] = header
@@ -208,13 +304,9 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
         .map((r) => ({ line: r.line, reason: 'before_header', raw: r.bytes.toString('utf8').slice(0, RAW_LINE_CHARS) }))
     : [];
   const lineRejects = [...cut, ...preamble].sort((a, b) => a.line - b.line);
-
+  const base = { file, kind, original, encoding, bytes, workDir, csvPath, headers, mapping, delimiter, lineRejects, cut, extraColumns };
   if (!header) {
-    // nothing but blank lines: nothing to read, but the file is recorded so the data-quality view shows it
-    await insertLineRejects(db, batchId, file, lineRejects, () => null);
-    const rejected = lineRejects.length;
-    await db.run(batchRow(rejected, 0, rejected));
-    return { file, status: 'loaded' as const, kind: kind.kind, batchId, encoding, rowsRead: rejected, rowsLoaded: 0, rowsRejected: rejected, extraColumns };
+    return { ...base, readPath: csvPath, linesAboveData: 0, gaps: [], blankRows: [], multilineAfter: [], dataRecords: 0, records: 0, norm: 'norm_text', readerLimits: '' };
   }
 
   // DuckDB reads from the header on: lines above it are cut off (its skip option counts lines
@@ -232,7 +324,7 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
   }
   // DuckDB's line numbers from the header on (the header is line 1), and the physical lines they stand for
   const relative = (unit: number) => unit - header.unit + 1;
-  const linesAboveData = header.line - 1 + headerExtra; // physical lines above the first data line, less one
+  const linesAboveData = header.line - 1 + headerExtra;
   const blankAfter = scan.blankUnits.filter((u) => u > header.unit).map(relative);
   const multilineAfter = scan.multiline.filter((m) => m.unit > header.unit).map((m) => [relative(m.unit), m.extra]);
   // DuckDB reads a blank line of a one-column file as an empty row: it is read, then left out
@@ -240,29 +332,47 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
   const gaps = headers.length === 1 ? [] : blankAfter;
   const dataRecords = scan.records - scan.head.filter((r) => r.unit <= header.unit).length;
   const records = dataRecords + blankRows.length;
-
-  // 1. DuckDB's reader, every column as text; rows it cannot split go to its rejects table. The
-  //    typing query (step 3) reads straight from it, so the text is not stored first: one pass,
-  //    in parallel (the buffer is the smallest the longest accepted line allows).
-  const fileColumns = headers.map((_, i) => `c${i + 1}`);
-  const columnSpec = `{${fileColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`;
+  // the cheapest normalisation the file needs: most exports hold no tabs, full-width forms or
+  // quoted line breaks in their values, and then trimming spaces is enough
+  const norm = scan.wideForms ? 'norm_text_wide' : scan.otherBlanks || scan.multiline.length > 0 ? 'norm_text' : 'norm_text_plain';
   // DuckDB's buffer is 16 times the longest line it accepts, and a file within one buffer is read
   // by one thread: when every record is short, a smaller limit (that no record reaches) lets the
   // reader split the file between threads
   const readerLimits = scan.longestRecord < SHORT_RECORDS_BYTES / 2
     ? `max_line_size = ${SHORT_RECORDS_BYTES}, buffer_size = ${SHORT_RECORDS_BYTES * 2}`
     : `max_line_size = ${MAX_LINE_BYTES}`;
-  const reader = (rejects: 'store' | 'skip') => `read_csv(${sqlString(readPath)},
-        header = true, auto_detect = false, delim = ${sqlString(delimiter)}, quote = '"', escape = '"',
-        columns = ${columnSpec}, strict_mode = true, ${readerLimits},
-        ${rejects === 'store' ? `store_rejects = true, rejects_table = 'reader_errors', rejects_scan = 'reader_scans'` : 'ignore_errors = true'})`;
-  await db.run(`drop table if exists temp.reader_errors; drop table if exists temp.reader_scans;`);
+  const plain = cut.length === 0 && gaps.length === 0 && blankRows.length === 0 && multilineAfter.length === 0;
+  const together = plain ? JSON.stringify([kind.kind, delimiter, headers, norm, readerLimits]) : undefined;
+  return { ...base, header, readPath, linesAboveData, gaps, blankRows, multilineAfter, dataRecords, records, norm, readerLimits, together };
+}
 
-  // 3. Normalised text by file column, canonical column names, and a note for rows that are not
-  //    records (a view: it is read once, by the typing query).
-  // the cheapest normalisation the file needs: most exports hold no tabs, full-width forms or
-  // quoted line breaks in their values, and then trimming spaces is enough
-  const norm = scan.wideForms ? 'norm_text_wide' : scan.otherBlanks || scan.multiline.length > 0 ? 'norm_text' : 'norm_text_plain';
+/** DuckDB's CSV reader over the files of a plan (all with its header), every column as text. */
+function readerOf(plan: FilePlan, paths: string[], rejects: 'store' | 'skip', fileNames: boolean): string {
+  const columnSpec = `{${plan.headers.map((_, i) => `'c${i + 1}': 'VARCHAR'`).join(', ')}}`;
+  const files = paths.length === 1 ? sqlString(paths[0]!) : `[${paths.map(sqlString).join(', ')}]`;
+  return `read_csv(${files},
+        header = true, auto_detect = false, delim = ${sqlString(plan.delimiter)}, quote = '"', escape = '"',
+        columns = ${columnSpec}, strict_mode = true, ${plan.readerLimits},${fileNames ? ' filename = true,' : ''}
+        ${rejects === 'store' ? `store_rejects = true, rejects_table = 'reader_errors', rejects_scan = 'reader_scans'` : 'ignore_errors = true'})`;
+}
+
+/** Which of the files read together a row comes from, by the file name DuckDB gives it. */
+function fileIndexOf(plans: FilePlan[], fileName: string): string {
+  return `case ${fileName} ${plans.map((p, i) => `when ${sqlString(p.readPath)} then ${i}`).join(' ')} end`;
+}
+
+/** The column a file column stands for: the canonical name, or the file's own header. */
+function columnLabel(plan: FilePlan, index: number): string {
+  return [...plan.mapping.columns.entries()].find(([, i]) => i === index)?.[0] ?? plan.mapping.duplicates.find((d) => d.index === index)?.column ?? plan.headers[index]!;
+}
+
+/**
+ * The typing query's input (a view, read once, by the typing query): normalised text by file
+ * column, canonical column names, and a note for rows that are not records.
+ */
+function inputTextView(plan: FilePlan, reader: string, fileIndex: string): string {
+  const { kind, mapping, headers, norm } = plan;
+  const fileColumns = headers.map((_, i) => `c${i + 1}`);
   const keyIndex = mapping.columns.get(kind.key)!;
   const cell = (i: number) => `c${i + 1}`;
   const duplicatesOf = (column: string) => mapping.duplicates.filter((d) => d.column === column).map((d) => d.index);
@@ -287,7 +397,7 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
   const mappedIndexes = [...mapping.columns.values(), ...mapping.duplicates.map((d) => d.index)];
   const notes = [
     // the header again (exports put one after the other), in any spelling of the kind's columns
-    `case when norm_header(${cell(keyIndex)}) in (${spellings}) then ${note('repeated_header')} end`,
+    `case when norm_header_quick(${cell(keyIndex)}) in (${spellings}) then ${note('repeated_header')} end`,
     // 合计/总计 rows: the label in the key column, in a first column that is not data (序号), or in
     // any column when the key is blank
     `case when ${mappedIndexes.includes(0) ? '' : 'is_summary_label(c1) or '}is_summary_label(${cell(keyIndex)})` +
@@ -296,36 +406,52 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     `case when ${mappedIndexes.map((i) => `${cell(i)} is null`).join(' and ')} then ${note('empty_row')} end`,
     ...conflicts,
   ];
-  await db.run(`
+  return `
     create or replace temp view input_text as
     with cells as (
       select
-        -- lines are given after the reader has run (step 4): they depend on what it rejected
-        null::bigint as source_line,
-        null::bigint as row_index,
+        ${fileIndex} as file_index,
         ${fileColumns.map((c, i) => (mappedIndexes.includes(i) ? `${norm}(f.${c}) as ${c}` : `f.${c}`)).join(',\n        ')}
-      from ${reader('store')} as f
+      from ${reader} as f
     ),
     noted as (
       select *, coalesce(${notes.join(',\n        ')}) as note
       from cells
     )
     select
-      source_line,
-      row_index,
+      file_index,
       note.reason as row_note,
       note.column as row_note_column,
       note.value as row_note_value,
       ${canonical}
-    from noted`);
-  // the typed rows keep the reader's order: rowid is the position among the rows it accepted
+    from noted`;
+}
+
+/** One file read alone: any file, including those with blank lines, multi-line records or lines cut out. */
+async function loadPlanned(db: Db, plan: FilePlan): Promise<Extract<FileOutcome, { status: 'loaded' }>> {
+  const { file, kind, header, headers, lineRejects, linesAboveData, gaps, blankRows, multilineAfter, records } = plan;
+  const batchId = await db.value<number>(`select nextval('load_batch_seq')`);
+
+  if (!header) {
+    // nothing but blank lines: nothing to read, but the file is recorded so the data-quality view shows it
+    await insertLineRejects(db, batchId, file, lineRejects, () => null);
+    const rejected = lineRejects.length;
+    await db.run(batchRow(plan, batchId, rejected, 0, rejected));
+    return { file, status: 'loaded' as const, kind: kind.kind, batchId, encoding: plan.encoding, rowsRead: rejected, rowsLoaded: 0, rowsRejected: rejected, extraColumns: plan.extraColumns };
+  }
+
+  // 1. DuckDB's reader, every column as text; rows it cannot split go to its rejects table. The
+  //    typing query reads straight from it, so the text is not stored first: one pass, in parallel.
+  await db.run(`drop table if exists temp.reader_errors; drop table if exists temp.reader_scans;`);
+  await db.run(inputTextView(plan, readerOf(plan, [plan.readPath], 'store', false), '0'));
+  // 2. Typed rows, in the reader's order: rowid is the position among the rows it accepted
   try {
     await db.run(`create or replace temp table typed_all as ${sqlFile(`load/typed_${kind.kind}.sql`)}`);
   } catch (e) {
     throw new FatalLoadError(`${file}: the CSV reader stopped: ${(e as Error).message.split('\n')[0]}; nothing from this file was loaded`);
   }
 
-  // 4. Line numbers: blank lines and reader rejects are the gaps between accepted rows.
+  // 3. Line numbers: blank lines and reader rejects are the gaps between accepted rows.
   await db.run(`create or replace temp table file_multiline (line bigint, extra bigint)`);
   await db.run(`create or replace temp table file_gaps (line bigint)`);
   await db.run(`create or replace temp table file_blank_rows (line bigint)`);
@@ -368,16 +494,17 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
 
   // most files have no blank lines, rejects or multi-line records: then the line is the row's position
   const plainLines = gaps.length === 0 && blankRows.length === 0 && multilineAfter.length === 0 && readerRejected === 0;
-  const positioned = `(select rowid - (select coalesce(min(rowid), 0) from typed_all) as position, * exclude (source_line, row_index) from typed_all)`;
+  const positioned = `(select rowid - (select coalesce(min(rowid), 0) from typed_all) as position, * exclude (file_index) from typed_all)`;
+  const fileColumns = `0 as file_index, ${batchId} as batch_id, ${sqlString(file)} as file`;
   if (plainLines) {
     await db.run(`
       create or replace temp view typed_rows as
-      select t.position + ${linesAboveData + 2} as source_line, t.position as row_index, t.* exclude (position)
+      select ${fileColumns}, t.position + ${linesAboveData + 2} as source_line, t.position as row_index, t.* exclude (position)
       from ${positioned} as t`);
   } else {
     await db.run(`
       create or replace temp table typed_lined as
-      select lines.source_line, t.position as row_index, t.* exclude (position)
+      select ${fileColumns}, lines.source_line, t.position as row_index, t.* exclude (position)
       from ${positioned} as t
       join (${sqlFile('load/source_lines.sql')}) as lines on lines.row_index = t.position
       ${blankRows.length ? 'where lines.duckdb_line not in (select line from file_blank_rows)' : ''}
@@ -385,38 +512,212 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     await db.run(`create or replace temp view typed_rows as select * from typed_lined`);
   }
 
-  // 5. Reject, de-duplicate, and store (in the load's one transaction).
-  const key = sqlIdent(kind.key);
-  const table = sqlIdent(kind.table);
-  const storedColumns = kind.columns.map((c) => sqlIdent(c.name)).join(', ');
-  const hasUpdatedAt = kind.columns.some((c) => c.name === 'updated_at');
-  // the raw line kept for a rejected row, rebuilt only for rejected rows, never with customer contact data
-  const piiIndexes = new Set(PII_COLUMNS.flatMap((c) => [mapping.columns.get(c), ...duplicatesOf(c)]).filter((i): i is number => i !== undefined));
-  const rawLine = `left(concat_ws(${sqlString(delimiter)}, ${fileColumns.map((c, i) => (piiIndexes.has(i) ? `'***'` : `coalesce(f.${c}, '')`)).join(', ')}), ${RAW_LINE_CHARS})`;
-  // a reader error names the column by position: report the canonical name, or the file's header
-  const columnLabel = (h: string, index: number) =>
-    [...mapping.columns.entries()].find(([, i]) => i === index)?.[0] ?? mapping.duplicates.find((d) => d.index === index)?.column ?? h;
-  const rowsRead = dataRecords + lineRejects.length;
-
-  const loadable = `problem is null`;
-  await insertLineRejects(db, batchId, file, lineRejects, (i) => (i < headers.length ? columnLabel(headers[i]!, i) : null));
+  // 4. Reject, de-duplicate, and store (in the load's one transaction).
+  await insertLineRejects(db, batchId, file, lineRejects, (i) => (i < headers.length ? columnLabel(plan, i) : null));
   await db.run(`
     insert into load_rejects
-    select ${batchId}, ${fileLiteral}, source_line,
-           case column_name ${headers.map((h, i) => `when 'c${i + 1}' then ${sqlString(columnLabel(h, i))}`).join(' ')} end,
+    select ${batchId}, ${sqlString(file)}, source_line,
+           case column_name ${headers.map((_, i) => `when 'c${i + 1}' then ${sqlString(columnLabel(plan, i))}`).join(' ')} end,
            coalesce(case error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end,
                     lower(replace(error_type, ' ', '_'))),
            null, raw_line
     from reader_rejects`);
-  // A key given twice in the file: the first row is the candidate, the repeats are rejected. Found
-  // by grouping (a hash aggregate), not by numbering every row: repeats are rare.
+  const [outcome] = await storeRows(db, [{ plan, batchId, fileIndex: 0 }], plainLines ? 'lines' : () => `select 0 as file_index, * from ${readerOf(plan, [plan.readPath], 'skip', false)}`);
+  return outcome!;
+}
+
+/**
+ * Files of a kind with the same header, each one record per line, read by one read_csv: the
+ * reader and the typing query run once, on all cores, instead of once per file on a file too
+ * small to split. A file the reader rejects a line of is then loaded alone again (its line
+ * numbers need the gaps). A key given in several of the files is stored as if the files were
+ * loaded one after the other: the files are stored in runs in which no key repeats across files.
+ */
+async function loadTogether(db: Db, plans: FilePlan[]): Promise<Extract<FileOutcome, { status: 'loaded' }>[]> {
+  const first = plans[0]!;
+  const kind = first.kind;
+  const key = sqlIdent(kind.key);
+  await db.run(`drop table if exists temp.reader_errors; drop table if exists temp.reader_scans;`);
+  await db.run(inputTextView(first, readerOf(first, plans.map((p) => p.readPath), 'store', true), fileIndexOf(plans, 'f.filename')));
+  try {
+    await db.run(`create or replace temp table together_typed as ${sqlFile(`load/typed_${kind.kind}.sql`)}`);
+  } catch {
+    // the reader stopped on one of them: read alone, the file is named in the error
+    const outcomes = [];
+    for (const plan of plans) outcomes.push(await loadPlanned(db, plan));
+    return outcomes;
+  }
+  // per file: the rows the reader accepted and where they start; and the lines it rejected
+  await db.run(`
+    create or replace temp table together_rejects as
+    with errors as (
+      select ${fileIndexOf(plans, 'scans.file_path')} as file_index, errors.line,
+             min_by(errors.error_type, coalesce(errors.column_idx, 0)) as error_type,
+             min_by(errors.column_name, coalesce(errors.column_idx, 0)) as column_name,
+             min_by(errors.csv_line, coalesce(errors.column_idx, 0)) as csv_line
+      from reader_errors as errors join reader_scans as scans on scans.scan_id = errors.scan_id and scans.file_id = errors.file_id
+      group by all
+    )
+    select file_index, line as duckdb_line,
+           -- the rows accepted before it: the lines between the header and it, less the rejected ones
+           line - 1 - row_number() over (partition by file_index order by line) as accepted_before,
+           case when trim(csv_line, E' \\t\\r\\n') = '' then 'EMPTY ROW' else error_type end as error_type,
+           case when trim(csv_line, E' \\t\\r\\n') = '' then null else column_name end as column_name,
+           left(mask_phone_numbers(trim(csv_line, chr(10) || chr(13))), ${RAW_LINE_CHARS}) as raw_line
+    from errors`);
+  const counts = await db.all(`
+    with accepted as (
+      select file_index, count(*) as accepted from together_typed group by file_index
+    ),
+    rejected as (select file_index, count(*) as rejected from together_rejects group by file_index)
+    select files.i as file_index, coalesce(accepted.accepted, 0) as accepted, coalesce(rejected.rejected, 0) as rejected
+    from range(${plans.length}) as files(i)
+    left join accepted on accepted.file_index = files.i
+    left join rejected on rejected.file_index = files.i
+    order by files.i`);
+  for (const [i, row] of counts.entries()) {
+    const plan = plans[i]!;
+    if (Number(row.accepted) + Number(row.rejected) !== plan.records) {
+      throw new FatalLoadError(
+        `${plan.file}: row accounting failed: the file holds ${plan.records} data rows but the reader returned ${row.accepted} and rejected ${row.rejected}; nothing from this file was loaded`,
+      );
+    }
+  }
+  // A rejected line is a gap in the line numbers of the rows after it. The gaps are few (a file
+  // with many is read alone, where its lines are joined to the rows): a row's line is its
+  // position, the lines above the first row, and one for each gap at or before its position.
+  const gaps = await db.all(`select file_index, accepted_before from together_rejects order by file_index, accepted_before`);
+  const readAlone = new Set<number>();
+  const gapsOf = new Map<number, number[]>();
+  for (const g of gaps) {
+    const i = Number(g.file_index);
+    gapsOf.set(i, [...(gapsOf.get(i) ?? []), Number(g.accepted_before)]);
+  }
+  for (const [i, list] of gapsOf) if (list.length > MAX_GAPS_TOGETHER) readAlone.add(i);
+  const gapTerms = [...gapsOf].filter(([i]) => !readAlone.has(i)).map(([i, list]) =>
+    `when ${i} then ${list.map((before) => `(position >= ${before})::bigint`).join(' + ')}`);
+  await db.run(`
+    create or replace temp table together_files as
+    -- the first rowid of each file stays in SQL: rowids of rows not yet committed are above 2^53
+    select files.file_index, coalesce(bases.base_rowid, 0) as base_rowid, files.line_offset, files.file
+    from (values ${plans.map((p, i) => `(${i}, ${p.linesAboveData + 2}, ${sqlString(p.file)})`).join(', ')}) as files(file_index, line_offset, file)
+    left join (select file_index, min(rowid) as base_rowid from together_typed group by file_index) as bases on bases.file_index = files.file_index`);
+  const lineOf = gapTerms.length ? `position + line_offset + case file_index ${gapTerms.join(' ')} else 0 end` : 'position + line_offset';
+
+  // keys given more than once among the files (usually a handful): repeats within a file, and keys
+  // that more than one file gives
+  await db.run(`
+    create or replace temp table together_repeats as
+    select ${key}, min(file_index) as first_file, max(file_index) as last_file
+    from together_typed where problem is null and file_index not in (${[-1, ...readAlone].join(', ')})
+    group by ${key} having count(*) > 1`);
+  // for each file, the last file before it that gives one of its keys: a run of files stored
+  // together ends before a file that shares a key with a file of the run
+  const previousFile = new Map<number, number>();
+  const shared = await db.all(`
+    select file_index, max(previous_file) as previous_file
+    from (
+      select file_index, lag(file_index) over (partition by ${key} order by file_index) as previous_file
+      from (
+        select distinct t.${key}, t.file_index
+        from together_typed as t
+        where t.problem is null and t.file_index not in (${[-1, ...readAlone].join(', ')})
+          and t.${key} in (select ${key} from together_repeats where first_file <> last_file)
+      )
+    )
+    where previous_file is not null
+    group by file_index`);
+  for (const row of shared) previousFile.set(Number(row.file_index), Number(row.previous_file));
+
+  const outcomes: Extract<FileOutcome, { status: 'loaded' }>[] = [];
+  let run: number[] = [];
+  const storeRun = async () => {
+    if (run.length === 0) return;
+    const files: { plan: FilePlan; batchId: number; fileIndex: number }[] = [];
+    for (const i of run) files.push({ plan: plans[i]!, batchId: await db.value<number>(`select nextval('load_batch_seq')`), fileIndex: i });
+    const batchIds = (fileIndex: string) => `case ${fileIndex} ${files.map((f) => `when ${f.fileIndex} then ${f.batchId}`).join(' ')} end`;
+    await db.run(`
+      create or replace temp view typed_rows as
+      select file_index, ${batchIds('file_index')} as batch_id, file, ${lineOf} as source_line, position as row_index, * exclude (file_index, file, position, line_offset)
+      from (
+        select t.rowid - files.base_rowid as position, files.line_offset, files.file, t.*
+        from together_typed as t
+        join together_files as files on files.file_index = t.file_index
+        where t.file_index in (${run.join(', ')})
+      )`);
+    for (const f of files) {
+      await insertLineRejects(db, f.batchId, f.plan.file, f.plan.lineRejects, (c) => (c < first.headers.length ? columnLabel(first, c) : null));
+    }
+    await db.run(`
+      insert into load_rejects
+      select ${batchIds('rejects.file_index')}, files.file, rejects.duckdb_line + files.line_offset - 2,
+             case rejects.column_name ${first.headers.map((_, c) => `when 'c${c + 1}' then ${sqlString(columnLabel(first, c))}`).join(' ')} end,
+             coalesce(case rejects.error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end,
+                      lower(replace(rejects.error_type, ' ', '_'))),
+             null, rejects.raw_line
+      from together_rejects as rejects join together_files as files on files.file_index = rejects.file_index
+      where rejects.file_index in (${run.join(', ')})`);
+    outcomes.push(
+      ...(await storeRows(db, files, 'lines', { repeats: 'together_repeats' })),
+    );
+    run = [];
+  };
+  for (const [i, plan] of plans.entries()) {
+    if (readAlone.has(i)) {
+      await storeRun();
+      outcomes.push(await loadPlanned(db, plan));
+      continue;
+    }
+    const previous = previousFile.get(i);
+    if (previous !== undefined && run.length > 0 && previous >= run[0]!) await storeRun();
+    run.push(i);
+  }
+  await storeRun();
+  return outcomes;
+}
+
+function batchRow(plan: FilePlan, batchId: number, read: number, loaded: number, rejected: number): string {
+  return `insert into load_batches values (${batchId}, ${sqlString(plan.file)}, ${sqlString(plan.original.sha256)}, ${sqlString(plan.kind.kind)}, ${sqlString(plan.encoding)}, ${read}, ${loaded}, ${rejected}, localtimestamp)`;
+}
+
+/**
+ * Rejects, de-duplicates and stores the rows of the view typed_rows (file_index, batch_id, file,
+ * source_line, row_index and the typed columns; the rows of the given files, no key in two of
+ * them). rawRows reads the cells of the files that have a rejected row again, for its raw line.
+ * Returns each file's outcome, after checking rows read = loaded + rejected.
+ */
+async function storeRows(
+  db: Db,
+  files: { plan: FilePlan; batchId: number; fileIndex: number }[],
+  rawRows: ((plans: FilePlan[]) => string) | 'lines',
+  options: { repeats?: string } = {},
+): Promise<Extract<FileOutcome, { status: 'loaded' }>[]> {
+  const plan = files[0]!.plan;
+  const { kind, headers, mapping, delimiter } = plan;
+  const key = sqlIdent(kind.key);
+  const table = sqlIdent(kind.table);
+  const storedColumns = kind.columns.map((c) => sqlIdent(c.name)).join(', ');
+  const hasUpdatedAt = kind.columns.some((c) => c.name === 'updated_at');
+  const fileColumns = headers.map((_, i) => `c${i + 1}`);
+  const duplicatesOf = (column: string) => mapping.duplicates.filter((d) => d.column === column).map((d) => d.index);
+  // the raw line kept for a rejected row is rebuilt from its cells, never with customer contact data
+  const piiIndexes = new Set(PII_COLUMNS.flatMap((c) => [mapping.columns.get(c), ...duplicatesOf(c)]).filter((i): i is number => i !== undefined));
+  const loadable = `problem is null`;
+
+  // A key given twice in a file: the first row is the candidate, the repeats are rejected. Found
+  // by grouping (a hash aggregate), not by numbering every row: repeats are rare. Files read
+  // together found the keys given more than once among all of them already (options.repeats).
+  const candidates = options.repeats ? await db.value<number>(`select count(*) from ${options.repeats}`) : 1;
   await db.run(`
     create or replace temp table repeated_keys as
-    select ${key}, min(source_line) as first_line
+    select file_index, ${key}, min(row_index) as first_row
     from typed_rows where ${loadable}
-    group by ${key} having count(*) > 1`);
-  // the stored rows that share a key with a valid row of the file: one scan of the stored key
-  // column, joined to the file's keys (the smaller side is hashed); whole rows only for matches
+      ${options.repeats ? `and ${key} in (select ${key} from ${options.repeats})` : ''}
+      ${candidates === 0 ? 'and false' : ''}
+    group by file_index, ${key} having count(*) > 1`);
+  const repeats = candidates === 0 ? 0 : await db.value<number>(`select count(*) from repeated_keys`);
+  // the stored rows that share a key with a valid row of the files: one scan of the stored key
+  // column, joined to the files' keys (the smaller side is hashed); whole rows only for matches
   await db.run(`
     create or replace temp table stored_match_keys as
     select distinct stored.${key} from ${table} as stored join typed_rows as t on t.${key} = stored.${key} and t.${loadable}`);
@@ -425,92 +726,149 @@ async function loadPrepared(db: Db, file: string, kind: KindDef, original: FileS
     create or replace temp table stored_matches as
     select stored.* from ${table} as stored
     where ${matches > 0 ? `stored.${key} in (select ${key} from stored_match_keys)` : 'false'}`);
-  // a stored row wins over the candidate only when both carry updated_at and the stored one is newer
+
+  // The valid rows that are not stored, with their reason: repeats of a key in the file, and
+  // candidates older than the stored row (a stored row wins only when both carry updated_at and
+  // the stored one is newer). Few rows, found by joins to the few keys concerned.
   await db.run(`
-    create or replace temp table stale_keys as
-    ${hasUpdatedAt
-      ? `select t.${key}
+    create or replace temp table dropped_rows as
+    ${repeats > 0 ? `select t.file_index, t.row_index, ${sqlString(kind.key)} as column_name, 'duplicate_key' as reason, t.${key} as value
+    from typed_rows as t join repeated_keys as r on r.file_index = t.file_index and r.${key} = t.${key}
+    where t.${loadable} and t.row_index <> r.first_row
+    union all
+    ` : ''}${hasUpdatedAt && matches > 0 ? `select t.file_index, t.row_index, 'updated_at' as column_name, 'stale_version' as reason, strftime(t.updated_at, '%Y-%m-%d %H:%M:%S') as value
     from typed_rows as t
     join stored_matches as stored on stored.${key} = t.${key}
-    where t.${loadable} and stored.updated_at > t.updated_at
-      and not exists (select 1 from repeated_keys as r where r.${key} = t.${key} and r.first_line <> t.source_line)`
-      : `select ${key} from typed_rows where false`}`);
-  // repeats and stale rows are rare: the joins that find them run only when there are any
-  const repeats = await db.value<number>(`select count(*) from repeated_keys`);
-  const stales = await db.value<number>(`select count(*) from stale_keys`);
-  const isRepeat = repeats > 0 ? `exists (select 1 from repeated_keys as r where r.${key} = t.${key} and r.first_line <> t.source_line)` : 'false';
-  const isStale = stales > 0 ? `exists (select 1 from stale_keys as s where s.${key} = t.${key})` : 'false';
-  // the cells of a rejected row as read: the file is read again for them only when a row is rejected
-  const problems = await db.value<number>(`select count(*) from typed_all where problem is not null`);
-  if (problems + repeats + stales > 0) {
-    await db.run(`create or replace temp table file_rows as select * from ${reader('skip')}`);
-    await db.run(`create or replace temp view raw_rows as select rowid - (select coalesce(min(rowid), 0) from file_rows) as position, * from file_rows`);
-  } else {
-    await db.run(`create or replace temp view raw_rows as select null::bigint as position, ${fileColumns.map((c) => `null::varchar as ${c}`).join(', ')} where false`);
+    left join repeated_keys as r on r.file_index = t.file_index and r.${key} = t.${key}
+    where t.${loadable} and stored.updated_at > t.updated_at and t.row_index = coalesce(r.first_row, t.row_index)` : `select null::integer as file_index, null::bigint as row_index, null::varchar as column_name, null::varchar as reason, null::varchar as value where false`}`);
+  const dropped = repeats > 0 || (hasUpdatedAt && matches > 0) ? await db.value<number>(`select count(*) from dropped_rows`) : 0;
+
+  // every rejected row of the files, with its file, line, column, reason and value
+  await db.run(`
+    create or replace temp table rejected_rows as
+    select file_index, batch_id, file, row_index, source_line, problem.column as column_name, problem.reason, problem.value
+    from typed_rows where problem is not null
+    ${dropped > 0 ? `union all
+    select t.file_index, t.batch_id, t.file, t.row_index, t.source_line, d.column_name, d.reason, d.value
+    from typed_rows as t join dropped_rows as d on d.file_index = t.file_index and d.row_index = t.row_index` : ''}`);
+  const rejected = await db.all(`select file_index, row_index, source_line from rejected_rows order by file_index, source_line`);
+  // their raw lines: read from the files by line number when each record is one line, else the
+  // files with a rejected row are read again
+  const rawLine = `left(concat_ws(${sqlString(delimiter)}, ${fileColumns.map((c, i) => (piiIndexes.has(i) ? `'***'` : `coalesce(f.${c}, '')`)).join(', ')}), ${RAW_LINE_CHARS})`;
+  await db.run(`create or replace temp table rejected_raw (file_index integer, row_index bigint, raw_line varchar)`);
+  if (rejected.length > 0) {
+    const byFile = new Map<number, { row: number; line: number }[]>();
+    for (const r of rejected) {
+      const i = Number(r.file_index);
+      byFile.set(i, [...(byFile.get(i) ?? []), { row: Number(r.row_index), line: Number(r.source_line) }]);
+    }
+    const withRejects = files.filter((f) => byFile.has(f.fileIndex));
+    if (rawRows === 'lines' && rejected.length <= MAX_RAW_LINES_READ) {
+      const appender = await db.connection.createAppender('rejected_raw', 'main', 'temp');
+      try {
+        for (const f of withRejects) {
+          const wanted = byFile.get(f.fileIndex)!;
+          const texts = await readLines(f.plan.csvPath, wanted.map((w) => w.line));
+          wanted.forEach((w, k) => {
+            appender.appendInteger(f.fileIndex);
+            appender.appendBigInt(BigInt(w.row));
+            appender.appendVarchar(rawLineOf(texts[k] ?? '', delimiter, piiIndexes));
+            appender.endRow();
+          });
+        }
+      } finally {
+        appender.closeSync();
+      }
+    } else {
+      const fileIndex = withRejects.length === 1 ? String(withRejects[0]!.fileIndex) : `case f.filename ${withRejects.map((f) => `when ${sqlString(f.plan.readPath)} then ${f.fileIndex}`).join(' ')} end`;
+      const reread = rawRows === 'lines'
+        ? `select ${fileIndex} as file_index, f.* from ${readerOf(plan, withRejects.map((f) => f.plan.readPath), 'skip', withRejects.length > 1)} as f`
+        : rawRows(withRejects.map((f) => f.plan));
+      // a row's position among the rows its file gave: rowid counts from a base that is not 0 for rows not yet committed
+      await db.run(`create or replace temp table file_rows_read as ${reread}`);
+      await db.run(`
+        insert into rejected_raw
+        select r.file_index, r.rowid - bases.base_rowid as row_index, ${rawLine.replaceAll('f.', 'r.')}
+        from file_rows_read as r
+        join (select file_index, min(rowid) as base_rowid from file_rows_read group by file_index) as bases on bases.file_index = r.file_index
+        semi join rejected_rows as rejected on rejected.file_index = r.file_index and rejected.row_index = r.rowid - bases.base_rowid`);
+    }
   }
   await db.run(`
     insert into load_rejects
-    select ${batchId}, ${fileLiteral}, rejected.source_line, rejected.column_name, rejected.reason, rejected.value, ${rawLine}
-    from (
-      select row_index, source_line, problem.column as column_name, problem.reason, problem.value
-      from typed_rows where problem is not null
-      ${repeats > 0 ? `union all
-      select row_index, source_line, ${sqlString(kind.key)}, 'duplicate_key', ${key}
-      from typed_rows as t where t.${loadable} and ${isRepeat}` : ''}
-      ${stales > 0 ? `union all
-      select row_index, source_line, 'updated_at', 'stale_version', strftime(updated_at, '%Y-%m-%d %H:%M:%S')
-      from typed_rows as t where t.${loadable} and ${isStale} and not ${isRepeat}` : ''}
-    ) as rejected
-    join raw_rows as f on f.position = rejected.row_index`);
+    select rejected.batch_id, rejected.file, rejected.source_line, rejected.column_name, rejected.reason, rejected.value, raw.raw_line
+    from rejected_rows as rejected
+    join rejected_raw as raw on raw.file_index = rejected.file_index and raw.row_index = rejected.row_index`);
+
   // the rows to store: valid, the first of their key in the file, not older than the stored row
   await db.run(`
     create or replace temp view incoming_rows as
-    select * from typed_rows as t
-    where t.${loadable} and not ${isRepeat} and not ${isStale}`);
+    select t.* from typed_rows as t
+    ${dropped > 0 ? 'anti join dropped_rows as d on d.file_index = t.file_index and d.row_index = t.row_index' : ''}
+    where t.${loadable}`);
   // the stored rows these replace; usually none
-  await db.run(`create or replace temp table replaced_rows as select * from stored_matches where ${key} in (select ${key} from incoming_rows)`);
-  const replaced = await db.value<number>(`select count(*) from replaced_rows`);
+  await db.run(`create or replace temp table replaced_rows as select * from stored_matches where ${matches > 0 ? `${key} in (select ${key} from incoming_rows)` : 'false'}`);
+  const replaced = matches > 0 ? await db.value<number>(`select count(*) from replaced_rows`) : 0;
   const months = STALE_MONTHS[kind.kind] ?? 'all';
   if (months === 'all') {
     await db.run(`insert into stale_months select '*' where not exists (select 1 from stale_months where month = '*')`);
   } else {
-    // the months these rows leave out of date: those of the rows they replace, and their own
-    // (months found first, formatted once each)
-    const columns = months.map((m, i) => `${m('r')} as m${i}`).join(', ');
-    const from = `select distinct ${columns} from incoming_rows as r` + (replaced > 0 ? ` union select distinct ${columns} from replaced_rows as r` : '');
+    // The months these rows leave out of date: their own, and those of the rows they replace.
+    // The valid rows' months are taken (a repeat or a stale version among them only adds a month
+    // that is rebuilt for nothing): one scan of the typed rows, one semi-join for ticket months.
+    const from = (rows: string) =>
+      `select distinct unnest([${months.own.map((c) => `date_trunc('month', ${sqlIdent(c)})`).join(', ')}]) from ${rows}` +
+      (months.ticket ? `\n      union select distinct date_trunc('month', tickets.completed_at) from tickets where tickets.ticket_id in (select ticket_id from ${rows})` : '');
     await db.run(`
       insert into stale_months
       select distinct month_of(m) as month
-      from (select unnest([${months.map((_, i) => `m${i}`).join(', ')}]) as m from (${from}))
+      from (${from(`typed_rows where ${loadable}`)}${replaced > 0 ? `\n      union ${from('replaced_rows')}` : ''}) as months(m)
       where m is not null and month_of(m) not in (select month from stale_months)`);
   }
   if (replaced > 0) await db.run(`delete from ${table} where ${key} in (select ${key} from replaced_rows)`);
-  const rowsLoaded = await db.changed(`
+  const rowsStored = await db.changed(`
     insert into ${table} (${storedColumns}, batch_id, source_line)
-    select ${storedColumns}, ${batchId}, source_line from incoming_rows`);
+    select ${storedColumns}, batch_id, source_line from incoming_rows`);
 
-  const rowsRejected = await db.value<number>(`select count(*) from load_rejects where batch_id = ${batchId}`);
-  if (rowsLoaded + rowsRejected !== rowsRead) {
-    throw new FatalLoadError(`${file}: row accounting failed: read ${rowsRead}, loaded ${rowsLoaded}, rejected ${rowsRejected}`);
+  // each file's counts, checked: rows read = rows loaded + rows rejected
+  const ids = files.map((f) => f.batchId).join(', ');
+  const loadedBy = new Map<number, number>();
+  if (files.length === 1) loadedBy.set(files[0]!.batchId, rowsStored);
+  else for (const r of await db.all(`select batch_id, count(*) as n from ${table} where batch_id in (${ids}) group by batch_id`)) loadedBy.set(Number(r.batch_id), Number(r.n));
+  const rejectedBy = new Map<number, number>();
+  for (const r of await db.all(`select batch_id, count(*) as n from load_rejects where batch_id in (${ids}) group by batch_id`)) rejectedBy.set(Number(r.batch_id), Number(r.n));
+  const outcomes: Extract<FileOutcome, { status: 'loaded' }>[] = [];
+  let loadedInAll = 0;
+  for (const { plan: p, batchId } of files) {
+    const rowsRead = p.dataRecords + p.lineRejects.length;
+    const rowsLoaded = loadedBy.get(batchId) ?? 0;
+    const rowsRejected = rejectedBy.get(batchId) ?? 0;
+    loadedInAll += rowsLoaded;
+    if (rowsLoaded + rowsRejected !== rowsRead) {
+      throw new FatalLoadError(`${p.file}: row accounting failed: read ${rowsRead}, loaded ${rowsLoaded}, rejected ${rowsRejected}`);
+    }
+    await db.run(batchRow(p, batchId, rowsRead, rowsLoaded, rowsRejected));
+    for (const h of p.extraColumns) {
+      await db.run(`insert into load_extra_columns values (${batchId}, ${sqlString(p.file)}, ${sqlString(h)})`);
+    }
+    outcomes.push({ file: p.file, status: 'loaded' as const, kind: kind.kind, batchId, encoding: p.encoding, rowsRead, rowsLoaded, rowsRejected, extraColumns: p.extraColumns });
   }
-  await db.run(batchRow(rowsRead, rowsLoaded, rowsRejected));
-  for (const h of extraColumns) {
-    await db.run(`insert into load_extra_columns values (${batchId}, ${fileLiteral}, ${sqlString(h)})`);
+  if (loadedInAll !== rowsStored) {
+    throw new FatalLoadError(`${files.map((f) => f.plan.file).join(', ')}: row accounting failed: ${rowsStored} rows stored, ${loadedInAll} counted by file`);
   }
-  return { file, status: 'loaded' as const, kind: kind.kind, batchId, encoding, rowsRead, rowsLoaded, rowsRejected, extraColumns };
+  return outcomes;
 }
 
 /**
- * The months a record counts in (contract of stale_months in schema.sql), as a SQL list over the
- * row alias r; technicians and outlets count in every month.
+ * The months a record counts in (contract of stale_months in schema.sql): those of its own
+ * timestamps, and for a revisit or complaint its ticket's completion month; technicians and
+ * outlets count in every month.
  */
-// the month of each timestamp that places the record, truncated (month_of formats it once per month)
-const ticketMonth = (r: string) => `(select date_trunc('month', tickets.completed_at) from tickets where tickets.ticket_id = ${r}.ticket_id)`;
-const STALE_MONTHS: Record<string, ((r: string) => string)[] | 'all'> = {
-  tickets: [(r) => `date_trunc('month', ${r}.created_at)`, (r) => `date_trunc('month', ${r}.completed_at)`],
-  revisits: [(r) => `date_trunc('month', ${r}.revisit_at)`, ticketMonth],
-  complaints: [(r) => `date_trunc('month', ${r}.received_at)`, ticketMonth],
-  violations: [(r) => `date_trunc('month', ${r}.occurred_at)`],
+const STALE_MONTHS: Record<string, { own: string[]; ticket?: boolean } | 'all'> = {
+  tickets: { own: ['created_at', 'completed_at'] },
+  revisits: { own: ['revisit_at'], ticket: true },
+  complaints: { own: ['received_at'], ticket: true },
+  violations: { own: ['occurred_at'] },
   technicians: 'all',
   outlets: 'all',
 };
@@ -719,6 +1077,63 @@ async function readTexts(path: string, ranges: [number, number][]): Promise<stri
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The text of some lines of a file (numbered from 1), found by counting line breaks in one
+ * streaming pass; each line cut to what a rejected row keeps. For the few rejected rows of a file
+ * whose records are one per line.
+ */
+async function readLines(path: string, lines: number[]): Promise<string[]> {
+  const wanted = [...new Set(lines)].sort((a, b) => a - b);
+  const found = new Map<number, string>();
+  const keep = RAW_LINE_CHARS * 4;
+  let line = 1;
+  let next = 0;
+  let parts: Buffer[] = [];
+  let kept = 0;
+  const take = (part: Buffer) => {
+    if (kept >= keep) return;
+    parts.push(part.subarray(0, keep - kept));
+    kept += Math.min(part.length, keep - kept);
+  };
+  const finish = () => {
+    found.set(line, Buffer.concat(parts).toString('utf8').replace(/\r$/, ''));
+    parts = [];
+    kept = 0;
+    next += 1;
+  };
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let pos = 0;
+      while (next < wanted.length) {
+        const end = chunk.indexOf(10, pos);
+        if (line === wanted[next]) take(chunk.subarray(pos, end === -1 ? chunk.length : end));
+        if (end === -1) break;
+        if (line === wanted[next]) finish();
+        line += 1;
+        pos = end + 1;
+      }
+      if (next >= wanted.length) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  // the last line, without a line break after it
+  if (next < wanted.length && line === wanted[next] && kept > 0) finish();
+  return lines.map((l) => found.get(l) ?? '');
+}
+
+/** A rejected row's raw line: its cells as the reader splits them, customer contact data masked. */
+function rawLineOf(text: string, delimiter: string, pii: Set<number>): string {
+  let cells: string[];
+  try {
+    cells = (parseCsv(text, { delimiter, quote: '"', escape: '"', relax_quotes: true, relax_column_count: true }) as string[][])[0] ?? [];
+  } catch {
+    cells = text.split(delimiter);
+  }
+  return cells.map((c, i) => (pii.has(i) ? '***' : c)).join(delimiter).slice(0, RAW_LINE_CHARS);
 }
 
 /** Small lists of numbers (blank lines, multi-line records) into a temp table, in batches. */

@@ -85,6 +85,23 @@ export class Progress {
     this.log(`${line}${timing}`);
   }
 
+  /**
+   * Files read together (started as one with fileStarted): each file's log line with its size,
+   * and the time and rate of the whole read.
+   */
+  filesDone(files: { line: string; rows: number; bytes: number }[]): void {
+    const batch = this.file;
+    const seconds = batch ? (performance.now() - batch.started) / 1000 : 0;
+    const bytes = files.reduce((n, f) => n + f.bytes, 0);
+    this.file = undefined;
+    for (const f of files) {
+      this.doneBytes += f.bytes;
+      this.doneFiles += 1;
+      this.doneRows += f.rows;
+      this.log(`${f.line} — ${formatBytes(f.bytes)}, one of ${files.length} files read together: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${formatRate(bytes, seconds)})`);
+    }
+  }
+
   /** Stops redrawing and leaves the terminal on a fresh line. */
   end(): void {
     if (this.timer) clearInterval(this.timer);

@@ -27,6 +27,13 @@ end;
 
 -- A header cell compared as kinds.ts compares headers: case, spaces and underscores aside.
 create or replace macro norm_header(v) as lower(regexp_replace(replace(v, chr(65279), ''), '[\s_]+', '_', 'g'));
+-- The same, with the regular expression only for values that hold a space, an underscore or a
+-- byte-order mark (it runs on every row's key, to find repeated headers; contains() is cheap).
+create or replace macro norm_header_quick(v) as case
+  when contains(v, ' ') or contains(v, '_') or contains(v, chr(9)) or contains(v, chr(10)) or contains(v, chr(13))
+    or contains(v, chr(12)) or contains(v, chr(11)) or contains(v, chr(65279)) then norm_header(v)
+  else lower(v)
+end;
 
 -- The label of a summary row at the end of an export (合计, 总计: 56, 小计, Total …), as a cell's
 -- whole text; row_has_summary_label finds one among a row's cells joined by chr(31).
@@ -35,14 +42,20 @@ create or replace macro row_has_summary_label(cells) as regexp_matches(
   '(^|\x1f)\s*([合总小共]\s*计|汇\s*总|总\s*数)|(^|\x1f)\s*((grand|sub)\s*)?total(\s*[:：(（][^\x1f]*|\s*[0-9][^\x1f]*)?\s*(\x1f|$)|(^|\x1f)\s*sum(\s*[:：][^\x1f]*)?\s*(\x1f|$)',
   'i'
 );
-create or replace macro is_summary_label(v) as coalesce(
-  regexp_full_match(v, '\s*([合总小共]\s*计|汇\s*总|总\s*数)(.|\n)*')
-  or regexp_full_match(v, '\s*((grand|sub)\s*)?total(\s*[:：(（].*|\s*[0-9].*)?\s*|\s*sum(\s*[:：].*)?\s*', 'i'),
-  false
-);
+-- (every label holds 计, 汇, 总, total or sum: one quick search first, the full patterns only then)
+create or replace macro is_summary_label(v) as case
+  when not coalesce(regexp_matches(v, '[计汇总]|(?i:total|sum)'), false) then false
+  else coalesce(
+    regexp_full_match(v, '\s*([合总小共]\s*计|汇\s*总|总\s*数)(.|\n)*')
+    or regexp_full_match(v, '\s*((grand|sub)\s*)?total(\s*[:：(（].*|\s*[0-9].*)?\s*|\s*sum(\s*[:：].*)?\s*', 'i'),
+    false
+  )
+end;
 
 -- Ids: a spreadsheet turns 12345 into 12345.0; the id is the digits.
+-- (the regular expression only for ids with a dot: most have none, and contains() is far cheaper)
 create or replace macro clean_id(v) as case
+  when not contains(v, '.') then v
   when regexp_full_match(v, '[0-9]+\.0+') then regexp_replace(v, '\.0+$', '')
   else v
 end;
@@ -138,6 +151,7 @@ create or replace macro load_problem(column_name, reason, value) as {'column': c
 -- An id that a spreadsheet turned into a number in scientific notation (1.23457E+11): its digits are
 -- lost, and loading it would file the row under a key that does not exist.
 create or replace macro id_problem(column_name, v) as case
+  when not contains(v, '+') then null
   when regexp_full_match(v, '[0-9](\.[0-9]+)?[eE]\+[0-9]+') then load_problem(column_name, 'invalid_id', v)
 end;
 

@@ -1,5 +1,5 @@
--- Types one outlets reference export.
--- Input: input_text (one row per data row: source_line, row_index, row_note with its column and
+-- Types outlets reference exports (one file, or several files of the same header read together).
+-- Input: input_text (one row per data row: file_index (which file of those read together), row_note with its column and
 --   value for rows that are not records, canonical text columns).
 -- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
@@ -8,8 +8,7 @@ with source as (
 
 typed as (
   select
-    s.source_line,
-    s.row_index,
+    s.file_index,
     s.row_note,
     s.row_note_column,
     s.row_note_value,
@@ -36,7 +35,7 @@ checked as (
 ),
 
 final as (
-  select source_line, row_index, problem, outlet_id, name, tier, city
+  select file_index, problem, outlet_id, name, tier, city
   from checked
 )
 

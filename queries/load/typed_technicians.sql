@@ -1,5 +1,5 @@
--- Types one technicians reference export.
--- Input: input_text (one row per data row: source_line, row_index, row_note with its column and
+-- Types technicians reference exports (one file, or several files of the same header read together).
+-- Input: input_text (one row per data row: file_index (which file of those read together), row_note with its column and
 --   value for rows that are not records, canonical text columns).
 -- Grain: one row per data row, typed, with the first problem found (null = loadable).
 with source as (
@@ -8,8 +8,7 @@ with source as (
 
 typed as (
   select
-    s.source_line,
-    s.row_index,
+    s.file_index,
     s.row_note,
     s.row_note_column,
     s.row_note_value,
@@ -37,7 +36,7 @@ checked as (
 ),
 
 final as (
-  select source_line, row_index, problem, technician_id, name, outlet_id, status
+  select file_index, problem, technician_id, name, outlet_id, status
   from checked
 )
 

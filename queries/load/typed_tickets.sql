@@ -1,5 +1,5 @@
--- Types one tickets export.
--- Input: input_text (one row per data row of the file: source_line, row_index, a row_note with its
+-- Types tickets exports (one file, or several files of the same header read together).
+-- Input: input_text (one row per data row: file_index (which file of those read together), a row_note with its
 --   column and value for rows that are not records (repeated headers, summary rows, conflicting
 --   duplicate columns), and the canonical columns as normalised text).
 -- Grain: one row per data row, typed, with the first problem found (null = loadable).
@@ -9,8 +9,7 @@ with source as (
 
 typed as (
   select
-    s.source_line,
-    s.row_index,
+    s.file_index,
     s.row_note,
     s.row_note_column,
     s.row_note_value,
@@ -85,8 +84,7 @@ checked as (
 
 final as (
   select
-    source_line,
-    row_index,
+    file_index,
     problem,
     ticket_id,
     outlet_id,

@@ -1,5 +1,5 @@
 -- Types one violations export (supervisors' manual records).
--- Input: input_text (one row per data row: source_line, row_index, row_note with its column and
+-- Input: input_text (one row per data row: file_index (which file of those read together), row_note with its column and
 --   value for rows that are not records, canonical text columns)
 --   and cfg_penalty_rules (the schedule: a rule the schedule does not know needs its own amount).
 -- Grain: one row per data row, typed, with the first problem found (null = loadable).
@@ -9,8 +9,7 @@ with source as (
 
 typed as (
   select
-    s.source_line,
-    s.row_index,
+    s.file_index,
     s.row_note,
     s.row_note_column,
     s.row_note_value,
@@ -51,8 +50,7 @@ checked as (
 
 final as (
   select
-    source_line,
-    row_index,
+    file_index,
     problem,
     violation_id,
     technician_id,
