@@ -118,7 +118,7 @@ export function validateConfig(raw: Json): Config {
   const weightSum = weights.revisit_coverage + weights.satisfied_rate + weights.on_time_rate + weights.complaints;
   if (Math.abs(weightSum - 1) > 1e-9) throw new ConfigError(`config: ranking.composite_weights must add up to 1 (they add up to ${weightSum})`);
 
-  const memory_limit = str(at(raw, 'duckdb.memory_limit') ?? '2GB', 'duckdb.memory_limit');
+  const memory_limit = str(at(raw, 'duckdb.memory_limit') ?? '1.5GB', 'duckdb.memory_limit');
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memory_limit)) {
     throw new ConfigError(`config: duckdb.memory_limit must look like "2GB" (got "${memory_limit}")`);
   }

@@ -147,6 +147,7 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
 
   try {
     await db.transaction(async () => {
+      await db.run(`create or replace temp table touched_tickets (ticket_id varchar)`);
       for (const [index, entry] of entries.entries()) {
         if (!entry.kind) {
           await loadWaiting();
@@ -196,11 +197,24 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
         if (plan.together === undefined) await loadWaiting();
       }
       await loadWaiting();
+      await touchedTicketMonths(db);
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   return outcomes;
+}
+
+/** A revisit or complaint also leaves its ticket's completion month out of date (stale_months). */
+async function touchedTicketMonths(db: Db): Promise<void> {
+  await db.run(`
+    insert into stale_months
+    select distinct month_of(completed_month) as month
+    from (
+      select distinct date_trunc('month', tickets.completed_at) as completed_month
+      from tickets where tickets.ticket_id in (select ticket_id from touched_tickets)
+    )
+    where completed_month is not null and month_of(completed_month) not in (select month from stale_months)`);
 }
 
 /** A rejected line the loader finds itself, before DuckDB reads the file. */
@@ -717,10 +731,16 @@ async function storeRows(
     group by file_index, ${key} having count(*) > 1`);
   const repeats = candidates === 0 ? 0 : await db.value<number>(`select count(*) from repeated_keys`);
   // the stored rows that share a key with a valid row of the files: one scan of the stored key
-  // column, joined to the files' keys (the smaller side is hashed); whole rows only for matches
+  // column, joined to the files' keys (the smaller side is hashed); whole rows only for matches.
+  // The files' key range, given as literals, lets the scan skip the stored blocks outside it
+  // (exports are mostly by month, so are their keys): the join alone does not, on rows stored
+  // earlier in the same transaction, and that scan grew with every file.
+  const [range] = await db.all(`select min(${key}) as low, max(${key}) as high from typed_rows where ${loadable}`);
+  const low = range?.low, high = range?.high;
   await db.run(`
     create or replace temp table stored_match_keys as
-    select distinct stored.${key} from ${table} as stored join typed_rows as t on t.${key} = stored.${key} and t.${loadable}`);
+    select distinct stored.${key} from ${table} as stored join typed_rows as t on t.${key} = stored.${key} and t.${loadable}
+    where ${low === null || low === undefined ? 'false' : typeof low === 'string' && typeof high === 'string' ? `stored.${key} between ${sqlString(low)} and ${sqlString(high)}` : 'true'}`);
   const matches = await db.value<number>(`select count(*) from stored_match_keys`);
   await db.run(`
     create or replace temp table stored_matches as
@@ -815,10 +835,13 @@ async function storeRows(
   } else {
     // The months these rows leave out of date: their own, and those of the rows they replace.
     // The valid rows' months are taken (a repeat or a stale version among them only adds a month
-    // that is rebuilt for nothing): one scan of the typed rows, one semi-join for ticket months.
-    const from = (rows: string) =>
-      `select distinct unnest([${months.own.map((c) => `date_trunc('month', ${sqlIdent(c)})`).join(', ')}]) from ${rows}` +
-      (months.ticket ? `\n      union select distinct date_trunc('month', tickets.completed_at) from tickets where tickets.ticket_id in (select ticket_id from ${rows})` : '');
+    // that is rebuilt for nothing): one scan of the typed rows. Their tickets' months are looked
+    // up once, when every file is loaded (touchedTicketMonths): one pass over the stored tickets
+    // per run, not per file.
+    const from = (rows: string) => `select distinct unnest([${months.own.map((c) => `date_trunc('month', ${sqlIdent(c)})`).join(', ')}]) from ${rows}`;
+    if (months.ticket) {
+      await db.run(`insert into touched_tickets select distinct ticket_id from typed_rows where ${loadable}${replaced > 0 ? ' union select ticket_id from replaced_rows' : ''}`);
+    }
     await db.run(`
       insert into stale_months
       select distinct month_of(m) as month

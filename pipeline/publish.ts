@@ -150,6 +150,8 @@ const MONTH_PAGES = [
 
 /** Technician histories are grouped into this many files (technician_history/00.json … 31.json). */
 export const HISTORY_SHARDS = 32;
+// history shards serialised per query (their texts are held until written)
+const SHARDS_AT_A_TIME = 8;
 
 /**
  * The history file of a technician: FNV-1a (32-bit) of the id's UTF-8 bytes, modulo the shard
@@ -210,7 +212,7 @@ export async function publish(db: Db, outDir: string, run: RunInfo, options: Pub
     try {
       lanes = await Promise.allSettled([
         kpiLane(db, folder, written, inMonths),
-        step('penalties', () => statementLane(statements, folder, written, inMonths)),
+        step('penalties', () => statementLane(statements, folder, written)),
         step('tables', () => copyTables(tables, folder)),
       ]);
     } finally {
@@ -249,7 +251,7 @@ async function kpiLane(db: Db, folder: RunFolder, months: string[], inMonths: st
 }
 
 /** HR's statements: the page files, the CSV and the XLSX of each month. */
-async function statementLane(connection: DuckDBConnection, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
+async function statementLane(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   await connection.run(
     [
       sqlFile('publish/macros.sql'),
@@ -257,7 +259,7 @@ async function statementLane(connection: DuckDBConnection, folder: RunFolder, mo
       `create or replace temp view pub_penalty_lines as ${sqlFile('publish/penalty_lines.sql')};`,
     ].join('\n'),
   );
-  await writeStatements(connection, folder, months, inMonths);
+  await writeStatements(connection, folder, months);
 }
 
 /** The run folder into place, then the manifest: each by one rename. */
@@ -374,8 +376,12 @@ async function monthJson(connection: DuckDBConnection, from: string, order: stri
  */
 async function writeTechnicians(connection: DuckDBConnection, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
   await connection.run(`create or replace temp table pub_technician_json as select month, technician_id, outlet_id, to_json(source)::varchar as row_json from pub_technician_months as source`);
-  const bodies = await fileTexts(connection, `select month, ${jsonArray('row_json', 'technician_id, outlet_id')} from pub_technician_json where ${inMonths} group by month`);
-  for (const month of months) folder.page(`technicians/${month}.json`, bodies.get(month)?.[0] ?? EMPTY_ARRAY);
+  // a month (and below, a few shards) at a time: at tens of thousands of technicians the texts of
+  // every file at once would be hundreds of MB held together
+  for (const month of months) {
+    const bodies = await fileTexts(connection, `select month, ${jsonArray('row_json', 'technician_id, outlet_id')} from pub_technician_json where month = ${sqlString(month)} group by month`);
+    folder.page(`technicians/${month}.json`, bodies.get(month)?.[0] ?? EMPTY_ARRAY);
+  }
 
   const ids = (await connection.runAndReadAll(`select distinct technician_id from pub_technician_json where technician_id is not null`)).getRows().map(([id]) => String(id));
   await connection.run(`create or replace temp table pub_history_shards (technician_id varchar, shard varchar)`);
@@ -386,14 +392,16 @@ async function writeTechnicians(connection: DuckDBConnection, folder: RunFolder,
     appender.endRow();
   }
   appender.closeSync();
-  const shards = await fileTexts(connection, `
-    select shards.shard, ${jsonArray('rows.row_json', 'rows.technician_id, rows.month, rows.outlet_id')}
-    from pub_technician_json as rows
-    join pub_history_shards as shards using (technician_id)
-    group by shards.shard`);
-  for (let shard = 0; shard < HISTORY_SHARDS; shard++) {
-    const name = String(shard).padStart(2, '0');
-    folder.page(`technician_history/${name}.json`, shards.get(name)?.[0] ?? EMPTY_ARRAY);
+  const names = Array.from({ length: HISTORY_SHARDS }, (_, shard) => String(shard).padStart(2, '0'));
+  for (let from = 0; from < names.length; from += SHARDS_AT_A_TIME) {
+    const group = names.slice(from, from + SHARDS_AT_A_TIME);
+    const shards = await fileTexts(connection, `
+      select shards.shard, ${jsonArray('rows.row_json', 'rows.technician_id, rows.month, rows.outlet_id')}
+      from pub_technician_json as rows
+      join pub_history_shards as shards using (technician_id)
+      where shards.shard in (${group.map(sqlString).join(', ')})
+      group by shards.shard`);
+    for (const name of group) folder.page(`technician_history/${name}.json`, shards.get(name)?.[0] ?? EMPTY_ARRAY);
   }
   await connection.run(`drop table pub_technician_json; drop table pub_history_shards`);
 }
@@ -423,12 +431,18 @@ async function fileTexts(connection: DuckDBConnection, sql: string): Promise<Map
 }
 
 /**
- * Per month, from one scan of the lines and one of the totals: the statement lines the penalties
+ * Per month, from one scan of its lines and one of its totals: the statement lines the penalties
  * page reads (penalty_lines/<month>.json), the month's totals (penalties/<month>.json), and HR's
  * CSV and XLSX downloads of the same rows in the same order.
  */
-async function writeStatements(connection: DuckDBConnection, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
-  const lines = await fileTexts(connection, `
+async function writeStatements(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
+  const csvHeader = Buffer.from(BOM + LINE_COLUMNS.map((c) => c.name).join(',') + '\r\n');
+  folder.directory('penalties');
+  // a month at a time: a national network's month of statements is tens of MB of text in three
+  // forms, and a year of them at once would hold gigabytes
+  for (const month of months) {
+    const inMonths = `month = ${sqlString(month)}`;
+    const lines = await fileTexts(connection, `
     select month,
       ${jsonArray('json_row', 'n')},
       encode(string_agg(${csvLine(LINE_COLUMNS)}, E'\\r\\n' order by n) || E'\\r\\n'),
@@ -442,7 +456,7 @@ async function writeStatements(connection: DuckDBConnection, folder: RunFolder, 
       )
     )
     group by month`);
-  const totals = await fileTexts(connection, `
+    const totals = await fileTexts(connection, `
     select month,
       ${jsonArray('json_row', 'n')},
       encode(string_agg(${sheetRow(TOTAL_COLUMNS)}, '' order by n))
@@ -455,9 +469,6 @@ async function writeStatements(connection: DuckDBConnection, folder: RunFolder, 
       )
     )
     group by month`);
-  const csvHeader = Buffer.from(BOM + LINE_COLUMNS.map((c) => c.name).join(',') + '\r\n');
-  folder.directory('penalties');
-  for (const month of months) {
     const [linesJson, csv, lineRows] = lines.get(month) ?? [];
     const [totalsJson, totalRows] = totals.get(month) ?? [];
     folder.page(`penalty_lines/${month}.json`, linesJson ?? EMPTY_ARRAY);
@@ -469,6 +480,7 @@ async function writeStatements(connection: DuckDBConnection, folder: RunFolder, 
         { name: '汇总', columns: TOTAL_COLUMNS, rows: totalRows ?? Buffer.alloc(0) },
       ]),
     );
+    // the workbook is zipped on the thread pool while the next month is queried
   }
 }
 
