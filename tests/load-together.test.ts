@@ -127,6 +127,45 @@ describe('files read together', () => {
     expect(together).toEqual(await state(alone));
   });
 
+  it('reads a file with many lines the reader rejects alone again, in its place', async () => {
+    const many = [
+      HEADER,
+      'GD20,W1,T1,维修,2026-02-01 09:00:00,,处理中,,2026-02-01 10:00:00',
+      ...Array.from({ length: 120 }, (_, i) => `GD${100 + i},W1,T1,维修,2026-02-01 09:00:00,,处理中,,2026-02-01 10:00:00,extra`),
+      'GD21,W1,T1,维修,2026-02-01 09:00:00,,处理中,,not a time',
+      // GD1 again, newer than the January row: stored in its place, after the January file
+      'GD1,W1,T1,维修,2026-01-05 09:00:00,2026-01-06 10:00:00,已完成,,2026-02-02 00:00:00',
+    ];
+    const write = (folder: string, names: string[]) => {
+      mkdirSync(folder, { recursive: true });
+      for (const name of names) writeFileSync(join(folder, name), (name === '工单_2026-02.csv' ? many : FILES[name]!).join('\n') + '\n');
+    };
+    const names = ['工单_2026-01.csv', '工单_2026-02.csv', '工单_2026-03.csv'];
+    write(join(dir, 'together'), names);
+    const lines: string[] = [];
+    const db = await openDb();
+    await loadFolder(db, join(dir, 'together'), () => {}, new Progress({ out: { write: (text: string) => lines.push(text) } }));
+    expect(lines.filter((l) => l.includes('one of 3 files read together'))).toHaveLength(3);
+    const together = await state(db);
+    expect(together.batches).toEqual([
+      { batch_id: 1, file_name: '工单_2026-01.csv', rows_read: 3, rows_loaded: 3, rows_rejected: 0 },
+      { batch_id: 2, file_name: '工单_2026-02.csv', rows_read: 123, rows_loaded: 2, rows_rejected: 121 },
+      { batch_id: 3, file_name: '工单_2026-03.csv', rows_read: 3, rows_loaded: 2, rows_rejected: 1 },
+    ]);
+    expect(together.rejects.filter((r) => r.reason !== 'too_many_columns').map((r) => [r.file, r.line, r.reason])).toEqual([
+      ['工单_2026-02.csv', 123, 'invalid_timestamp'],
+      ['工单_2026-03.csv', 3, 'duplicate_key'],
+    ]);
+    expect(together.tickets.filter((t) => t.ticket_id === 'GD1').map((t) => [t.batch_id, t.source_line])).toEqual([[2, 124]]);
+
+    const alone = await openDb();
+    for (const name of names) {
+      write(join(dir, name), [name]);
+      await loadFolder(alone, join(dir, name));
+    }
+    expect(together).toEqual(await state(alone));
+  });
+
   it('reads files of another header, or with blank lines, on their own', async () => {
     const folder = join(dir, 'mixed');
     writeFiles(folder, ['工单_2026-01.csv', '工单_2026-03.csv']);
