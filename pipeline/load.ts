@@ -381,6 +381,33 @@ function columnLabel(plan: FilePlan, index: number): string {
 }
 
 /**
+ * The lines DuckDB's reader rejected (its rejects table), one row each with the first error of the
+ * line (an error about the whole line has no column) and the raw line, masked; with the index of
+ * the file among those read together when fileIndex (SQL over the scans table) is given.
+ */
+function readerErrors(fileIndex?: string): string {
+  const first = (column: string) => `min_by(errors.${column}, coalesce(errors.column_idx, 0))`;
+  const blank = `trim(${first('csv_line')}, E' \\t\\r\\n') = ''`;
+  return `
+      select ${fileIndex ? `${fileIndex} as file_index, ` : ''}errors.line,
+             -- a line of nothing but spaces is an empty row, not a row with too few columns
+             case when ${blank} then 'EMPTY ROW' else ${first('error_type')} end as error_type,
+             case when ${blank} then null else ${first('column_name')} end as column_name,
+             left(mask_phone_numbers(trim(${first('csv_line')}, chr(10) || chr(13))), ${RAW_LINE_CHARS}) as raw_line
+      from reader_errors as errors
+      ${fileIndex ? 'join reader_scans as scans on scans.scan_id = errors.scan_id and scans.file_id = errors.file_id' : ''}
+      group by all`;
+}
+
+/** A reader reject's column: the canonical name of the file column it names (SQL over column_name). */
+function readerRejectColumn(plan: FilePlan): string {
+  return `case column_name ${plan.headers.map((_, i) => `when 'c${i + 1}' then ${sqlString(columnLabel(plan, i))}`).join(' ')} end`;
+}
+
+/** A reader reject's reason, from the reader's error type (SQL over error_type). */
+const READER_REJECT_REASON = `coalesce(case error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end, lower(replace(error_type, ' ', '_')))`;
+
+/**
  * The typing query's input (a view, read once, by the typing query): normalised text by file
  * column, canonical column names, and a note for rows that are not records.
  */
@@ -474,26 +501,11 @@ async function loadPlanned(db: Db, plan: FilePlan): Promise<Extract<FileOutcome,
   await insertNumbers(db, 'file_multiline', [...(linesAboveData > 0 ? [[1, linesAboveData]] : []), ...multilineAfter]);
   await db.run(`
     create or replace temp table reader_rejects as
-    with errors as (
-      -- the first error of a line (an error about the whole line has no column)
-      select line, min_by(error_type, coalesce(column_idx, 0)) as error_type, min_by(column_name, coalesce(column_idx, 0)) as column_name,
-             min_by(csv_line, coalesce(column_idx, 0)) as csv_line
-      from reader_errors group by line
-    ),
-    extra_steps as (select line, sum(extra) over (order by line) as extra_so_far from file_multiline),
-    located as (
-      select errors.line as duckdb_line, errors.line + coalesce(extra_steps.extra_so_far, 0) as source_line,
-             errors.error_type, errors.column_name, trim(errors.csv_line, chr(10) || chr(13)) as csv_line
-      from errors asof left join extra_steps on errors.line > extra_steps.line
-    )
-    select
-      duckdb_line,
-      source_line,
-      -- a line of nothing but spaces is an empty row, not a row with too few columns
-      case when trim(csv_line, E' \\t') = '' then 'EMPTY ROW' else error_type end as error_type,
-      case when trim(csv_line, E' \\t') = '' then null else column_name end as column_name,
-      left(mask_phone_numbers(csv_line), ${RAW_LINE_CHARS}) as raw_line
-    from located`);
+    with errors as (${readerErrors()}),
+    extra_steps as (select line, sum(extra) over (order by line) as extra_so_far from file_multiline)
+    select errors.line as duckdb_line, errors.line + coalesce(extra_steps.extra_so_far, 0) as source_line,
+           errors.error_type, errors.column_name, errors.raw_line
+    from errors asof left join extra_steps on errors.line > extra_steps.line`);
   await db.run(`insert into file_gaps select duckdb_line from reader_rejects`);
 
   // the rows in file order: rowid counts from a base that is not 0 for rows not yet committed
@@ -530,11 +542,7 @@ async function loadPlanned(db: Db, plan: FilePlan): Promise<Extract<FileOutcome,
   await insertLineRejects(db, batchId, file, lineRejects, (i) => (i < headers.length ? columnLabel(plan, i) : null));
   await db.run(`
     insert into load_rejects
-    select ${batchId}, ${sqlString(file)}, source_line,
-           case column_name ${headers.map((_, i) => `when 'c${i + 1}' then ${sqlString(columnLabel(plan, i))}`).join(' ')} end,
-           coalesce(case error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end,
-                    lower(replace(error_type, ' ', '_'))),
-           null, raw_line
+    select ${batchId}, ${sqlString(file)}, source_line, ${readerRejectColumn(plan)}, ${READER_REJECT_REASON}, null, raw_line
     from reader_rejects`);
   const [outcome] = await storeRows(db, [{ plan, batchId, fileIndex: 0 }], plainLines ? 'lines' : () => `select 0 as file_index, * from ${readerOf(plan, [plan.readPath], 'skip', false)}`);
   return outcome!;
@@ -564,21 +572,11 @@ async function loadTogether(db: Db, plans: FilePlan[]): Promise<Extract<FileOutc
   // per file: the rows the reader accepted and where they start; and the lines it rejected
   await db.run(`
     create or replace temp table together_rejects as
-    with errors as (
-      select ${fileIndexOf(plans, 'scans.file_path')} as file_index, errors.line,
-             min_by(errors.error_type, coalesce(errors.column_idx, 0)) as error_type,
-             min_by(errors.column_name, coalesce(errors.column_idx, 0)) as column_name,
-             min_by(errors.csv_line, coalesce(errors.column_idx, 0)) as csv_line
-      from reader_errors as errors join reader_scans as scans on scans.scan_id = errors.scan_id and scans.file_id = errors.file_id
-      group by all
-    )
     select file_index, line as duckdb_line,
            -- the rows accepted before it: the lines between the header and it, less the rejected ones
            line - 1 - row_number() over (partition by file_index order by line) as accepted_before,
-           case when trim(csv_line, E' \\t\\r\\n') = '' then 'EMPTY ROW' else error_type end as error_type,
-           case when trim(csv_line, E' \\t\\r\\n') = '' then null else column_name end as column_name,
-           left(mask_phone_numbers(trim(csv_line, chr(10) || chr(13))), ${RAW_LINE_CHARS}) as raw_line
-    from errors`);
+           error_type, column_name, raw_line
+    from (${readerErrors(fileIndexOf(plans, 'scans.file_path'))})`);
   const counts = await db.all(`
     with accepted as (
       select file_index, count(*) as accepted from together_typed group by file_index
@@ -665,10 +663,7 @@ async function loadTogether(db: Db, plans: FilePlan[]): Promise<Extract<FileOutc
     await db.run(`
       insert into load_rejects
       select ${batchIds('rejects.file_index')}, files.file, rejects.duckdb_line + files.line_offset - 2,
-             case rejects.column_name ${first.headers.map((_, c) => `when 'c${c + 1}' then ${sqlString(columnLabel(first, c))}`).join(' ')} end,
-             coalesce(case rejects.error_type ${Object.entries(READER_ERRORS).map(([k, v]) => `when ${sqlString(k)} then ${sqlString(v)}`).join(' ')} end,
-                      lower(replace(rejects.error_type, ' ', '_'))),
-             null, rejects.raw_line
+             ${readerRejectColumn(first)}, ${READER_REJECT_REASON}, null, rejects.raw_line
       from together_rejects as rejects join together_files as files on files.file_index = rejects.file_index
       where rejects.file_index in (${run.join(', ')})`);
     outcomes.push(
@@ -735,12 +730,13 @@ async function storeRows(
   // The files' key range, given as literals, lets the scan skip the stored blocks outside it
   // (exports are mostly by month, so are their keys): the join alone does not, on rows stored
   // earlier in the same transaction, and that scan grew with every file.
+  // (every kind's key is text; no valid row, no range and no match)
   const [range] = await db.all(`select min(${key}) as low, max(${key}) as high from typed_rows where ${loadable}`);
-  const low = range?.low, high = range?.high;
+  const inRange = range?.low == null ? 'false' : `stored.${key} between ${sqlString(String(range.low))} and ${sqlString(String(range.high))}`;
   await db.run(`
     create or replace temp table stored_match_keys as
     select distinct stored.${key} from ${table} as stored join typed_rows as t on t.${key} = stored.${key} and t.${loadable}
-    where ${low === null || low === undefined ? 'false' : typeof low === 'string' && typeof high === 'string' ? `stored.${key} between ${sqlString(low)} and ${sqlString(high)}` : 'true'}`);
+    where ${inRange}`);
   const matches = await db.value<number>(`select count(*) from stored_match_keys`);
   await db.run(`
     create or replace temp table stored_matches as

@@ -60,9 +60,9 @@ const FILES: Record<string, string[]> = {
   ],
 };
 
-function writeFiles(folder: string, names: string[]): void {
+function writeFiles(folder: string, names: string[], files: Record<string, string[]> = FILES): void {
   mkdirSync(folder, { recursive: true });
-  for (const name of names) writeFileSync(join(folder, name), FILES[name]!.join('\n') + '\n');
+  for (const name of names) writeFileSync(join(folder, name), files[name]!.join('\n') + '\n');
 }
 
 async function state(db: Db) {
@@ -72,6 +72,16 @@ async function state(db: Db) {
     tickets: await db.all(`select * from tickets order by ticket_id`),
     months: await db.all(`select month from stale_months order by month`),
   };
+}
+
+/** The tables after loading the files one run each, in order, into a fresh database. */
+async function loadedOneRunEach(names: string[], files: Record<string, string[]> = FILES) {
+  const db = await openDb();
+  for (const name of names) {
+    writeFiles(join(dir, name), [name], files);
+    await loadFolder(db, join(dir, name));
+  }
+  return state(db);
 }
 
 describe('files read together', () => {
@@ -119,12 +129,7 @@ describe('files read together', () => {
     expect(together.months).toEqual([{ month: '2026-01' }, { month: '2026-02' }, { month: '2026-03' }]);
 
     // the same files loaded one run each give the very same tables
-    const alone = await openDb();
-    for (const name of names) {
-      writeFiles(join(dir, name), [name]);
-      await loadFolder(alone, join(dir, name));
-    }
-    expect(together).toEqual(await state(alone));
+    expect(together).toEqual(await loadedOneRunEach(names));
   });
 
   it('reads a file with many lines the reader rejects alone again, in its place', async () => {
@@ -136,12 +141,9 @@ describe('files read together', () => {
       // GD1 again, newer than the January row: stored in its place, after the January file
       'GD1,W1,T1,维修,2026-01-05 09:00:00,2026-01-06 10:00:00,已完成,,2026-02-02 00:00:00',
     ];
-    const write = (folder: string, names: string[]) => {
-      mkdirSync(folder, { recursive: true });
-      for (const name of names) writeFileSync(join(folder, name), (name === '工单_2026-02.csv' ? many : FILES[name]!).join('\n') + '\n');
-    };
-    const names = ['工单_2026-01.csv', '工单_2026-02.csv', '工单_2026-03.csv'];
-    write(join(dir, 'together'), names);
+    const files = { ...FILES, '工单_2026-02.csv': many };
+    const names = Object.keys(files);
+    writeFiles(join(dir, 'together'), names, files);
     const lines: string[] = [];
     const db = await openDb();
     await loadFolder(db, join(dir, 'together'), () => {}, new Progress({ out: { write: (text: string) => lines.push(text) } }));
@@ -158,12 +160,7 @@ describe('files read together', () => {
     ]);
     expect(together.tickets.filter((t) => t.ticket_id === 'GD1').map((t) => [t.batch_id, t.source_line])).toEqual([[2, 124]]);
 
-    const alone = await openDb();
-    for (const name of names) {
-      write(join(dir, name), [name]);
-      await loadFolder(alone, join(dir, name));
-    }
-    expect(together).toEqual(await state(alone));
+    expect(together).toEqual(await loadedOneRunEach(names, files));
   });
 
   it('reads files of another header, or with blank lines, on their own', async () => {
