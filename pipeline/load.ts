@@ -14,6 +14,7 @@ import { Db, sqlFile, sqlIdent, sqlString } from './db.ts';
 import { blankRanges, copyWithout, looksLikeBrokenUtf8, normaliseLineBreaks, transcodeToUtf8 } from './encoding.ts';
 import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, normaliseHeader, type HeaderMapping, type KindDef } from './kinds.ts';
 import { detectDelimiter, scanFile, type FileScan, type HeadRecord } from './prepass.ts';
+import { BUILD_STATE_TABLE } from './transform.ts';
 import type { Progress } from './progress.ts';
 import { XlsxError, xlsxToCsv } from './xlsx.ts';
 
@@ -124,6 +125,7 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
 
   // files planned and waiting to be read together
   let waiting: FilePlan[] = [];
+  let staleMonths: StaleMonthsMarking = 'by_row';
   const loadWaiting = async () => {
     const plans = waiting;
     waiting = [];
@@ -131,12 +133,12 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
     try {
       if (plans.length === 1) {
         progress?.fileStarted(plans[0]!.file, plans[0]!.bytes);
-        report(await loadPlanned(db, plans[0]!));
+        report(await loadPlanned(db, plans[0]!, staleMonths));
         return;
       }
       const bytes = plans.reduce((n, p) => n + p.bytes, 0);
       progress?.fileStarted(`${plans.length} ${plans[0]!.kind.kind} files`, bytes);
-      const loaded = await loadTogether(db, plans);
+      const loaded = await loadTogether(db, plans, staleMonths);
       if (progress) progress.filesDone(loaded.map((o, i) => ({ line: loadedLine(o), rows: o.rowsRead, bytes: plans[i]!.bytes })));
       else loaded.forEach((o) => log(loadedLine(o)));
       outcomes.push(...loaded);
@@ -148,6 +150,7 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
   try {
     await db.transaction(async () => {
       await db.run(`create or replace temp table touched_tickets (ticket_id varchar)`);
+      staleMonths = await staleMonthsMarking(db);
       for (const [index, entry] of entries.entries()) {
         if (!entry.kind) {
           await loadWaiting();
@@ -197,12 +200,28 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
         if (plan.together === undefined) await loadWaiting();
       }
       await loadWaiting();
-      await touchedTicketMonths(db);
+      if (staleMonths === 'by_row') await touchedTicketMonths(db);
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   return outcomes;
+}
+
+/**
+ * How the load marks the months it leaves out of date (stale_months): by the months of each row
+ * it stores or replaces, or, when the next model build rebuilds every month anyway (there has been
+ * no build yet, or a run already marked '*'), by '*' once: working out the months of ten million
+ * rows, and their tickets' months, would then be time spent for nothing.
+ */
+type StaleMonthsMarking = 'by_row' | 'every_month';
+
+async function staleMonthsMarking(db: Db): Promise<StaleMonthsMarking> {
+  const built = await db.value<number>(`select count(*) from duckdb_tables() where database_name = current_database() and schema_name = 'main' and table_name = ${sqlString(BUILD_STATE_TABLE)}`);
+  const everyMonth = await db.value<number>(`select count(*) from stale_months where month = '*'`);
+  if (built > 0 && everyMonth === 0) return 'by_row';
+  await db.run(`insert into stale_months select '*' where not exists (select 1 from stale_months where month = '*')`);
+  return 'every_month';
 }
 
 /** A revisit or complaint also leaves its ticket's completion month out of date (stale_months). */
@@ -469,7 +488,7 @@ function inputTextView(plan: FilePlan, reader: string, fileIndex: string): strin
 }
 
 /** One file read alone: any file, including those with blank lines, multi-line records or lines cut out. */
-async function loadPlanned(db: Db, plan: FilePlan): Promise<Extract<FileOutcome, { status: 'loaded' }>> {
+async function loadPlanned(db: Db, plan: FilePlan, staleMonths: StaleMonthsMarking): Promise<Extract<FileOutcome, { status: 'loaded' }>> {
   const { file, kind, header, headers, lineRejects, linesAboveData, gaps, blankRows, multilineAfter, records } = plan;
   const batchId = await db.value<number>(`select nextval('load_batch_seq')`);
 
@@ -544,7 +563,7 @@ async function loadPlanned(db: Db, plan: FilePlan): Promise<Extract<FileOutcome,
     insert into load_rejects
     select ${batchId}, ${sqlString(file)}, source_line, ${readerRejectColumn(plan)}, ${READER_REJECT_REASON}, null, raw_line
     from reader_rejects`);
-  const [outcome] = await storeRows(db, [{ plan, batchId, fileIndex: 0 }], plainLines ? 'lines' : () => `select 0 as file_index, * from ${readerOf(plan, [plan.readPath], 'skip', false)}`);
+  const [outcome] = await storeRows(db, [{ plan, batchId, fileIndex: 0 }], plainLines ? 'lines' : () => `select 0 as file_index, * from ${readerOf(plan, [plan.readPath], 'skip', false)}`, { staleMonths });
   return outcome!;
 }
 
@@ -555,7 +574,7 @@ async function loadPlanned(db: Db, plan: FilePlan): Promise<Extract<FileOutcome,
  * numbers need the gaps). A key given in several of the files is stored as if the files were
  * loaded one after the other: the files are stored in runs in which no key repeats across files.
  */
-async function loadTogether(db: Db, plans: FilePlan[]): Promise<Extract<FileOutcome, { status: 'loaded' }>[]> {
+async function loadTogether(db: Db, plans: FilePlan[], staleMonths: StaleMonthsMarking): Promise<Extract<FileOutcome, { status: 'loaded' }>[]> {
   const first = plans[0]!;
   const kind = first.kind;
   const key = sqlIdent(kind.key);
@@ -566,7 +585,7 @@ async function loadTogether(db: Db, plans: FilePlan[]): Promise<Extract<FileOutc
   } catch {
     // the reader stopped on one of them: read alone, the file is named in the error
     const outcomes = [];
-    for (const plan of plans) outcomes.push(await loadPlanned(db, plan));
+    for (const plan of plans) outcomes.push(await loadPlanned(db, plan, staleMonths));
     return outcomes;
   }
   // per file: the rows the reader accepted and where they start; and the lines it rejected
@@ -667,14 +686,14 @@ async function loadTogether(db: Db, plans: FilePlan[]): Promise<Extract<FileOutc
       from together_rejects as rejects join together_files as files on files.file_index = rejects.file_index
       where rejects.file_index in (${run.join(', ')})`);
     outcomes.push(
-      ...(await storeRows(db, files, 'lines', { repeats: 'together_repeats' })),
+      ...(await storeRows(db, files, 'lines', { repeats: 'together_repeats', staleMonths })),
     );
     run = [];
   };
   for (const [i, plan] of plans.entries()) {
     if (readAlone.has(i)) {
       await storeRun();
-      outcomes.push(await loadPlanned(db, plan));
+      outcomes.push(await loadPlanned(db, plan, staleMonths));
       continue;
     }
     const previous = previousFile.get(i);
@@ -699,7 +718,7 @@ async function storeRows(
   db: Db,
   files: { plan: FilePlan; batchId: number; fileIndex: number }[],
   rawRows: ((plans: FilePlan[]) => string) | 'lines',
-  options: { repeats?: string } = {},
+  options: { repeats?: string; staleMonths: StaleMonthsMarking },
 ): Promise<Extract<FileOutcome, { status: 'loaded' }>[]> {
   const plan = files[0]!.plan;
   const { kind, headers, mapping, delimiter } = plan;
@@ -826,7 +845,9 @@ async function storeRows(
   await db.run(`create or replace temp table replaced_rows as select * from stored_matches where ${matches > 0 ? `${key} in (select ${key} from incoming_rows)` : 'false'}`);
   const replaced = matches > 0 ? await db.value<number>(`select count(*) from replaced_rows`) : 0;
   const months = STALE_MONTHS[kind.kind] ?? 'all';
-  if (months === 'all') {
+  if (options.staleMonths === 'every_month') {
+    // '*' is marked already (staleMonthsMarking)
+  } else if (months === 'all') {
     await db.run(`insert into stale_months select '*' where not exists (select 1 from stale_months where month = '*')`);
   } else {
     // The months these rows leave out of date: their own, and those of the rows they replace.

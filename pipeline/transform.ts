@@ -62,7 +62,7 @@ const SCOPE_ROWS: Record<Scope, string> = {
 };
 
 /** Where the build keeps what it needs to know next time: the fingerprint of what the tables were built with. */
-const STATE_TABLE = 'model_build_state';
+export const BUILD_STATE_TABLE = 'model_build_state';
 /** Raise when the build logic here changes in a way the SQL texts do not show: the next build is then full. */
 const BUILD_LOGIC_VERSION = 1;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -150,8 +150,8 @@ export async function buildModels(db: Db, onModel: (name: string, ms: number) =>
     }
     if (hasStaleTable) await db.run(`delete from stale_months`);
     if (full || stale.length > 0) {
-      await db.run(`create or replace table ${STATE_TABLE} (fingerprint varchar, last_batch_id bigint, built_at timestamp)`);
-      await db.connection.run(`insert into ${STATE_TABLE} values ($1, $2, localtimestamp)`, [fingerprint, lastBatch]);
+      await db.run(`create or replace table ${BUILD_STATE_TABLE} (fingerprint varchar, last_batch_id bigint, built_at timestamp)`);
+      await db.connection.run(`insert into ${BUILD_STATE_TABLE} values ($1, $2, localtimestamp)`, [fingerprint, lastBatch]);
     }
     await db.run(`drop table if exists build_changed_tickets`);
     await db.run(`drop table if exists build_previous_credits`);
@@ -319,8 +319,8 @@ async function buildFingerprint(db: Db): Promise<string> {
 }
 
 async function previousBuild(db: Db): Promise<{ fingerprint: string; lastBatch: number } | undefined> {
-  if (!(await tableNames(db)).has(STATE_TABLE)) return undefined;
-  const rows = await db.all(`select fingerprint, last_batch_id from ${STATE_TABLE}`);
+  if (!(await tableNames(db)).has(BUILD_STATE_TABLE)) return undefined;
+  const rows = await db.all(`select fingerprint, last_batch_id from ${BUILD_STATE_TABLE}`);
   const row = rows[0];
   return row ? { fingerprint: String(row.fingerprint), lastBatch: Number(row.last_batch_id ?? 0) } : undefined;
 }

@@ -11,7 +11,7 @@ import { defaultConfig } from '../pipeline/config.ts';
 import { Db } from '../pipeline/db.ts';
 import { loadFolder } from '../pipeline/load.ts';
 import { Progress } from '../pipeline/progress.ts';
-import { applyConfig } from '../pipeline/transform.ts';
+import { BUILD_STATE_TABLE, applyConfig } from '../pipeline/transform.ts';
 
 let dir: string;
 const dbs: Db[] = [];
@@ -25,9 +25,11 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A database as after a first model build: the loader marks the months of each row it stores. */
 async function openDb(): Promise<Db> {
   const db = await Db.open(':memory:');
   await applyConfig(db, defaultConfig());
+  await db.run(`create table ${BUILD_STATE_TABLE} (fingerprint varchar, last_batch_id bigint, built_at timestamp)`);
   dbs.push(db);
   return db;
 }
@@ -130,6 +132,18 @@ describe('files read together', () => {
 
     // the same files loaded one run each give the very same tables
     expect(together).toEqual(await loadedOneRunEach(names));
+  });
+
+  it('marks every month once, not the months of each row, when no model build has run yet', async () => {
+    writeFiles(join(dir, 'first'), Object.keys(FILES));
+    const db = await Db.open(':memory:');
+    dbs.push(db);
+    await applyConfig(db, defaultConfig());
+    await loadFolder(db, join(dir, 'first'));
+    const first = await state(db);
+    expect(first.months).toEqual([{ month: '*' }]);
+    // what is stored does not depend on it
+    expect({ ...first, months: [] }).toEqual({ ...(await loadedOneRunEach(Object.keys(FILES))), months: [] });
   });
 
   it('reads a file with many lines the reader rejects alone again, in its place', async () => {
