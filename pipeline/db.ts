@@ -1,15 +1,17 @@
 // A thin wrapper over @duckdb/node-api: open a database, run SQL text or SQL files from queries/,
 // and read results as plain JSON-safe rows.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { Config } from './config.ts';
 
 export const QUERIES_DIR = fileURLToPath(new URL('../queries/', import.meta.url));
 
 const sqlCache = new Map<string, string>();
 // SQ_TRACE=1 prints every statement with its time: where a slow run spends it;
-// SQ_EXPLAIN=<text> prints DuckDB's EXPLAIN ANALYZE profile of the statements that contain the text
+// SQ_EXPLAIN=<text> prints DuckDB's profile (operators, time, rows) of the statements that contain the text
 const TRACE = process.env.SQ_TRACE === '1';
 const EXPLAIN = process.env.SQ_EXPLAIN;
 
@@ -56,8 +58,7 @@ export class Db {
   async run(sql: string): Promise<void> {
     const started = TRACE ? performance.now() : 0;
     if (EXPLAIN && sql.includes(EXPLAIN)) {
-      const profile = await this.connection.runAndReadAll(`explain analyze ${sql}`);
-      process.stderr.write(`${String(profile.getRows()[0]?.[1] ?? '')}\n`);
+      await this.profiled(sql);
     } else {
       await this.connection.run(sql);
     }
@@ -67,9 +68,38 @@ export class Db {
   /** Runs an insert, update or delete and returns how many rows it changed. */
   async changed(sql: string): Promise<number> {
     const started = TRACE ? performance.now() : 0;
-    const result = await this.connection.run(sql);
+    const result = EXPLAIN && sql.includes(EXPLAIN) ? await this.profiled(sql) : await this.connection.run(sql);
     if (TRACE) process.stderr.write(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
     return result.rowsChanged;
+  }
+
+  /**
+   * Runs a statement under DuckDB's profiler and prints its operators, each with its time (summed
+   * over threads) and rows: an indented tree, one line per operator.
+   */
+  private async profiled(sql: string): Promise<DuckDBMaterializedResult> {
+    const file = join(tmpdir(), `sq-profile-${process.pid}.json`);
+    await this.connection.run(`set enable_profiling = 'json'; set profiling_output = ${sqlString(file)}`);
+    let result: DuckDBMaterializedResult;
+    try {
+      result = await this.connection.run(sql);
+    } finally {
+      await this.connection.run(`set enable_profiling = 'no_output'`);
+    }
+    interface Node { operator_name?: string; operator_timing?: number; operator_cardinality?: number; extra_info?: Record<string, unknown>; children?: Node[] }
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as Node & { latency?: number };
+    rmSync(file, { force: true });
+    const lines = [`[profile ${(profile.latency ?? 0).toFixed(2)} s] ${sql.replace(/\s+/g, ' ').slice(0, 100)}`];
+    const walk = (node: Node, depth: number) => {
+      if (node.operator_name) {
+        const table = node.extra_info?.Table ? ` ${String(node.extra_info.Table)}` : '';
+        lines.push(`${'  '.repeat(depth)}${node.operator_name.trim()}${table}: ${(node.operator_timing ?? 0).toFixed(2)} s, ${node.operator_cardinality ?? 0} rows`);
+      }
+      for (const child of node.children ?? []) walk(child, depth + (node.operator_name ? 1 : 0));
+    };
+    walk(profile, 0);
+    process.stderr.write(lines.join('\n') + '\n');
+    return result;
   }
 
   /** Rows as JSON-friendly objects: BIGINT and DECIMAL as numbers, timestamps as 'YYYY-MM-DD HH:MM:SS' text. */
