@@ -63,7 +63,8 @@ end;
 -- Local wall-clock timestamps; Excel serial day numbers (days since 1899-12-30) too.
 -- The common ISO forms go through the fast cast; only values of at most 19 characters, so that a
 -- value with a zone offset (2026-03-05 14:07:00+08) is never shifted: it fails all formats instead.
-create or replace macro parse_ts(v) as coalesce(
+-- (blank values, most of the optional timestamps, skip the formats and the pattern altogether)
+create or replace macro parse_ts(v) as case when v is not null then coalesce(
   case when length(v) <= 19 then try_cast(v as timestamp) end,
   try_strptime(v, [
     '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M',
@@ -75,75 +76,90 @@ create or replace macro parse_ts(v) as coalesce(
   case when regexp_full_match(v, '[0-9]{5}(\.[0-9]+)?') and try_cast(v as double) between 20000 and 80000
     then timestamp '1899-12-30' + to_seconds(round(try_cast(v as double) * 86400)::bigint)
   end
-);
+) end;
 
 -- Money in yuan: 120, 120.00, ¥120, 120元, 1,200.50
-create or replace macro parse_money(v) as try_cast(
-  regexp_replace(v, '^[¥￥]|元$|,', '', 'g') as decimal(18, 2)
+-- (the plain number first: the regular expression only for values it does not read)
+create or replace macro parse_money(v) as coalesce(
+  try_cast(v as decimal(18, 2)),
+  case when v is not null then try_cast(regexp_replace(v, '^[¥￥]|元$|,', '', 'g') as decimal(18, 2)) end
 );
 
-create or replace macro parse_bool(v) as case lower(v)
+-- The enumerations below: a value compared as it is, then lower-cased only when it matches no
+-- spelling as it is (lower() on every value cost more than the comparisons; coalesce evaluates
+-- its second argument only for the rows the first left null).
+create or replace macro bool_spelling(v) as case v
   when '是' then true when 'y' then true when 'yes' then true when 'true' then true when '1' then true
   when '否' then false when 'n' then false when 'no' then false when 'false' then false when '0' then false
 end;
+create or replace macro parse_bool(v) as coalesce(bool_spelling(v), bool_spelling(lower(v)));
 
 -- reached also accepts the call centre's call outcomes
-create or replace macro parse_reached(v) as case
-  when lower(v) in ('成功', '已接通', '接通') then true
-  when lower(v) in ('未接通', '拒访', '空号', '关机', '无人接听', '占线', '停机') then false
-  else parse_bool(v)
+create or replace macro reached_spelling(v) as case v
+  when '成功' then true when '已接通' then true when '接通' then true
+  when '未接通' then false when '拒访' then false when '空号' then false when '关机' then false
+  when '无人接听' then false when '占线' then false when '停机' then false
+  else bool_spelling(v)
 end;
+create or replace macro parse_reached(v) as coalesce(reached_spelling(v), reached_spelling(lower(v)));
 
-create or replace macro parse_service_type(v) as case
-  when lower(v) in ('install', '安装', '安装单') then 'install'
-  when lower(v) in ('repair', '维修', '维修单') then 'repair'
-  when lower(v) in ('maintenance', '保养', '清洗保养') then 'maintenance'
-  when lower(v) in ('consultation', '咨询') then 'consultation'
+create or replace macro service_type_spelling(v) as case v
+  when 'install' then 'install' when '安装' then 'install' when '安装单' then 'install'
+  when 'repair' then 'repair' when '维修' then 'repair' when '维修单' then 'repair'
+  when 'maintenance' then 'maintenance' when '保养' then 'maintenance' when '清洗保养' then 'maintenance'
+  when 'consultation' then 'consultation' when '咨询' then 'consultation'
 end;
+create or replace macro parse_service_type(v) as coalesce(service_type_spelling(v), service_type_spelling(lower(v)));
 
-create or replace macro parse_status(v) as case
-  when lower(v) in ('completed', '已完成', '完工', '已完工', '完成') then 'completed'
-  when lower(v) in ('cancelled', 'canceled', '已取消', '取消') then 'cancelled'
-  when lower(v) in ('open', '处理中', '待处理', '进行中', '已派工') then 'open'
+create or replace macro status_spelling(v) as case v
+  when 'completed' then 'completed' when '已完成' then 'completed' when '完工' then 'completed' when '已完工' then 'completed' when '完成' then 'completed'
+  when 'cancelled' then 'cancelled' when 'canceled' then 'cancelled' when '已取消' then 'cancelled' when '取消' then 'cancelled'
+  when 'open' then 'open' when '处理中' then 'open' when '待处理' then 'open' when '进行中' then 'open' when '已派工' then 'open'
 end;
+create or replace macro parse_status(v) as coalesce(status_spelling(v), status_spelling(lower(v)));
 
-create or replace macro parse_result(v) as case
-  when lower(v) in ('satisfied', '满意', '非常满意', '5', '4') then 'satisfied'
-  when lower(v) in ('neutral', '一般', '基本满意', '3') then 'neutral'
-  when lower(v) in ('unsatisfied', '不满意', '非常不满意', '2', '1') then 'unsatisfied'
+create or replace macro result_spelling(v) as case v
+  when 'satisfied' then 'satisfied' when '满意' then 'satisfied' when '非常满意' then 'satisfied' when '5' then 'satisfied' when '4' then 'satisfied'
+  when 'neutral' then 'neutral' when '一般' then 'neutral' when '基本满意' then 'neutral' when '3' then 'neutral'
+  when 'unsatisfied' then 'unsatisfied' when '不满意' then 'unsatisfied' when '非常不满意' then 'unsatisfied' when '2' then 'unsatisfied' when '1' then 'unsatisfied'
 end;
+create or replace macro parse_result(v) as coalesce(result_spelling(v), result_spelling(lower(v)));
 
-create or replace macro parse_category(v) as case
-  when lower(v) in ('service_attitude', '服务态度') then 'service_attitude'
-  when lower(v) in ('untimely', '服务不及时') then 'untimely'
-  when lower(v) in ('overcharge', '收费不合理', '乱收费') then 'overcharge'
-  when lower(v) in ('skill', '技术水平') then 'skill'
-  when lower(v) in ('nonstandard', '服务不规范') then 'nonstandard'
-  when lower(v) in ('product_quality', '产品质量') then 'product_quality'
-  when lower(v) in ('sales', '导购服务') then 'sales'
-  when lower(v) in ('manual', '使用说明') then 'manual'
-  when lower(v) in ('no_outlet', '找不到网点') then 'no_outlet'
-  when lower(v) in ('hotline', '热线不通') then 'hotline'
-  when lower(v) in ('other', '其他', '其它') then 'other'
+create or replace macro category_spelling(v) as case v
+  when 'service_attitude' then 'service_attitude' when '服务态度' then 'service_attitude'
+  when 'untimely' then 'untimely' when '服务不及时' then 'untimely'
+  when 'overcharge' then 'overcharge' when '收费不合理' then 'overcharge' when '乱收费' then 'overcharge'
+  when 'skill' then 'skill' when '技术水平' then 'skill'
+  when 'nonstandard' then 'nonstandard' when '服务不规范' then 'nonstandard'
+  when 'product_quality' then 'product_quality' when '产品质量' then 'product_quality'
+  when 'sales' then 'sales' when '导购服务' then 'sales'
+  when 'manual' then 'manual' when '使用说明' then 'manual'
+  when 'no_outlet' then 'no_outlet' when '找不到网点' then 'no_outlet'
+  when 'hotline' then 'hotline' when '热线不通' then 'hotline'
+  when 'other' then 'other' when '其他' then 'other' when '其它' then 'other'
 end;
+create or replace macro parse_category(v) as coalesce(category_spelling(v), category_spelling(lower(v)));
 
-create or replace macro parse_responsible(v) as case
-  when lower(v) in ('technician', '工程师', '师傅') then 'technician'
-  when lower(v) in ('outlet', '网点') then 'outlet'
-  when lower(v) in ('product', '产品') then 'product'
-  when lower(v) in ('other', '其他', '其它') then 'other'
+create or replace macro responsible_spelling(v) as case v
+  when 'technician' then 'technician' when '工程师' then 'technician' when '师傅' then 'technician'
+  when 'outlet' then 'outlet' when '网点' then 'outlet'
+  when 'product' then 'product' when '产品' then 'product'
+  when 'other' then 'other' when '其他' then 'other' when '其它' then 'other'
 end;
+create or replace macro parse_responsible(v) as coalesce(responsible_spelling(v), responsible_spelling(lower(v)));
 
-create or replace macro parse_tier(v) as case
-  when lower(v) in ('service_center', '服务中心') then 'service_center'
-  when lower(v) in ('repair_shop', '专修部') then 'repair_shop'
-  when lower(v) in ('authorized', '特约维修点', '特约') then 'authorized'
+create or replace macro tier_spelling(v) as case v
+  when 'service_center' then 'service_center' when '服务中心' then 'service_center'
+  when 'repair_shop' then 'repair_shop' when '专修部' then 'repair_shop'
+  when 'authorized' then 'authorized' when '特约维修点' then 'authorized' when '特约' then 'authorized'
 end;
+create or replace macro parse_tier(v) as coalesce(tier_spelling(v), tier_spelling(lower(v)));
 
-create or replace macro parse_employment(v) as case
-  when lower(v) in ('active', '在职') then 'active'
-  when lower(v) in ('left', '离职') then 'left'
+create or replace macro employment_spelling(v) as case v
+  when 'active' then 'active' when '在职' then 'active'
+  when 'left' then 'left' when '离职' then 'left'
 end;
+create or replace macro parse_employment(v) as coalesce(employment_spelling(v), employment_spelling(lower(v)));
 
 -- One problem found in a row while typing it: null when the value is fine.
 create or replace macro load_problem(column_name, reason, value) as {'column': column_name, 'reason': reason, 'value': value};
