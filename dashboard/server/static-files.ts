@@ -45,13 +45,15 @@ class OutsideRootError extends Error {
 
 /**
  * Refuses a file whose real path (symbolic links resolved) lies outside the served folder, so a
- * link placed in a folder cannot expose what is beside it.
+ * link placed in a folder cannot expose what is beside it. The folder's own real path is resolved
+ * once, when the server starts (per request, it was a second file-system call on every file sent).
  */
-function containedIn(root: string): (file: string) => Promise<void> {
+async function containedIn(root: string): Promise<(file: string) => Promise<void>> {
+  const realRoot = await realpath(root);
   return async (file) => {
     let inside: string;
     try {
-      inside = relative(await realpath(root), await realpath(file));
+      inside = relative(realRoot, await realpath(file));
     } catch {
       throw new OutsideRootError('not found');
     }
@@ -76,7 +78,7 @@ export const dataFiles: FastifyPluginAsync<{ dataDir: string }> = async (app, { 
     // the `.gz` (or `.br`) file beside a requested one, when the client accepts that encoding
     preCompressed: true,
     allowedPath: (pathName) => DATA_EXTENSIONS.has(extname(pathName).toLowerCase()),
-    onFile: containedIn(dataDir),
+    onFile: await containedIn(dataDir),
     setHeaders: (reply: FastifyReply, filePath: string) => {
       // the file asked for, also when its compressed copy is what is sent
       const inData = posixRelative(dataDir, filePath).replace(/\.(?:gz|br)$/, '');
@@ -99,7 +101,7 @@ export const pageFiles: FastifyPluginAsync<{ distDir: string }> = async (app, { 
     extensions: ['html'],
     dotfiles: 'ignore',
     cacheControl: false,
-    onFile: containedIn(distDir),
+    onFile: await containedIn(distDir),
     setHeaders: (reply: FastifyReply, filePath: string) => {
       reply.header('cache-control', HASHED_ASSET.test(posixRelative(distDir, filePath)) ? IMMUTABLE : REVALIDATE);
     },
