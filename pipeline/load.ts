@@ -14,7 +14,7 @@ import { Db, sqlFile, sqlIdent, sqlString } from './db.ts';
 import { blankRanges, copyWithout, looksLikeBrokenUtf8, normaliseLineBreaks, transcodeToUtf8 } from './encoding.ts';
 import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, normaliseHeader, type HeaderMapping, type KindDef } from './kinds.ts';
 import { detectDelimiter, scanFile, type FileScan, type HeadRecord } from './prepass.ts';
-import { BUILD_STATE_TABLE } from './transform.ts';
+import { modelsBuiltBefore } from './transform.ts';
 import type { Progress } from './progress.ts';
 import { XlsxError, xlsxToCsv } from './xlsx.ts';
 
@@ -217,11 +217,14 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
 type StaleMonthsMarking = 'by_row' | 'every_month';
 
 async function staleMonthsMarking(db: Db): Promise<StaleMonthsMarking> {
-  const built = await db.value<number>(`select count(*) from duckdb_tables() where database_name = current_database() and schema_name = 'main' and table_name = ${sqlString(BUILD_STATE_TABLE)}`);
   const everyMonth = await db.value<number>(`select count(*) from stale_months where month = '*'`);
-  if (built > 0 && everyMonth === 0) return 'by_row';
-  await db.run(`insert into stale_months select '*' where not exists (select 1 from stale_months where month = '*')`);
+  if (everyMonth === 0 && (await modelsBuiltBefore(db))) return 'by_row';
+  await markEveryMonthStale(db);
   return 'every_month';
+}
+
+async function markEveryMonthStale(db: Db): Promise<void> {
+  await db.run(`insert into stale_months select '*' where not exists (select 1 from stale_months where month = '*')`);
 }
 
 /** A revisit or complaint also leaves its ticket's completion month out of date (stale_months). */
@@ -848,7 +851,7 @@ async function storeRows(
   if (options.staleMonths === 'every_month') {
     // '*' is marked already (staleMonthsMarking)
   } else if (months === 'all') {
-    await db.run(`insert into stale_months select '*' where not exists (select 1 from stale_months where month = '*')`);
+    await markEveryMonthStale(db);
   } else {
     // The months these rows leave out of date: their own, and those of the rows they replace.
     // The valid rows' months are taken (a repeat or a stale version among them only adds a month

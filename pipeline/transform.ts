@@ -318,8 +318,13 @@ async function buildFingerprint(db: Db): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A model build has run on this database (the next one may be incremental). */
+export async function modelsBuiltBefore(db: Db): Promise<boolean> {
+  return (await tableNames(db)).has(BUILD_STATE_TABLE);
+}
+
 async function previousBuild(db: Db): Promise<{ fingerprint: string; lastBatch: number } | undefined> {
-  if (!(await tableNames(db)).has(BUILD_STATE_TABLE)) return undefined;
+  if (!(await modelsBuiltBefore(db))) return undefined;
   const rows = await db.all(`select fingerprint, last_batch_id from ${BUILD_STATE_TABLE}`);
   const row = rows[0];
   return row ? { fingerprint: String(row.fingerprint), lastBatch: Number(row.last_batch_id ?? 0) } : undefined;
