@@ -12,7 +12,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Db } from '../pipeline/db.ts';
-import { generateSample } from '../pipeline/generate-sample.ts';
+import { generateSample } from '../pipeline/sample/index.ts';
 import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish, type Manifest, type RunInfo } from '../pipeline/publish.ts';
 import { runPipeline } from '../pipeline/run.ts';
 import { applyConfig } from '../pipeline/transform.ts';

@@ -6,8 +6,8 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { buildServer } from '../dashboard/server.ts';
-import { defaultConfig } from './config.ts';
-import { runPipeline } from './run.ts';
+import { defaultConfig } from '../pipeline/config.ts';
+import { runPipeline } from '../pipeline/run.ts';
 
 async function hammer(url: string): Promise<{ rps: number; p99: number }> {
   // bounded: a fixed duration on loopback only

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateSample } from './generate-sample.ts';
+import { generateSample } from '../pipeline/sample/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +41,7 @@ function trial(mode: 'pipeline' | 'floor', input: string, label: string): Trial 
   rmSync(db, { force: true });
   rmSync(`${db}.wal`, { force: true });
   rmSync(out, { recursive: true, force: true });
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'pipeline/bench-worker.ts', mode, input, db, out], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench-worker.ts', mode, input, db, out], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (child.status !== 0) throw new Error(`${mode} trial failed: ${child.stderr}`);
   const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Trial;
   log(`  ${mode.padEnd(8)} ${label}: ${result.seconds.toFixed(1)} s, peak ${result.maxRssMb.toFixed(0)} MB`);
@@ -134,9 +134,9 @@ if (!values['no-incremental']) {
     const db = join(work, 'inc-onto.duckdb');
     rmSync(db, { force: true });
     rmSync(`${db}.wal`, { force: true });
-    const h = spawnSync(process.execPath, ['--import', 'tsx', 'pipeline/bench-worker.ts', 'pipeline', history, db, join(work, 'inc-out')], { encoding: 'utf8' });
+    const h = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench-worker.ts', 'pipeline', history, db, join(work, 'inc-out')], { encoding: 'utf8' });
     if (h.status !== 0) throw new Error(h.stderr);
-    const onto = spawnSync(process.execPath, ['--import', 'tsx', 'pipeline/bench-worker.ts', 'pipeline', increment, db, join(work, 'inc-out')], { encoding: 'utf8' });
+    const onto = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench-worker.ts', 'pipeline', increment, db, join(work, 'inc-out')], { encoding: 'utf8' });
     if (onto.status !== 0) throw new Error(onto.stderr);
     const t = JSON.parse(onto.stdout.trim().split('\n').at(-1)!) as Trial;
     log(`  month onto history: ${t.seconds.toFixed(1)} s`);

@@ -12,7 +12,7 @@
  * same function scales to millions of tickets without holding rows in memory.
  * Same options and seed: byte-identical files.
  *
- * Usage: tsx pipeline/generate-sample.ts [--out data/sample] [--tickets 24000]
+ * Usage: tsx pipeline/sample/index.ts [--out data/sample] [--tickets 24000]
  *        [--seed 20261] [--technicians 60] [--outlets 10] [--first-month 2025-11]
  *        [--months 12] [--no-mess] [--no-formats]
  */

@@ -4,8 +4,8 @@
 //                                 database, plus one KPI query — the fastest this stack can go
 // Prints one JSON line: { seconds, maxRssMb }.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { defaultConfig } from './config.ts';
-import { runPipeline } from './run.ts';
+import { defaultConfig } from '../pipeline/config.ts';
+import { runPipeline } from '../pipeline/run.ts';
 
 const [mode, input, db, out] = process.argv.slice(2);
 
