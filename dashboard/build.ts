@@ -1,4 +1,4 @@
-// Builds the static dashboard: bundles the page scripts (ESM, minified, with source maps) and copies
+// Builds the static dashboard: bundles the page scripts (ESM, minified) and copies
 // the HTML pages, the stylesheets and the chart specs next to them. Every chart spec is checked
 // first: it must have a description, refer only to known labels and compile with Vega-Lite.
 // Usage: npm run build  (or import { build } and call build(outDir))
@@ -105,7 +105,8 @@ export async function build(outDir = 'dashboard/dist'): Promise<void> {
     platform: 'browser',
     target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
     minify: true,
-    sourcemap: true,
+    // no source maps: the served build must not hand out the sources (the server refuses .map too)
+    sourcemap: false,
     chunkNames: 'chunks/[name]-[hash]',
     define: { 'process.env.NODE_ENV': '"production"' },
     legalComments: 'linked',

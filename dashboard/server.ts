@@ -4,7 +4,7 @@
 //   HOST=127.0.0.1 PORT=3000 DATA_DIR=dashboard/data DIST_DIR=dashboard/dist tsx dashboard/server.ts
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
-import errors from './server/errors.ts';
+import errors, { clientErrorHandler, frameworkErrors } from './server/errors.ts';
 import health from './server/health.ts';
 import manifest from './server/manifest.ts';
 import { ConfigError, listenOptionsFromEnv, logLevelFromEnv, resolveOptions, urlOf, type ServerOptions } from './server/options.ts';
@@ -18,7 +18,9 @@ export const DEFAULT_DIST_DIR = fileURLToPath(new URL('./dist', import.meta.url)
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { dataDir, distDir, logger } = resolveOptions(options);
-  const app = Fastify({ logger, return503OnClosing: true });
+  // Fastify's own answers (a URL that does not decode, a request the parser refuses, a request
+  // while closing) would bypass the error contract and the security headers, and echo the URL.
+  const app = Fastify({ logger, frameworkErrors, clientErrorHandler, return503OnClosing: false });
 
   await app.register(errors);
   await app.register(security);

@@ -1,7 +1,9 @@
 // The dashboard server, end to end through fastify.inject (and, for request paths that inject
-// would normalise, through a raw request handed straight to the HTTP handler): no port is opened.
+// would normalise, through a raw request handed straight to the HTTP handler). Requests the HTTP
+// parser refuses are sent as bytes over a real socket to a server listening on a free port.
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Duplex } from 'node:stream';
@@ -15,7 +17,9 @@ import { ConfigError, listenOptionsFromEnv, urlOf } from '../dashboard/server/op
 const SECRET = 'TOP-SECRET-3f9c1a-never-served';
 const RUN_A = '20260301T090000-001';
 const RUN_B = '20260401T090000-002';
-const IMMUTABLE = 'public, max-age=31536000, immutable';
+// everything published holds personal data or money; only hashed bundle chunks are public
+const PRIVATE = 'private, no-cache';
+const HASHED_CHUNK = 'public, max-age=31536000, immutable';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 // a month's page file as published: large, with its gzip copy beside it
 const TECHNICIANS = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ month: '2026-03', technician_id: `T${String(i).padStart(4, '0')}`, tickets_completed: i })));
@@ -107,6 +111,9 @@ beforeAll(async () => {
   write(join(distDir, 'app.css'), 'body { margin: 0 }');
   write(join(distDir, 'technicians.html'), '<!doctype html><title>Technicians</title>');
   write(join(distDir, 'chunks', 'chunk-337ECO7D.js'), 'export const x = 1;');
+  // source maps left in the folder by an older build: never served
+  write(join(distDir, 'app.js.map'), JSON.stringify({ version: 3, sources: [SECRET] }));
+  write(join(distDir, 'chunks', 'chunk-337ECO7D.js.map'), JSON.stringify({ version: 3, sources: [SECRET] }));
   // not part of the published contract, or not finished: never served
   write(join(dataDir, 'notes.txt'), 'operator notes');
   write(join(dataDir, 'runs', '.incomplete-20260501T000000-000', 'network.json'), '[]');
@@ -196,7 +203,7 @@ describe('manifest', () => {
     const first = await app.inject({ method: 'GET', url: '/api/manifest' });
     expect(first.statusCode).toBe(200);
     expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(first.headers['cache-control']).toBe('no-cache');
+    expect(first.headers['cache-control']).toBe(PRIVATE);
     expect(first.json()).toEqual(manifestOf(RUN_A, ['2026-02', '2026-03']));
 
     publishRun(RUN_B, ['2026-02', '2026-03', '2026-04']);
@@ -206,7 +213,7 @@ describe('manifest', () => {
     const file = await app.inject({ method: 'GET', url: '/data/manifest.json' });
     expect(file.statusCode).toBe(200);
     expect(file.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(file.headers['cache-control']).toBe('no-cache');
+    expect(file.headers['cache-control']).toBe(PRIVATE);
     expect(file.json()).toEqual(manifestOf(RUN_B, ['2026-02', '2026-03', '2026-04']));
   });
 
@@ -226,11 +233,11 @@ describe('manifest', () => {
 });
 
 describe('published files', () => {
-  it('serves run JSON as immutable', async () => {
+  it('serves run JSON as private, revalidated', async () => {
     const res = await app.inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json` });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(res.headers['cache-control']).toBe(IMMUTABLE);
+    expect(res.headers['cache-control']).toBe(PRIVATE);
     expect(res.headers['content-disposition']).toBeUndefined();
     expect(res.json()).toEqual([
       { month: '2026-02', tickets_completed: 10 },
@@ -247,14 +254,14 @@ describe('published files', () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.csv"; filename*=UTF-8''penalties_2026-03.csv`);
-    expect(csv.headers['cache-control']).toBe(IMMUTABLE);
+    expect(csv.headers['cache-control']).toBe(PRIVATE);
     expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
 
     const xlsx = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.xlsx` });
     expect(xlsx.statusCode).toBe(200);
     expect(xlsx.headers['content-type']).toBe(XLSX);
     expect(xlsx.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.xlsx"; filename*=UTF-8''penalties_2026-03.xlsx`);
-    expect(xlsx.headers['cache-control']).toBe(IMMUTABLE);
+    expect(xlsx.headers['cache-control']).toBe(PRIVATE);
 
     const parquet = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/tables/penalty_lines.parquet` });
     expect(parquet.statusCode).toBe(200);
@@ -277,7 +284,7 @@ describe('published files', () => {
   it('answers HEAD like GET without a body', async () => {
     const res = await app.inject({ method: 'HEAD', url: `/data/runs/${RUN_A}/network.json` });
     expect(res.statusCode).toBe(200);
-    expect(res.headers['cache-control']).toBe(IMMUTABLE);
+    expect(res.headers['cache-control']).toBe(PRIVATE);
     expect(res.body).toBe('');
   });
 });
@@ -292,7 +299,7 @@ describe('precompressed page files', () => {
       expect(res.headers['content-encoding'], acceptEncoding).toBe('gzip');
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(String(res.headers.vary)).toMatch(/accept-encoding/i);
-      expect(res.headers['cache-control']).toBe(IMMUTABLE);
+      expect(res.headers['cache-control']).toBe(PRIVATE);
       expect(res.headers['content-disposition']).toBeUndefined();
       expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
       expect(res.rawPayload.length).toBeLessThan(TECHNICIANS.length / 4);
@@ -358,7 +365,7 @@ describe('pages', () => {
     expect(js.headers['cache-control']).toBe('no-cache');
     const chunk = await app.inject({ method: 'GET', url: '/chunks/chunk-337ECO7D.js' });
     expect(chunk.statusCode).toBe(200);
-    expect(chunk.headers['cache-control']).toBe(IMMUTABLE);
+    expect(chunk.headers['cache-control']).toBe(HASHED_CHUNK);
     const page = await app.inject({ method: 'GET', url: '/technicians' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<title>Technicians</title>');
@@ -380,6 +387,8 @@ describe('not found', () => {
     '/data/runs/.incomplete-20260501T000000-000/network.json', // a run still being written
     '/data/linked.json', // a link to a file outside the folder
     '/linked.html',
+    '/app.js.map', // source maps
+    '/chunks/chunk-337ECO7D.js.map',
   ];
 
   it.each(urls)('%s is a JSON 404', async (url) => {
@@ -452,7 +461,7 @@ describe('path traversal', () => {
   it('still serves ordinary paths through the raw handler', async () => {
     const res = await rawGet(app.server, `/data/runs/${RUN_A}/network.json`);
     expect(res.status).toBe(200);
-    expect(res.headers['cache-control']).toBe(IMMUTABLE);
+    expect(res.headers['cache-control']).toBe(PRIVATE);
   });
 
   it('tells safe paths from unsafe ones', () => {
@@ -462,5 +471,236 @@ describe('path traversal', () => {
     for (const bad of ['', 'data/x', '//x', '/a/../b', '/a/%2e%2e/b', '/a%2fb', '/a%5cb', '/a\\b', '/a%00b', '/%zz', '/a/%252e%252e/b']) {
       expect(isSafePath(bad), bad).toBe(false);
     }
+  });
+});
+
+/** The security headers every response carries, errors included, whoever writes them. */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';object-src 'none';base-uri 'self';frame-ancestors 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'DENY',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
+
+function securityHeadersOf(headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(SECURITY_HEADERS).map((name) => [name, headers[name]]));
+}
+
+/** What an error must look like: the JSON contract, never stored, the security headers. */
+function expectErrorContract(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number, error: string): void {
+  expect(res.statusCode).toBe(status);
+  expect(JSON.parse(res.body)).toEqual({ error });
+  expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(securityHeadersOf(res.headers)).toEqual(SECURITY_HEADERS);
+}
+
+describe('caching', () => {
+  const run = () => `/data/runs/${RUN_B}`;
+
+  it('sends every published file family as private, revalidated on every use', async () => {
+    const families: [string, Record<string, string>][] = [
+      [`${run()}/network.json`, {}],
+      [`${run()}/technicians/2026-03.json`, { 'accept-encoding': 'gzip' }], // its .gz copy
+      [`${run()}/technicians/2026-03.json`, {}],
+      [`${run()}/technician_history/${encodeURIComponent(`${encodeURIComponent('张三')}.json`)}`, {}],
+      [`${run()}/penalties/2026-03.csv`, {}],
+      [`${run()}/penalties/2026-03.xlsx`, {}],
+      [`${run()}/tables/penalty_lines.parquet`, {}],
+      ['/data/manifest.json', {}],
+      ['/api/manifest', {}],
+    ];
+    const seen = [];
+    for (const [url, headers] of families) {
+      const res = await app.inject({ method: 'GET', url, headers });
+      seen.push([url, headers['accept-encoding'] ?? null, res.statusCode, res.headers['content-encoding'] ?? null, res.headers['cache-control']]);
+    }
+    const history = `${run()}/technician_history/${encodeURIComponent(`${encodeURIComponent('张三')}.json`)}`;
+    expect(seen).toEqual([
+      [`${run()}/network.json`, null, 200, null, 'private, no-cache'],
+      [`${run()}/technicians/2026-03.json`, 'gzip', 200, 'gzip', 'private, no-cache'],
+      [`${run()}/technicians/2026-03.json`, null, 200, null, 'private, no-cache'],
+      [history, null, 200, null, 'private, no-cache'],
+      [`${run()}/penalties/2026-03.csv`, null, 200, null, 'private, no-cache'],
+      [`${run()}/penalties/2026-03.xlsx`, null, 200, null, 'private, no-cache'],
+      [`${run()}/tables/penalty_lines.parquet`, null, 200, null, 'private, no-cache'],
+      ['/data/manifest.json', null, 200, null, 'private, no-cache'],
+      ['/api/manifest', null, 200, null, 'private, no-cache'],
+    ]);
+  });
+
+  it('keeps only the content-hashed chunks public and immutable; the pages revalidate', async () => {
+    const seen = [];
+    for (const url of ['/chunks/chunk-337ECO7D.js', '/', '/technicians', '/app.js', '/app.css']) {
+      const res = await app.inject({ method: 'GET', url });
+      seen.push([url, res.statusCode, res.headers['cache-control']]);
+    }
+    expect(seen).toEqual([
+      ['/chunks/chunk-337ECO7D.js', 200, 'public, max-age=31536000, immutable'],
+      ['/', 200, 'no-cache'],
+      ['/technicians', 200, 'no-cache'],
+      ['/app.js', 200, 'no-cache'],
+      ['/app.css', 200, 'no-cache'],
+    ]);
+  });
+
+  it('answers 304 to a revalidation by tag or by date, with the same private header', async () => {
+    for (const [url, encoding] of [
+      [`${run()}/network.json`, undefined],
+      [`${run()}/technicians/2026-03.json`, 'gzip'],
+      [`${run()}/penalties/2026-03.csv`, undefined],
+      ['/data/manifest.json', undefined],
+    ] as const) {
+      const base = encoding ? { 'accept-encoding': encoding } : {};
+      const first = await app.inject({ method: 'GET', url, headers: base });
+      expect(first.statusCode, url).toBe(200);
+      const etag = String(first.headers.etag);
+      const lastModified = String(first.headers['last-modified']);
+      expect(etag, url).toMatch(/^(W\/)?"[^"]+"$/);
+      expect(new Date(lastModified).getTime(), url).toBeGreaterThan(0);
+      for (const condition of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }]) {
+        const again = await app.inject({ method: 'GET', url, headers: { ...base, ...condition } });
+        expect([url, again.statusCode, again.headers['cache-control'], again.body]).toEqual([url, 304, 'private, no-cache', '']);
+      }
+      // another tag: the file is sent again
+      const changed = await app.inject({ method: 'GET', url, headers: { ...base, 'if-none-match': '"another"' } });
+      expect(changed.statusCode, url).toBe(200);
+    }
+  });
+
+  it('never stores an error', async () => {
+    for (const url of ['/nope', `${run()}/missing.json`, '/app.js.map', '/data/%E0%A4%A']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect([url, res.headers['cache-control']]).toEqual([url, 'no-store']);
+    }
+  });
+});
+
+describe("errors Fastify would answer itself", () => {
+  const MARKER = 'ECHO-MARKER-7d1e';
+
+  it.each([
+    `/data/${MARKER}/%E0%A4%A`, // cut in the middle of a UTF-8 sequence
+    `/data/runs/${RUN_B}/%zz${MARKER}.json`,
+    `/%${MARKER}`,
+    `/api/%C0%AF${MARKER}`,
+  ])('%s (a path that does not decode) is the JSON 400 with the security headers, without the path', async (url) => {
+    const res = await app.inject({ method: 'GET', url });
+    expectErrorContract(res, 400, 'bad request');
+    expect(res.body).not.toContain(MARKER);
+    expect(JSON.stringify(res.headers)).not.toContain(MARKER);
+  });
+
+  it('answers HEAD of such a path the same way, without a body', async () => {
+    const res = await app.inject({ method: 'HEAD', url: '/data/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(securityHeadersOf(res.headers)).toEqual(SECURITY_HEADERS);
+    expect(res.body).toBe('');
+  });
+
+  describe('over a socket', () => {
+    let listening: FastifyInstance;
+    let port: number;
+
+    beforeAll(async () => {
+      listening = await buildServer({ dataDir, distDir });
+      await listening.listen({ host: '127.0.0.1', port: 0 });
+      port = (listening.server.address() as AddressInfo).port;
+    });
+
+    afterAll(async () => {
+      await listening?.close();
+    });
+
+    /** Writes the bytes as they are and reads everything the server sends until it closes. */
+    function exchange(bytes: string): Promise<RawResponse> {
+      return new Promise((resolve, reject) => {
+        const received: Buffer[] = [];
+        const socket = connect(port, '127.0.0.1');
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new Error(`no answer to ${JSON.stringify(bytes.slice(0, 40))}`));
+        }, 5000);
+        socket.on('data', (chunk: Buffer) => received.push(chunk));
+        // the server may close while a large request is still being written
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(received).toString('utf8');
+          const split = text.indexOf('\r\n\r\n');
+          const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
+          const headers: Record<string, string> = {};
+          for (const line of lines) {
+            const colon = line.indexOf(':');
+            headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+          }
+          resolve({ status: Number(statusLine?.split(' ')[1]), headers: { status: statusLine ?? '', ...headers }, body: text.slice(split + 4) });
+        });
+        socket.write(bytes);
+      });
+    }
+
+    const parserErrors: [string, string, number, string][] = [
+      ['a malformed request line', `GET /<script>${MARKER}</script> HTTP/9.x\r\nHost: x\r\n\r\n`, 400, 'bad request'],
+      ['a method of control characters', `G\u0001T /${MARKER} HTTP/1.1\r\nHost: x\r\n\r\n`, 400, 'bad request'],
+      ['a header line without a colon', `GET / HTTP/1.1\r\nHost: x\r\n${MARKER}\r\n\r\n`, 400, 'bad request'],
+      ['both Content-Length and Transfer-Encoding', `GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`, 400, 'bad request'],
+      ['headers over the size limit', `GET / HTTP/1.1\r\nHost: x\r\nX-${MARKER}: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'request header fields too large'],
+    ];
+
+    it.each(parserErrors)('%s is answered with the fixed JSON error and the connection closed', async (_case, bytes, status, error) => {
+      const res = await exchange(bytes);
+      const body = JSON.stringify({ error });
+      expect(res.headers).toEqual({
+        status: `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Request Header Fields Too Large'}`,
+        ...SECURITY_HEADERS,
+        'cache-control': 'no-store',
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(body.length),
+        connection: 'close',
+      });
+      expect(res.body).toBe(body);
+      expect(res.body + JSON.stringify(res.headers)).not.toContain(MARKER);
+    });
+
+    it('answers request targets the router cannot take, sent as they are, in the error contract', async () => {
+      const targets: [string, number, string, string][] = [
+        [`/data/${MARKER}/%E0%A4%A`, 400, 'Bad Request', 'bad request'],
+        [`http://x/data/${MARKER}/%E0%A4%A`, 400, 'Bad Request', 'bad request'],
+        ['*', 404, 'Not Found', 'not found'],
+      ];
+      for (const [target, status, reason, error] of targets) {
+        const res = await exchange(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        expect(res.headers.status, target).toBe(`HTTP/1.1 ${status} ${reason}`);
+        expectErrorContract({ statusCode: res.status, headers: res.headers, body: res.body }, status, error);
+        expect(res.body + JSON.stringify(res.headers)).not.toContain(MARKER);
+      }
+    });
+
+    it('still answers ordinary requests', async () => {
+      const res = await exchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(res.headers.status).toBe('HTTP/1.1 200 OK');
+      expect(res.body).toBe('{"status":"ok"}');
+      expect(securityHeadersOf(res.headers)).toEqual(SECURITY_HEADERS);
+    });
+  });
+
+  it('answers a request arriving while the server closes with the JSON 503', async () => {
+    const closing = await buildServer({ dataDir, distDir });
+    await closing.close();
+    // the server no longer accepts connections: hand the request to its handler as a late one
+    const res = await rawGet(closing.server, '/healthz');
+    expectErrorContract({ statusCode: res.status, headers: res.headers, body: res.body }, 503, 'service unavailable');
+    expect(res.headers.connection).toBe('close');
   });
 });

@@ -1,7 +1,14 @@
-// Every error and every unknown path answers JSON: { error: '…' }. Messages are the standard
-// status texts, so that no internal detail (a file path, a stack) reaches a client.
+// Every error and every unknown path answers JSON: { error: '…' }, with the security headers and
+// `cache-control: no-store`. Messages are the standard status texts, so that no internal detail
+// (a file path, a stack) and nothing of the request (its URL, a header) reaches a client.
+// The answers Fastify would otherwise write by itself follow the same contract: a URL the router
+// cannot decode (`frameworkErrors`), a request the HTTP parser refuses (`clientErrorHandler`, on
+// the raw socket), a request arriving while the server closes (`return503OnClosing` is off and
+// the hook below answers instead).
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError } from 'fastify';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SECURITY_HEADERS } from './headers.ts';
 import { rootPlugin } from './root-plugin.ts';
 
 export const errorSchema = {
@@ -11,25 +18,87 @@ export const errorSchema = {
   additionalProperties: false,
 } as const;
 
+const ERROR_TYPE = 'application/json; charset=utf-8';
+
+/** Headers describing the file a failed request was about to send: not true of the error. */
+const FILE_HEADERS = ['content-disposition', 'content-encoding', 'etag', 'last-modified'];
+
+/** The status Node itself gives these parser errors; any other is a bad request. */
+const CLIENT_ERROR_STATUS: Record<string, number | undefined> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  HPE_HEADER_OVERFLOW: 431,
+};
+
 export function statusText(status: number): string {
   return (STATUS_CODES[status] ?? 'error').toLowerCase();
 }
 
+function statusOf(error: FastifyError): number {
+  return typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+}
+
+/** The one way an error is answered; never cached as if it were the file asked for. */
+export function sendError(reply: FastifyReply, status: number): FastifyReply {
+  for (const name of FILE_HEADERS) reply.removeHeader(name);
+  return reply
+    .code(status)
+    .headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store', 'content-type': ERROR_TYPE })
+    .send({ error: statusText(status) });
+}
+
+/** Fastify's `frameworkErrors`: a URL the router cannot decode (400), answered like any error. */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = statusOf(error);
+  request.log.info({ code: error.code, status }, 'refused a request the router cannot read');
+  sendError(reply, status);
+}
+
+/** A whole HTTP response for the raw socket: fixed per status, nothing of the request in it. */
+export function rawErrorResponse(status: number): string {
+  const body = JSON.stringify({ error: statusText(status) });
+  const headers = {
+    ...SECURITY_HEADERS,
+    'cache-control': 'no-store',
+    'content-type': ERROR_TYPE,
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  return [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, ...lines, '', body].join('\r\n');
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request the HTTP parser refuses (a malformed request line or
+ * header, headers too large, a request timeout) gets the error contract, then the connection ends.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  // a connection the client reset, or one already gone: there is nobody to answer
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = CLIENT_ERROR_STATUS[error.code] ?? 400;
+  this.log.info({ code: error.code, status }, 'refused a request the HTTP parser cannot read');
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawErrorResponse(status), () => socket.destroy());
+}
+
 export default rootPlugin('errors', async (app) => {
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).header('cache-control', 'no-store').type('application/json; charset=utf-8').send({ error: 'not found' }),
-  );
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) return sendError(reply, 503);
+  });
+
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const status = statusOf(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: error.code, status }, error.message);
-    // never let an error response be cached as if it were the file
-    return reply
-      .code(status)
-      .header('cache-control', 'no-store')
-      .removeHeader('content-disposition')
-      .type('application/json; charset=utf-8')
-      .send({ error: statusText(status) });
+    return sendError(reply, status);
   });
 });

@@ -1,10 +1,11 @@
 // GET /api/manifest: the published manifest, read from disk on every request. The pipeline
 // switches it by an atomic rename while the server runs, so a read never sees half a file and a
-// new run is visible at once.
+// new run is visible at once. Private, as every published file (see static-files.ts).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { errorSchema } from './errors.ts';
+import { PRIVATE_REVALIDATE } from './static-files.ts';
 
 export const NO_RESULTS = 'no published results yet';
 export const UNREADABLE = 'the published manifest is unreadable';
@@ -38,7 +39,7 @@ const manifest: FastifyPluginAsync<{ dataDir: string }> = async (app, { dataDir 
     '/api/manifest',
     { schema: { response: { 200: manifestSchema, 503: errorSchema } } },
     async (request, reply) => {
-      reply.header('cache-control', 'no-cache');
+      reply.header('cache-control', PRIVATE_REVALIDATE);
       let text: string;
       try {
         text = await readFile(file, 'utf8');

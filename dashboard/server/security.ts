@@ -1,19 +1,8 @@
-// Security headers (helmet, with a strict Content-Security-Policy) and a guard that turns away any
-// request path trying to leave the served folders, before routing to the static files.
-import helmet from '@fastify/helmet';
+// The security headers (./headers.ts) on every response, and a guard that turns away any request
+// path trying to leave the served folders, before routing to the static files.
+import { sendError } from './errors.ts';
+import { SECURITY_HEADERS } from './headers.ts';
 import { rootPlugin } from './root-plugin.ts';
-
-/** The pages load only their own scripts, styles and data; charts render without eval. */
-export const CSP_DIRECTIVES = {
-  'default-src': ["'self'"],
-  'script-src': ["'self'"],
-  'style-src': ["'self'"],
-  'img-src': ["'self'", 'data:'],
-  'connect-src': ["'self'"],
-  'object-src': ["'none'"],
-  'base-uri': ["'self'"],
-  'frame-ancestors': ["'none'"],
-};
 
 function decode(text: string): string | undefined {
   try {
@@ -39,15 +28,11 @@ export function isSafePath(rawUrl: string): boolean {
 }
 
 export default rootPlugin('security', async (app) => {
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
-    xFrameOptions: { action: 'deny' },
-  });
-
   app.addHook('onRequest', async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
     if (!isSafePath(request.raw.url ?? '/')) {
       request.log.warn({ url: request.raw.url }, 'refused a path outside the served folders');
-      return reply.code(404).header('cache-control', 'no-store').type('application/json; charset=utf-8').send({ error: 'not found' });
+      return sendError(reply, 404);
     }
   });
 });

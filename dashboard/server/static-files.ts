@@ -1,8 +1,17 @@
-// The published files under /data/ and the built pages under /. Run folders and content-hashed
-// bundle chunks never change once written, so they are cached for a year; the manifest, the pages
-// and their entry scripts are revalidated on every use. Downloads (CSV, XLSX, Parquet) come as
-// attachments with a readable file name. A page file published with a gzip copy beside it
-// (`.json.gz`) is sent as that copy to a client that accepts gzip: the server never compresses.
+// The published files under /data/ and the built pages under /.
+//
+// Caching. Everything the pipeline publishes holds personal data or money (statements, penalties,
+// technician, outlet and quality files, the backlog, the downloads, the Parquet tables) or points
+// at it (the manifest), so all of /data/ is `private, no-cache`: no shared cache (a proxy, a CDN)
+// may keep a copy, and the browser asks again on every use, so that the sign-in and per-role checks
+// a later issue adds apply to every read. The ETag and Last-Modified of the file stay, so asking
+// again for an unchanged file costs a 304; the gzip copy of a file is sent with the same header.
+// Only the content-hashed bundle chunks are public and immutable; the pages, their entry scripts,
+// styles and chart specs hold no data and are revalidated on every use. Errors are never stored.
+//
+// Downloads (CSV, XLSX, Parquet) come as attachments with a readable file name. A page file
+// published with a gzip copy beside it (`.json.gz`) is sent as that copy to a client that accepts
+// gzip: the server never compresses. Source maps are never served (nor built, see build.ts).
 import { realpath } from 'node:fs/promises';
 import { extname, isAbsolute, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -10,6 +19,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'no-cache';
+export const PRIVATE_REVALIDATE = 'private, no-cache';
 
 /** Bundle chunks named by their content hash (chunks/<name>-<HASH>.js) never change. */
 const HASHED_ASSET = /^chunks\/[^/]+-[A-Z0-9]{8}\.(?:js|css)$/;
@@ -80,9 +90,9 @@ export const dataFiles: FastifyPluginAsync<{ dataDir: string }> = async (app, { 
     allowedPath: (pathName) => DATA_EXTENSIONS.has(extname(pathName).toLowerCase()),
     onFile: await containedIn(dataDir),
     setHeaders: (reply: FastifyReply, filePath: string) => {
+      reply.header('cache-control', PRIVATE_REVALIDATE);
       // the file asked for, also when its compressed copy is what is sent
       const inData = posixRelative(dataDir, filePath).replace(/\.(?:gz|br)$/, '');
-      reply.header('cache-control', inData.startsWith('runs/') ? IMMUTABLE : REVALIDATE);
       const download = DOWNLOADS[extname(inData).toLowerCase()];
       if (download) {
         reply.header('content-type', download);
@@ -101,6 +111,7 @@ export const pageFiles: FastifyPluginAsync<{ distDir: string }> = async (app, { 
     extensions: ['html'],
     dotfiles: 'ignore',
     cacheControl: false,
+    allowedPath: (pathName) => extname(pathName).toLowerCase() !== '.map',
     onFile: await containedIn(distDir),
     setHeaders: (reply: FastifyReply, filePath: string) => {
       reply.header('cache-control', HASHED_ASSET.test(posixRelative(distDir, filePath)) ? IMMUTABLE : REVALIDATE);
