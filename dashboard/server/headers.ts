@@ -1,8 +1,9 @@
-// The security headers of every response, in one place. They are written by the server itself
-// (not by a middleware) because some answers are produced outside Fastify's request lifecycle: a
-// URL the router cannot decode, a request the HTTP parser refuses (answered on the raw socket),
-// a request arriving while the server closes. Those must carry exactly the same headers.
-// The values are helmet's defaults, with a strict Content-Security-Policy and framing denied.
+// The security headers of every response, from one helmet configuration. Responses inside
+// Fastify's request lifecycle get them from @fastify/helmet (security.ts). A few answers are made
+// outside it (a URL the router cannot decode, a request the HTTP parser refuses and that is
+// answered on the raw socket, a request arriving while the server closes): those carry the same
+// headers, which helmet's own middleware writes once, at start, onto a stand-in response.
+import helmet, { type HelmetOptions } from 'helmet';
 
 /** The pages load only their own scripts, styles and data; charts render without eval. */
 export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
@@ -16,21 +17,22 @@ export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
   'frame-ancestors': ["'none'"],
 };
 
-export const CONTENT_SECURITY_POLICY = Object.entries(CSP_DIRECTIVES)
-  .map(([name, sources]) => `${name} ${sources.join(' ')}`)
-  .join(';');
+export const HELMET_OPTIONS = {
+  contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES as Record<string, string[]> },
+  xFrameOptions: { action: 'deny' },
+} satisfies HelmetOptions;
 
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'DENY',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
-};
+/** What helmet sets with HELMET_OPTIONS, as plain lower-case header names and values. */
+function helmetHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  let failure: unknown;
+  helmet(HELMET_OPTIONS)({} as never, response as never, (e?: unknown) => void (failure = e));
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  return headers;
+}
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(helmetHeaders());

@@ -1,7 +1,8 @@
-// The security headers (./headers.ts) on every response, and a guard that turns away any request
-// path trying to leave the served folders, before routing to the static files.
+// The security headers (helmet, configured in ./headers.ts) on every response, and a guard that
+// turns away any request path trying to leave the served folders, before routing to the static files.
+import helmet from '@fastify/helmet';
 import { sendError } from './errors.ts';
-import { SECURITY_HEADERS } from './headers.ts';
+import { HELMET_OPTIONS } from './headers.ts';
 import { rootPlugin } from './root-plugin.ts';
 
 function decode(text: string): string | undefined {
@@ -28,8 +29,9 @@ export function isSafePath(rawUrl: string): boolean {
 }
 
 export default rootPlugin('security', async (app) => {
+  await app.register(helmet, HELMET_OPTIONS);
+
   app.addHook('onRequest', async (request, reply) => {
-    reply.headers(SECURITY_HEADERS);
     if (!isSafePath(request.raw.url ?? '/')) {
       request.log.warn({ url: request.raw.url }, 'refused a path outside the served folders');
       return sendError(reply, 404);
