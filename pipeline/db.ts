@@ -4,7 +4,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBConnection, DuckDBInstance, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBMaterializedResult, type DuckDBValue } from '@duckdb/node-api';
 import type { Config } from './config.ts';
 
 export const QUERIES_DIR = fileURLToPath(new URL('../queries/', import.meta.url));
@@ -25,7 +25,11 @@ export function sqlFile(relativePath: string): string {
   return text;
 }
 
-/** A SQL string literal. Only for file paths and names the pipeline itself chose, never for config values. */
+/**
+ * A SQL string literal. Only for the pipeline's own constants and the paths of the copies it makes,
+ * never for config values or anything read from an export (a cell, a header, a file name): those
+ * go in as parameters (Params), so that no value, whatever it holds (a quote, a NUL), is SQL text.
+ */
 export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
@@ -35,6 +39,9 @@ export function sqlIdent(name: string): string {
 }
 
 export type Row = Record<string, unknown>;
+
+/** Values for the $1, $2 … of a statement; a statement with parameters is one statement. */
+export type Params = DuckDBValue[];
 
 export class Db {
   private constructor(
@@ -55,20 +62,20 @@ export class Db {
     return db;
   }
 
-  async run(sql: string): Promise<void> {
+  async run(sql: string, params?: Params): Promise<void> {
     const started = TRACE ? performance.now() : 0;
     if (EXPLAIN && sql.includes(EXPLAIN)) {
-      await this.profiled(sql);
+      await this.profiled(sql, params);
     } else {
-      await this.connection.run(sql);
+      await this.connection.run(sql, params);
     }
     if (TRACE) process.stderr.write(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
   }
 
   /** Runs an insert, update or delete and returns how many rows it changed. */
-  async changed(sql: string): Promise<number> {
+  async changed(sql: string, params?: Params): Promise<number> {
     const started = TRACE ? performance.now() : 0;
-    const result = EXPLAIN && sql.includes(EXPLAIN) ? await this.profiled(sql) : await this.connection.run(sql);
+    const result = EXPLAIN && sql.includes(EXPLAIN) ? await this.profiled(sql, params) : await this.connection.run(sql, params);
     if (TRACE) process.stderr.write(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
     return result.rowsChanged;
   }
@@ -77,12 +84,12 @@ export class Db {
    * Runs a statement under DuckDB's profiler and prints its operators, each with its time (summed
    * over threads) and rows: an indented tree, one line per operator.
    */
-  private async profiled(sql: string): Promise<DuckDBMaterializedResult> {
+  private async profiled(sql: string, params?: Params): Promise<DuckDBMaterializedResult> {
     const file = join(tmpdir(), `sq-profile-${process.pid}.json`);
     await this.connection.run(`set enable_profiling = 'json'; set profiling_output = ${sqlString(file)}`);
     let result: DuckDBMaterializedResult;
     try {
-      result = await this.connection.run(sql);
+      result = await this.connection.run(sql, params);
     } finally {
       await this.connection.run(`set enable_profiling = 'no_output'`);
     }
@@ -103,8 +110,8 @@ export class Db {
   }
 
   /** Rows as JSON-friendly objects: BIGINT and DECIMAL as numbers, timestamps as 'YYYY-MM-DD HH:MM:SS' text. */
-  async all(sql: string): Promise<Row[]> {
-    const reader = await this.connection.runAndReadAll(sql);
+  async all(sql: string, params?: Params): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
     return reader.getRowObjectsJS().map((row) => {
       const out: Row = {};
       for (const [k, v] of Object.entries(row)) out[k] = plain(v);
@@ -112,8 +119,8 @@ export class Db {
     });
   }
 
-  async value<T = unknown>(sql: string): Promise<T> {
-    const rows = await this.all(sql);
+  async value<T = unknown>(sql: string, params?: Params): Promise<T> {
+    const rows = await this.all(sql, params);
     const first = rows[0];
     return (first ? Object.values(first)[0] : undefined) as T;
   }

@@ -10,6 +10,11 @@ export interface ColumnDef {
   aliases: string[];
   /** a missing column stops the run; a blank value rejects the row */
   required: boolean;
+  /**
+   * the column can hold a customer's phone number, name or free text: its values are never shown
+   * outside the database, not even the value of a rejected cell (load_rejects.value is '***')
+   */
+  sensitive: boolean;
 }
 
 export interface KindDef {
@@ -22,7 +27,8 @@ export interface KindDef {
   columns: ColumnDef[];
 }
 
-const col = (name: string, aliases: string[], required = false): ColumnDef => ({ name, aliases, required });
+const col = (name: string, aliases: string[], required = false): ColumnDef => ({ name, aliases, required, sensitive: false });
+const sensitive = (name: string, aliases: string[]): ColumnDef => ({ name, aliases, required: false, sensitive: true });
 
 export const KINDS: KindDef[] = [
   {
@@ -48,7 +54,7 @@ export const KINDS: KindDef[] = [
       col('status', ['工单状态', '状态'], true),
       col('fee_charged', ['实收金额', '收费金额']),
       col('fee_standard', ['标准收费', '应收金额']),
-      col('customer_phone', ['联系电话', '用户电话', '客户电话']),
+      sensitive('customer_phone', ['联系电话', '用户电话', '客户电话']),
       col('updated_at', ['更新时间', '最后更新时间']),
     ],
   },
@@ -71,7 +77,8 @@ export const KINDS: KindDef[] = [
       col('explained_usage', ['讲解使用保养', '是否讲解使用']),
       col('signed_record', ['用户签字', '是否签字']),
       col('charged_per_standard', ['按标准收费', '是否按标准收费']),
-      col('reason', ['不满意原因', '备注']),
+      // free text the call centre types: names and phone numbers end up in it
+      sensitive('reason', ['不满意原因', '备注']),
     ],
   },
   {
@@ -102,7 +109,7 @@ export const KINDS: KindDef[] = [
       col('occurred_at', ['发生时间'], true),
       col('rule_id', ['规则编号'], true),
       col('amount', ['罚款金额']),
-      col('note', ['说明', '备注']),
+      sensitive('note', ['说明', '备注']),
     ],
   },
   {

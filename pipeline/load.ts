@@ -5,14 +5,15 @@
 // reader would stumble over; the few such lines are dealt with first (see prepare below).
 // Every row read ends up loaded or in load_rejects with its line and reason, and the two counts
 // must agree, or nothing of the run is loaded (all files load in one transaction).
-import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, createReadStream, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { Db, sqlFile, sqlIdent, sqlString } from './db.ts';
+import { Db, sqlFile, sqlIdent, sqlString, type Params } from './db.ts';
 import { blankRanges, copyWithout, looksLikeBrokenUtf8, normaliseLineBreaks, transcodeToUtf8 } from './encoding.ts';
-import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, normaliseHeader, type HeaderMapping, type KindDef } from './kinds.ts';
+import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, type HeaderMapping, type KindDef } from './kinds.ts';
+import { listValue } from '@duckdb/node-api';
 import { detectDelimiter, scanFile, type FileScan, type HeadRecord } from './prepass.ts';
 import { modelsBuiltBefore } from './transform.ts';
 import type { Progress } from './progress.ts';
@@ -37,7 +38,8 @@ const READER_ERRORS: Record<string, string> = {
   'INVALID STATE': 'bad_quoting',
 };
 
-const PII_COLUMNS = ['customer_phone'];
+/** The columns of a kind that can hold a customer's phone number, name or free text (kinds.ts). */
+const sensitiveColumns = (kind: KindDef) => kind.columns.filter((c) => c.sensitive).map((c) => c.name);
 
 // a record longer than this is rejected (line_too_long), not read
 const MAX_LINE_BYTES = 10_000_000;
@@ -154,7 +156,7 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
       for (const [index, entry] of entries.entries()) {
         if (!entry.kind) {
           await loadWaiting();
-          await db.run(`insert into load_skipped_files values (${sqlString(entry.name)}, ${sqlString(entry.skip ?? 'unknown')}, null, localtimestamp)`);
+          await db.run(`insert into load_skipped_files values ($1, $2, null, localtimestamp)`, [entry.name, entry.skip ?? 'unknown']);
           log(`skipped ${entry.name}: ${entry.skip}`);
           outcomes.push({ file: entry.name, status: 'skipped', reason: entry.skip ?? 'unknown' });
           continue;
@@ -172,7 +174,8 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
         // a file with the same content as one waiting: that one is loaded first, and this one is unchanged
         if (waiting.some((p) => p.kind === kind && p.original.sha256 === original.sha256)) await loadWaiting();
         const previous = await db.value<number | undefined>(
-          `select batch_id from load_batches where content_hash = ${sqlString(original.sha256)} and kind = ${sqlString(kind.kind)} order by batch_id limit 1`,
+          `select batch_id from load_batches where content_hash = $1 and kind = $2 order by batch_id limit 1`,
+          [original.sha256, kind.kind],
         );
         if (previous !== undefined) {
           // reported in file order: the files waiting before it are loaded first
@@ -293,6 +296,8 @@ interface FilePlan {
   records: number;
   /** the text normalisation the file needs */
   norm: string;
+  /** the file holds control characters: its cells are checked for them */
+  controls: boolean;
   readerLimits: string;
   /**
    * Set when the file can be read together with others: one record per line from the header on,
@@ -340,7 +345,7 @@ async function planFile(file: string, kind: KindDef, original: FileScan, prepare
         .map((r) => ({ line: r.line, reason: 'before_header', raw: r.bytes.toString('utf8').slice(0, RAW_LINE_CHARS) }))
     : [];
   const lineRejects = [...cut, ...preamble].sort((a, b) => a.line - b.line);
-  const base = { file, kind, original, encoding, bytes, workDir, csvPath, headers, mapping, delimiter, lineRejects, cut, extraColumns };
+  const base = { file, kind, original, encoding, bytes, workDir, csvPath, headers, mapping, delimiter, lineRejects, cut, extraColumns, controls: scan.controlCharacters };
   if (!header) {
     return { ...base, readPath: csvPath, linesAboveData: 0, gaps: [], blankRows: [], multilineAfter: [], dataRecords: 0, records: 0, norm: 'norm_text', readerLimits: '' };
   }
@@ -378,7 +383,7 @@ async function planFile(file: string, kind: KindDef, original: FileScan, prepare
     ? `max_line_size = ${SHORT_RECORDS_BYTES}, buffer_size = ${SHORT_RECORDS_BYTES * 2}`
     : `max_line_size = ${MAX_LINE_BYTES}`;
   const plain = cut.length === 0 && gaps.length === 0 && blankRows.length === 0 && multilineAfter.length === 0;
-  const together = plain ? JSON.stringify([kind.kind, delimiter, headers, norm, readerLimits]) : undefined;
+  const together = plain ? JSON.stringify([kind.kind, delimiter, headers, norm, readerLimits, base.controls]) : undefined;
   return { ...base, header, readPath, linesAboveData, gaps, blankRows, multilineAfter, dataRecords, records, norm, readerLimits, together };
 }
 
@@ -421,9 +426,15 @@ function readerErrors(fileIndex?: string): string {
       group by all`;
 }
 
-/** A reader reject's column: the canonical name of the file column it names (SQL over column_name). */
-function readerRejectColumn(plan: FilePlan): string {
-  return `case column_name ${plan.headers.map((_, i) => `when 'c${i + 1}' then ${sqlString(columnLabel(plan, i))}`).join(' ')} end`;
+/**
+ * A reader reject's column: the canonical name of the file column it names, or the file's own
+ * header (SQL over column_name, after setColumnLabels: a header is data, never SQL text).
+ */
+const READER_REJECT_COLUMN = `getvariable('load_column_labels')[try_cast(substr(column_name, 2) as integer)]`;
+
+/** The labels of the file columns c1, c2 … of a plan (columnLabel), as the variable load_column_labels. */
+async function setColumnLabels(db: Db, plan: FilePlan): Promise<void> {
+  await db.run(`set variable load_column_labels = $1::varchar[]`, [listValue(plan.headers.map((_, i) => columnLabel(plan, i)))]);
 }
 
 /** A reader reject's reason, from the reader's error type (SQL over error_type). */
@@ -431,10 +442,12 @@ const READER_REJECT_REASON = `coalesce(case error_type ${Object.entries(READER_E
 
 /**
  * The typing query's input (a view, read once, by the typing query): normalised text by file
- * column, canonical column names, and a note for rows that are not records.
+ * column, canonical column names, and a note for rows that are not records or hold a control
+ * character. Nothing of the file is SQL text here but the positions of its columns.
  */
 function inputTextView(plan: FilePlan, reader: string, fileIndex: string): string {
   const { kind, mapping, headers, norm } = plan;
+  const sensitive = sensitiveColumns(kind);
   const fileColumns = headers.map((_, i) => `c${i + 1}`);
   const keyIndex = mapping.columns.get(kind.key)!;
   const cell = (i: number) => `c${i + 1}`;
@@ -450,15 +463,27 @@ function inputTextView(plan: FilePlan, reader: string, fileIndex: string): strin
     .join(',\n      ');
   const note = (reason: string, column = 'null::varchar', value = 'null::varchar') =>
     `{'reason': ${sqlString(reason)}, 'column': ${column}, 'value': ${value}}`;
-  const spellings = [...new Set([...headerSpellings(kind), normaliseHeader(headers[keyIndex]!)])].map(sqlString).join(', ');
+  // (the file's own spelling of the key header is one of these: that is how its column was found)
+  const spellings = [...new Set(headerSpellings(kind))].map(sqlString).join(', ');
+  // the two values of a column given twice, as the reject shows them (a sensitive column's are masked later)
   const conflicts = [...mapping.columns.entries()].flatMap(([column, i]) =>
     duplicatesOf(column).map((j) => {
-      const shown = PII_COLUMNS.includes(column) ? `'***'` : `${cell(i)} || ' | ' || ${cell(j)}`;
+      const shown = sensitive.includes(column) ? `'***'` : `${cell(i)} || ' | ' || ${cell(j)}`;
       return `case when ${cell(i)} <> ${cell(j)} then ${note('conflicting_values', sqlString(column), shown)} end`;
     }),
   );
   const mappedIndexes = [...mapping.columns.values(), ...mapping.duplicates.map((d) => d.index)];
+  // a control character in a column that is read (the extra columns are never stored): the first
+  // such cell; one test of the whole row first, the cells only for the rows it finds
+  const labelOf = (i: number) => sqlString(mapping.duplicates.find((d) => d.index === i)?.column ?? [...mapping.columns.entries()].find(([, k]) => k === i)![0]);
+  const controls = plan.controls
+    ? [`case when has_control_character(concat(${mappedIndexes.map(cell).join(', ')})) then coalesce(${[...mappedIndexes]
+        .sort((a, b) => a - b)
+        .map((i) => `case when has_control_character(${cell(i)}) then ${note('control_character', labelOf(i), `control_characters_shown(${cell(i)})`)} end`)
+        .join(', ')}) end`]
+    : [];
   const notes = [
+    ...controls,
     // the header again (exports put one after the other), in any spelling of the kind's columns
     `case when norm_header_quick(${cell(keyIndex)}) in (${spellings}) then ${note('repeated_header')} end`,
     // 合计/总计 rows: the label in the key column, in a first column that is not data (序号), or in
@@ -499,7 +524,7 @@ async function loadPlanned(db: Db, plan: FilePlan, staleMonths: StaleMonthsMarki
     // nothing but blank lines: nothing to read, but the file is recorded so the data-quality view shows it
     await insertLineRejects(db, batchId, file, lineRejects, () => null);
     const rejected = lineRejects.length;
-    await db.run(batchRow(plan, batchId, rejected, 0, rejected));
+    await insertBatch(db, plan, batchId, rejected, 0, rejected);
     return { file, status: 'loaded' as const, kind: kind.kind, batchId, encoding: plan.encoding, rowsRead: rejected, rowsLoaded: 0, rowsRejected: rejected, extraColumns: plan.extraColumns };
   }
 
@@ -543,7 +568,7 @@ async function loadPlanned(db: Db, plan: FilePlan, staleMonths: StaleMonthsMarki
   // most files have no blank lines, rejects or multi-line records: then the line is the row's position
   const plainLines = gaps.length === 0 && blankRows.length === 0 && multilineAfter.length === 0 && readerRejected === 0;
   const positioned = `(select rowid - (select coalesce(min(rowid), 0) from typed_all) as position, * exclude (file_index) from typed_all)`;
-  const fileColumns = `0 as file_index, ${batchId} as batch_id, ${sqlString(file)} as file`;
+  const fileColumns = `0 as file_index, ${batchId} as batch_id`;
   if (plainLines) {
     await db.run(`
       create or replace temp view typed_rows as
@@ -562,10 +587,14 @@ async function loadPlanned(db: Db, plan: FilePlan, staleMonths: StaleMonthsMarki
 
   // 4. Reject, de-duplicate, and store (in the load's one transaction).
   await insertLineRejects(db, batchId, file, lineRejects, (i) => (i < headers.length ? columnLabel(plan, i) : null));
-  await db.run(`
+  await setColumnLabels(db, plan);
+  await db.run(
+    `
     insert into load_rejects
-    select ${batchId}, ${sqlString(file)}, source_line, ${readerRejectColumn(plan)}, ${READER_REJECT_REASON}, null, raw_line
-    from reader_rejects`);
+    select ${batchId}, $1, source_line, ${READER_REJECT_COLUMN}, ${READER_REJECT_REASON}, null, raw_line
+    from reader_rejects`,
+    [file],
+  );
   const [outcome] = await storeRows(db, [{ plan, batchId, fileIndex: 0 }], plainLines ? 'lines' : () => `select 0 as file_index, * from ${readerOf(plan, [plan.readPath], 'skip', false)}`, { staleMonths });
   return outcome!;
 }
@@ -630,12 +659,15 @@ async function loadTogether(db: Db, plans: FilePlan[], staleMonths: StaleMonthsM
   for (const [i, list] of gapsOf) if (list.length > MAX_GAPS_TOGETHER) readAlone.add(i);
   const gapTerms = [...gapsOf].filter(([i]) => !readAlone.has(i)).map(([i, list]) =>
     `when ${i} then ${list.map((before) => `(position >= ${before})::bigint`).join(' + ')}`);
-  await db.run(`
+  await db.run(
+    `
     create or replace temp table together_files as
     -- the first rowid of each file stays in SQL: rowids of rows not yet committed are above 2^53
     select files.file_index, coalesce(bases.base_rowid, 0) as base_rowid, files.line_offset, files.file
-    from (values ${plans.map((p, i) => `(${i}, ${p.linesAboveData + 2}, ${sqlString(p.file)})`).join(', ')}) as files(file_index, line_offset, file)
-    left join (select file_index, min(rowid) as base_rowid from together_typed group by file_index) as bases on bases.file_index = files.file_index`);
+    from (values ${plans.map((p, i) => `(${i}, ${p.linesAboveData + 2}, $${i + 1}::varchar)`).join(', ')}) as files(file_index, line_offset, file)
+    left join (select file_index, min(rowid) as base_rowid from together_typed group by file_index) as bases on bases.file_index = files.file_index`,
+    plans.map((p) => p.file),
+  );
   const lineOf = gapTerms.length ? `position + line_offset + case file_index ${gapTerms.join(' ')} else 0 end` : 'position + line_offset';
 
   // keys given more than once among the files (usually a handful): repeats within a file, and keys
@@ -672,9 +704,9 @@ async function loadTogether(db: Db, plans: FilePlan[], staleMonths: StaleMonthsM
     const batchIds = (fileIndex: string) => `case ${fileIndex} ${files.map((f) => `when ${f.fileIndex} then ${f.batchId}`).join(' ')} end`;
     await db.run(`
       create or replace temp view typed_rows as
-      select file_index, ${batchIds('file_index')} as batch_id, file, ${lineOf} as source_line, position as row_index, * exclude (file_index, file, position, line_offset)
+      select file_index, ${batchIds('file_index')} as batch_id, ${lineOf} as source_line, position as row_index, * exclude (file_index, position, line_offset)
       from (
-        select t.rowid - files.base_rowid as position, files.line_offset, files.file, t.*
+        select t.rowid - files.base_rowid as position, files.line_offset, t.*
         from together_typed as t
         join together_files as files on files.file_index = t.file_index
         where t.file_index in (${run.join(', ')})
@@ -682,10 +714,11 @@ async function loadTogether(db: Db, plans: FilePlan[], staleMonths: StaleMonthsM
     for (const f of files) {
       await insertLineRejects(db, f.batchId, f.plan.file, f.plan.lineRejects, (c) => (c < first.headers.length ? columnLabel(first, c) : null));
     }
+    await setColumnLabels(db, first);
     await db.run(`
       insert into load_rejects
       select ${batchIds('rejects.file_index')}, files.file, rejects.duckdb_line + files.line_offset - 2,
-             ${readerRejectColumn(first)}, ${READER_REJECT_REASON}, null, rejects.raw_line
+             ${READER_REJECT_COLUMN}, ${READER_REJECT_REASON}, null, rejects.raw_line
       from together_rejects as rejects join together_files as files on files.file_index = rejects.file_index
       where rejects.file_index in (${run.join(', ')})`);
     outcomes.push(
@@ -707,8 +740,13 @@ async function loadTogether(db: Db, plans: FilePlan[], staleMonths: StaleMonthsM
   return outcomes;
 }
 
-function batchRow(plan: FilePlan, batchId: number, read: number, loaded: number, rejected: number): string {
-  return `insert into load_batches values (${batchId}, ${sqlString(plan.file)}, ${sqlString(plan.original.sha256)}, ${sqlString(plan.kind.kind)}, ${sqlString(plan.encoding)}, ${read}, ${loaded}, ${rejected}, localtimestamp)`;
+async function insertBatch(db: Db, plan: FilePlan, batchId: number, read: number, loaded: number, rejected: number): Promise<void> {
+  await db.run(`insert into load_batches values (${batchId}, $1, $2, $3, $4, ${read}, ${loaded}, ${rejected}, localtimestamp)`, [
+    plan.file,
+    plan.original.sha256,
+    plan.kind.kind,
+    plan.encoding,
+  ]);
 }
 
 /**
@@ -731,8 +769,9 @@ async function storeRows(
   const hasUpdatedAt = kind.columns.some((c) => c.name === 'updated_at');
   const fileColumns = headers.map((_, i) => `c${i + 1}`);
   const duplicatesOf = (column: string) => mapping.duplicates.filter((d) => d.column === column).map((d) => d.index);
-  // the raw line kept for a rejected row is rebuilt from its cells, never with customer contact data
-  const piiIndexes = new Set(PII_COLUMNS.flatMap((c) => [mapping.columns.get(c), ...duplicatesOf(c)]).filter((i): i is number => i !== undefined));
+  // the raw line kept for a rejected row (in the database only) is rebuilt from its cells, the
+  // customer's phone number left out, and any other phone number in it masked
+  const piiIndexes = new Set(['customer_phone'].flatMap((c) => [mapping.columns.get(c), ...duplicatesOf(c)]).filter((i): i is number => i !== undefined));
   const loadable = `problem is null`;
 
   // A key given twice in a file: the first row is the candidate, the repeats are rejected. Found
@@ -749,16 +788,17 @@ async function storeRows(
   const repeats = candidates === 0 ? 0 : await db.value<number>(`select count(*) from repeated_keys`);
   // the stored rows that share a key with a valid row of the files: one scan of the stored key
   // column, joined to the files' keys (the smaller side is hashed); whole rows only for matches.
-  // The files' key range, given as literals, lets the scan skip the stored blocks outside it
-  // (exports are mostly by month, so are their keys): the join alone does not, on rows stored
-  // earlier in the same transaction, and that scan grew with every file.
-  // (every kind's key is text; no valid row, no range and no match)
-  const [range] = await db.all(`select min(${key}) as low, max(${key}) as high from typed_rows where ${loadable}`);
-  const inRange = range?.low == null ? 'false' : `stored.${key} between ${sqlString(String(range.low))} and ${sqlString(String(range.high))}`;
+  // The files' key range, as constants (getvariable folds to one), lets the scan skip the stored
+  // blocks outside it (exports are mostly by month, so are their keys): the join alone does not,
+  // on rows stored earlier in the same transaction, and that scan grew with every file. The range
+  // goes from the typed rows to the variables in SQL: a key is never SQL text.
+  // (every kind's key is text; no valid row, a null range and no match)
+  await db.run(`
+    set variable load_key_range = (select {'low': min(${key}), 'high': max(${key})} from typed_rows where ${loadable})`);
   await db.run(`
     create or replace temp table stored_match_keys as
     select distinct stored.${key} from ${table} as stored join typed_rows as t on t.${key} = stored.${key} and t.${loadable}
-    where ${inRange}`);
+    where stored.${key} between getvariable('load_key_range').low and getvariable('load_key_range').high`);
   const matches = await db.value<number>(`select count(*) from stored_match_keys`);
   await db.run(`
     create or replace temp table stored_matches as
@@ -784,10 +824,10 @@ async function storeRows(
   // every rejected row of the files, with its file, line, column, reason and value
   await db.run(`
     create or replace temp table rejected_rows as
-    select file_index, batch_id, file, row_index, source_line, problem.column as column_name, problem.reason, problem.value
+    select file_index, batch_id, row_index, source_line, problem.column as column_name, problem.reason, problem.value
     from typed_rows where problem is not null
     ${dropped > 0 ? `union all
-    select t.file_index, t.batch_id, t.file, t.row_index, t.source_line, d.column_name, d.reason, d.value
+    select t.file_index, t.batch_id, t.row_index, t.source_line, d.column_name, d.reason, d.value
     from typed_rows as t join dropped_rows as d on d.file_index = t.file_index and d.row_index = t.row_index` : ''}`);
   const rejected = await db.all(`select file_index, row_index, source_line from rejected_rows order by file_index, source_line`);
   // their raw lines: read from the files by line number when each record is one line, else the
@@ -832,11 +872,20 @@ async function storeRows(
         semi join rejected_rows as rejected on rejected.file_index = r.file_index and rejected.row_index = r.rowid - bases.base_rowid`);
     }
   }
-  await db.run(`
+  // the value of the rejected cell as it may be shown: a sensitive column's masked, any other's
+  // with the phone numbers in it masked
+  const sensitive = sensitiveColumns(kind).map(sqlString).join(', ');
+  await db.run(
+    `
     insert into load_rejects
-    select rejected.batch_id, rejected.file, rejected.source_line, rejected.column_name, rejected.reason, rejected.value, raw.raw_line
+    select rejected.batch_id, files.file, rejected.source_line, rejected.column_name, rejected.reason,
+           shown_reject_value(rejected.value, rejected.column_name in (${sensitive || 'null'})),
+           mask_phone_numbers(raw.raw_line)
     from rejected_rows as rejected
-    join rejected_raw as raw on raw.file_index = rejected.file_index and raw.row_index = rejected.row_index`);
+    join rejected_raw as raw on raw.file_index = rejected.file_index and raw.row_index = rejected.row_index
+    join (values ${files.map((f, i) => `(${f.batchId}, $${i + 1}::varchar)`).join(', ')}) as files(batch_id, file) on files.batch_id = rejected.batch_id`,
+    files.map((f) => f.plan.file),
+  );
 
   // the rows to store: valid, the first of their key in the file, not older than the stored row
   await db.run(`
@@ -891,9 +940,9 @@ async function storeRows(
     if (rowsLoaded + rowsRejected !== rowsRead) {
       throw new FatalLoadError(`${p.file}: row accounting failed: read ${rowsRead}, loaded ${rowsLoaded}, rejected ${rowsRejected}`);
     }
-    await db.run(batchRow(p, batchId, rowsRead, rowsLoaded, rowsRejected));
+    await insertBatch(db, p, batchId, rowsRead, rowsLoaded, rowsRejected);
     for (const h of p.extraColumns) {
-      await db.run(`insert into load_extra_columns values (${batchId}, ${sqlString(p.file)}, ${sqlString(h)})`);
+      await db.run(`insert into load_extra_columns values (${batchId}, $1, $2)`, [p.file, h]);
     }
     outcomes.push({ file: p.file, status: 'loaded' as const, kind: kind.kind, batchId, encoding: p.encoding, rowsRead, rowsLoaded, rowsRejected, extraColumns: p.extraColumns });
   }
@@ -927,7 +976,14 @@ const STALE_MONTHS: Record<string, { own: string[]; ticket?: boolean } | 'all'> 
 async function prepare(path: string, file: string, original: FileScan, kind: KindDef, workDir: string): Promise<Prepared> {
   let step = 0;
   const next = () => join(workDir, `step-${++step}.csv`);
-  let csvPath = path;
+  // DuckDB reads the file under a name of the loader's own: the path it is given is SQL text, and
+  // an export's name is data (it may hold a quote, or anything else)
+  let csvPath = join(workDir, 'export.csv');
+  try {
+    symlinkSync(resolve(path), csvPath);
+  } catch {
+    copyFileSync(path, csvPath);
+  }
   let scan = original;
   let encoding = original.bom ? 'utf-8-bom' : 'utf-8';
   const rescan = async (delimiter?: string) => {
@@ -1102,9 +1158,7 @@ async function insertLineRejects(db: Db, batchId: number, file: string, rejects:
   } finally {
     appender.closeSync();
   }
-  await db.run(`
-    insert into load_rejects
-    select ${batchId}, ${sqlString(file)}, line, column_name, reason, null, mask_phone_numbers(raw) from line_rejects`);
+  await db.run(`insert into load_rejects select ${batchId}, $1, line, column_name, reason, null, mask_phone_numbers(raw) from line_rejects`, [file]);
 }
 
 /** The text of byte ranges of a file (lines taken out, for their rejects), read through one handle. */

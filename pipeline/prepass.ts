@@ -6,7 +6,9 @@
 // - where records do not sit one per line (blank lines, quoted line breaks), so that a row
 //   DuckDB reads can be given the line number a person sees in an editor;
 // - what DuckDB's reader would trip over and the loader deals with first: line breaks of mixed
-//   kinds, a quote left open at the end of the file, text after a closing quote.
+//   kinds, a quote left open at the end of the file, text after a closing quote;
+// - whether it holds control characters (NUL and the like), so that only such a file has its
+//   cells checked for them.
 // Records are split the way DuckDB's CSV reader splits them: a quote opens a quoted field only at
 // the start of a field (after the delimiter, a line break or one space); inside, `""` is a quote;
 // after the closing quote, spaces and another quote continue the field; any other quote is text.
@@ -86,6 +88,8 @@ export interface FileScan {
   wideForms: boolean;
   /** holds a tab, or a byte-order mark past the start: values may need more than spaces trimmed */
   otherBlanks: boolean;
+  /** holds a control character other than tab, LF and CR (U+0000–0008, 000B, 000C, 000E–001F, 007F) */
+  controlCharacters: boolean;
 }
 
 export interface ScanOptions {
@@ -121,6 +125,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
   let wideTail: Buffer = Buffer.alloc(0);
   let otherBlanks = false;
   let blankTail: Buffer = Buffer.alloc(0);
+  let controlCharacters = false;
 
   let delimiter = options.delimiter ?? ',';
   let delimiterByte = delimiter.charCodeAt(0);
@@ -227,6 +232,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
       otherBlanks = chunk.includes(TAB) || chunk.includes(BOM, skip) || edge.includes(BOM);
       blankTail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 2)));
     }
+    if (!controlCharacters) controlCharacters = holdsControlCharacter(chunk);
     if (utf16) {
       base += chunk.length;
       continue; // the record split is done on the transcoded file
@@ -357,8 +363,37 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
 
   return {
     bytes, sha256: hash.digest('hex'), magic, utf8, invalidUtf8At, bom, utf16, delimiter,
-    head, records, longestRecord, blankUnits, multiline, newlines, unterminated, badQuotes, wideForms, otherBlanks,
+    head, records, longestRecord, blankUnits, multiline, newlines, unterminated, badQuotes, wideForms, otherBlanks, controlCharacters,
   };
+}
+
+// the bytes holdsControlCharacter looks for: in UTF-8 and GB18030 they are never part of a character
+const CONTROL = new Uint8Array(256);
+for (let b = 0; b < 0x20; b++) if (b !== TAB && b !== LF && b !== CR) CONTROL[b] = 1;
+CONTROL[0x7f] = 1;
+
+/**
+ * Whether the bytes hold a control character. Four bytes at a time (the pass runs over every byte
+ * of every export): a word is looked at byte by byte only when one of its bytes is below 0x20 or
+ * is 0x7F, which in a clean export are the line breaks and tabs.
+ */
+function holdsControlCharacter(chunk: Buffer): boolean {
+  let i = 0;
+  if (chunk.byteOffset % 4 === 0) {
+    const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >>> 2);
+    for (let w = 0; w < words.length; w++) {
+      const x = words[w]!;
+      const below20 = (x - 0x20202020) & ~x & 0x80808080;
+      const y = x ^ 0x7f7f7f7f;
+      const is7f = (y - 0x01010101) & ~y & 0x80808080;
+      if ((below20 | is7f) !== 0) {
+        for (let k = w * 4; k < w * 4 + 4; k++) if (CONTROL[chunk[k]!]) return true;
+      }
+    }
+    i = words.length * 4;
+  }
+  for (; i < chunk.length; i++) if (CONTROL[chunk[i]!]) return true;
+  return false;
 }
 
 /** The delimiter of the first line among the first few that holds one (a title line may hold none). */

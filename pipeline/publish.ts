@@ -410,9 +410,19 @@ async function writeTechnicians(connection: DuckDBConnection, folder: RunFolder,
 async function copyTables(connection: DuckDBConnection, folder: RunFolder): Promise<void> {
   folder.directory('tables');
   for (const table of PUBLISHED_TABLES) {
-    await connection.run(`copy ${table} to ${sqlString(folder.path(`tables/${table}.parquet`))} (format parquet)`);
+    await connection.run(`copy ${PUBLISHED_ROWS[table] ?? table} to ${sqlString(folder.path(`tables/${table}.parquet`))} (format parquet)`);
   }
 }
+
+/**
+ * What is published of a table when not all of it: of a rejected row, where it is and why, and
+ * the rejected cell's value as the loader stored it to be shown (sensitive columns masked, phone
+ * numbers masked again here for rows stored before that rule); never the raw line, which may hold
+ * a customer's name or remarks and stays in the database.
+ */
+const PUBLISHED_ROWS: Partial<Record<(typeof PUBLISHED_TABLES)[number], string>> = {
+  load_rejects: `(select batch_id, file, line, "column", reason, mask_phone_numbers(value) as value from load_rejects)`,
+};
 
 /**
  * A query's rows keyed by their first column; the other columns are file texts, asked for as BLOBs
@@ -653,8 +663,9 @@ async function qualityReport(db: Db): Promise<unknown> {
   return {
     files: await db.all(`select batch_id, file_name, kind, encoding, rows_read, rows_loaded, rows_rejected, strftime(loaded_at, '%Y-%m-%d %H:%M:%S') as loaded_at from load_batches order by batch_id`),
     reject_reasons: await db.all(`select file, reason, count(*) as rows from load_rejects group by all order by file, reason`),
+    // where each rejected row is and why, never its raw line (see PUBLISHED_ROWS)
     rejects: await db.all(`
-      select file, line, "column", reason, value, raw_line
+      select file, line, "column", reason, mask_phone_numbers(value) as value
       from load_rejects
       qualify row_number() over (partition by file order by line, "column", reason, value) <= ${REJECTS_PER_FILE}
       order by file, line, "column", reason, value`),

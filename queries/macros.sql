@@ -188,11 +188,42 @@ create or replace macro composite_score(revisit_coverage, satisfied_rate, on_tim
   + getvariable('weight_on_time_rate') * on_time_rate
   + getvariable('weight_complaints') * (1 - least(1, getvariable('complaint_rate_scale') * complaint_rate));
 
--- Customer phone numbers (mobile 1xxxxxxxxxx, landline 0xx-xxxxxxxx) masked in text that may be
--- shown, such as the raw line of a row the reader could not split into columns.
-create or replace macro mask_phone_numbers(v) as regexp_replace(
-  v, '(^|[^0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})([^0-9]|$)', '\1***\3', 'g'
+-- Customer phone numbers masked (***) in any text that may be shown: the value of a rejected
+-- cell, the raw line of a rejected row. The one masking rule of the pipeline. A number is masked in
+-- the spellings people type: a mobile (1[3-9] and nine more digits) or a landline (an area code
+-- 0xx or 0xxx, in parentheses or not, then seven or eight digits), a space, dash or dot between
+-- any groups, after +86, 86, 0086 or (+86) (a landline's area code then without its 0), in ASCII
+-- or full-width digits; not when it is part of a longer run of digits (an id, a timestamp).
+-- RE2 has no lookarounds: each match takes the character after the number with it, so of two
+-- numbers one character apart (13800138000,13900139000) one pass masks only the first, and the
+-- pattern is applied twice.
+create or replace macro mask_phone_numbers_once(v) as regexp_replace(
+  v,
+  '(^|[^0-9０-９])(?:'
+    || '(?:(?:\+|00)?86[ \-]?|[(（]\+?86[)）][ \-]?)?[1１][ \-.]?[3-9３-９](?:[ \-.]?[0-9０-９]){9}'
+    || '|[(（]?[0０][1-9１-９][0-9０-９]{1,2}[)）]?[ \-.]?[0-9０-９]{3,4}[ \-.]?[0-9０-９]{4}'
+    || '|(?:\+|00)86[ \-]?[(（]?[1-9１-９][0-9０-９]{1,2}[)）]?[ \-.]?[0-9０-９]{3,4}[ \-.]?[0-9０-９]{4}'
+    || ')([^0-9０-９]|$)',
+  '\1***\2',
+  'g'
 );
+create or replace macro mask_phone_numbers(v) as mask_phone_numbers_once(mask_phone_numbers_once(v));
+
+-- The value of a rejected cell as it may be shown outside the database (load_rejects.value): a
+-- column that can hold a customer's phone, name or free text (kinds.ts: sensitive) shows '***',
+-- any other its value with the phone numbers in it masked.
+create or replace macro shown_reject_value(v, is_sensitive) as case
+  when v is null then null
+  when is_sensitive then '***'
+  else mask_phone_numbers(v)
+end;
+
+-- The characters a cell must not hold: the C0 controls and DEL, except tab, line feed and carriage
+-- return (a quoted cell may hold a line break; a tab is a blank). A NUL or the like in an export is
+-- a broken export, and a value holding one is rejected (control_character) rather than stored.
+create or replace macro has_control_character(v) as regexp_matches(v, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]');
+-- such a value as a rejected row shows it: each control character as U+FFFD
+create or replace macro control_characters_shown(v) as regexp_replace(v, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', chr(65533), 'g');
 
 -- The months a model build rewrites. The build sets these variables before each run: build_full
 -- (every month), build_months (the months whose KPI and penalty rows it rewrites), build_year_months

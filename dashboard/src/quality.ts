@@ -160,7 +160,6 @@ startPage({
               textColumn<Reject>('column', ctx.t('dq.column'), (r) => r.column, { render: (r) => (r.column ? h('code', null, r.column) : '—') }),
               { key: 'reason', label: ctx.t('dq.reason'), value: (r) => r.reason, render: (r) => reasonLabel(ctx, r.reason) },
               textColumn<Reject>('value', ctx.t('dq.value'), (r) => r.value, { render: (r) => (r.value === null ? '—' : h('code', null, r.value)) }),
-              textColumn<Reject>('raw_line', ctx.t('dq.raw_line'), (r) => r.raw_line, { render: (r) => (r.raw_line === null ? '—' : h('code', { class: 'raw-line' }, r.raw_line)) }),
             ],
             rows: rejects,
             pageSize: 100,

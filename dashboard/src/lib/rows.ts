@@ -131,7 +131,7 @@ export interface QualityFile {
 export interface Quality {
   files: QualityFile[];
   reject_reasons: { file: string; reason: string; rows: number }[];
-  rejects: { file: string; line: number | null; column: string | null; reason: string; value: string | null; raw_line: string | null }[];
+  rejects: { file: string; line: number | null; column: string | null; reason: string; value: string | null }[];
   rejects_truncated: boolean;
   orphans: { revisits?: number; complaints?: number };
   orphan_rows: { kind: string; record_id: string; ticket_id: string | null; event_at: string | null }[];
