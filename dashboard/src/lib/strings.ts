@@ -241,6 +241,7 @@ const zh = {
   'reason.too_many_columns': '列数过多',
   'reason.duplicate_key': '文件内编号重复',
   'reason.stale_version': '版本比已存数据旧',
+  'reason.control_character': '单元格含控制字符',
   'reason.unknown_rule': '未知规则且无金额',
 
   'backlog.title': '回访积压',
@@ -504,6 +505,7 @@ const en: Record<StringKey, string> = {
   'reason.too_many_columns': 'Too many columns',
   'reason.duplicate_key': 'Key repeated in the file',
   'reason.stale_version': 'Older than the stored version',
+  'reason.control_character': 'Control character in a cell',
   'reason.unknown_rule': 'Unknown rule without an amount',
 
   'backlog.title': 'Revisit backlog',
