@@ -2,7 +2,8 @@
 // missing from the sheet become blank lines), so the same DuckDB reader, typing and line numbers
 // apply. The worksheet is the one named like the kind (工单, tickets …), else the first one.
 // Excel date cells become naive local timestamps; numbers keep all their digits (never 1.38E+10),
-// and a number format of zeros (000123) keeps its leading zeros.
+// and a number format of zeros (000123) keeps its leading zeros. Text comes back as Excel typed it:
+// the _xHHHH_ escapes of the file format (a line break's CR, a control character) are undone.
 import { createWriteStream, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
@@ -163,12 +164,21 @@ function cellText(v: unknown, numFmt?: string): string {
   if (typeof v === 'number') return numberText(v, numFmt);
   if (typeof v === 'object') {
     const o = v as { text?: unknown; result?: unknown; richText?: { text: string }[]; error?: string };
-    if (Array.isArray(o.richText)) return o.richText.map((t) => t.text).join('');
+    if (Array.isArray(o.richText)) return unescapeText(o.richText.map((t) => t.text).join(''));
     if (o.result !== undefined) return cellText(o.result, numFmt);
     if (o.text !== undefined) return cellText(o.text, numFmt);
     if (o.error !== undefined) return String(o.error);
   }
-  return String(v);
+  return unescapeText(String(v));
+}
+
+/**
+ * Text as the cell holds it: a workbook writes a character XML cannot hold (a CR, a NUL) as
+ * _xHHHH_, and a literal _x…_ as _x005F_x…_; read left to right, each escape gives its character.
+ */
+function unescapeText(text: string): string {
+  if (!text.includes('_x')) return text;
+  return text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /** All the digits of a number: integers in full (an id or a phone number), others as the shortest exact form. */

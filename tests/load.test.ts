@@ -241,3 +241,65 @@ describe('the input folder', () => {
     expect(await rejects()).toEqual([{ file: '违规.csv', line: 4, column: 'rule_id', reason: 'unknown_rule_without_amount', value: 'SAFETY' }]);
   });
 });
+
+describe('values read from a file are never SQL text', () => {
+  it('rejects a NUL or another control character in a cell with its line and column, and loads the other files', async () => {
+    const extra = "备注'; drop table tickets; --";
+    const ok = '维修,2026-03-01 09:00,2026-03-02 13:00,已完成';
+    write(`工单_o'brien.csv`, [
+      `${TICKET_HEADER},${extra}`,
+      `GD1,W1,T1,${ok},,`,
+      `G\u0000D2,W1,T1,${ok},,`,
+      `GD3',W1,T1,${ok},,`,
+      `GD4,W1,T1,维\u0001修,2026-03-01 09:00,2026-03-02 13:00,已完成,,`,
+      `GD5,W1,T1,${ok},138\u007f12345678,`,
+      // a column that is not read: its content is neither stored nor checked
+      `GD6,W1,T1,${ok},,备注\u0000里的字`,
+      `GD7,W1,T1,${ok},,a,b`,
+      `GD8,W1,T1,${ok},`,
+    ]);
+    write('回访.csv', ['回访编号,工单号,回访时间,是否接通', 'HF1,GD1,2026-03-03 10:00,是']);
+    const outcomes = await loadFolder(db, dir);
+    expect(outcomes.map((o) => [o.file, o.status])).toEqual([
+      [`工单_o'brien.csv`, 'loaded'],
+      ['回访.csv', 'loaded'],
+    ]);
+    expect(await rejects()).toEqual([
+      { file: `工单_o'brien.csv`, line: 3, column: 'ticket_id', reason: 'control_character', value: 'G\uFFFDD2' },
+      { file: `工单_o'brien.csv`, line: 5, column: 'service_type', reason: 'control_character', value: '维\uFFFD修' },
+      { file: `工单_o'brien.csv`, line: 6, column: 'customer_phone', reason: 'control_character', value: '***' },
+      { file: `工单_o'brien.csv`, line: 8, column: null, reason: 'too_many_columns', value: null },
+      { file: `工单_o'brien.csv`, line: 9, column: extra, reason: 'too_few_columns', value: null },
+    ]);
+    expect(await db.all(`select ticket_id, source_line from tickets order by source_line`)).toEqual([
+      { ticket_id: 'GD1', source_line: 2 },
+      { ticket_id: "GD3'", source_line: 4 },
+      { ticket_id: 'GD6', source_line: 7 },
+    ]);
+    expect(await db.all(`select revisit_id, source_line from revisits`)).toEqual([{ revisit_id: 'HF1', source_line: 2 }]);
+    expect(await batches()).toEqual([
+      { file_name: `工单_o'brien.csv`, kind: 'tickets', encoding: 'utf-8', rows_read: 8, rows_loaded: 3, rows_rejected: 5 },
+      { file_name: '回访.csv', kind: 'revisits', encoding: 'utf-8', rows_read: 1, rows_loaded: 1, rows_rejected: 0 },
+    ]);
+    expect(await db.all(`select file, column_name from load_extra_columns`)).toEqual([{ file: `工单_o'brien.csv`, column_name: extra }]);
+    // the raw line stays in the database as it was, for the operator, without the customer's phone
+    expect(await db.value(`select raw_line from load_rejects where line = 3`)).toBe(`G\u0000D2,W1,T1,${ok},***,`);
+  });
+
+  it('reads a NUL written as _x0000_ in a workbook cell as the NUL it is', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('工单');
+    sheet.addRow(TICKET_HEADER.split(','));
+    sheet.addRow(['GD1', 'W1', 'T1', '维修', '2026-03-01 09:00', '2026-03-02 13:00', '已完成', null]);
+    sheet.addRow(['G_x0000_D2', 'W1', 'T1', '维修', '2026-03-01 09:00', '2026-03-02 13:00', '已完成', null]);
+    // a literal _x…_ is written with its underscore escaped
+    sheet.addRow(['GD3', 'W1', 'T1', '维修', '2026-03-01 09:00', '2026-03-02 13:00', '已完成', null, '_x005F_x0041_']);
+    await workbook.xlsx.writeFile(join(dir, '工单.xlsx'));
+    await loadFolder(db, dir);
+    expect(await rejects()).toEqual([
+      { file: '工单.xlsx', line: 3, column: 'ticket_id', reason: 'control_character', value: 'G\uFFFDD2' },
+      { file: '工单.xlsx', line: 4, column: null, reason: 'too_many_columns', value: null },
+    ]);
+    expect(await db.value(`select raw_line from load_rejects where line = 4`)).toBe('GD3,W1,T1,维修,2026-03-01 09:00,2026-03-02 13:00,已完成,,_x0041_');
+  });
+});
