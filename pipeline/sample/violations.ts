@@ -1,0 +1,62 @@
+/**
+ * Manual violations (违规): inspectors' findings against technicians, a few a month, more often
+ * against poor technicians; one file, 违规.csv.
+ * Owns the violations. Imports only siblings.
+ */
+import { MIN_PER_DAY, padN } from './calendar.ts';
+import type { SampleContext } from './context.ts';
+import { apportion, Weighted } from './random.ts';
+import type { TicketMonth } from './tickets.ts';
+import { quoteField, type CsvWriter } from './writers.ts';
+
+interface ViolationRule {
+  id: string;
+  weight: number;
+  /** a fine written in the export, overriding the rule's configured amount ('': none written) */
+  amount: string;
+  notes: readonly string[];
+}
+const VIOLATION_RULES: readonly ViolationRule[] = [
+  { id: 'LATE_NO_NOTICE', weight: 5, amount: '', notes: ['抽查:迟到未提前告知用户', '用户来电反映超时未上门'] },
+  { id: 'IMAGE', weight: 5, amount: '', notes: ['巡检:未穿工装', '未佩戴工作证'] },
+  { id: 'NO_SHOE_COVERS', weight: 5, amount: '', notes: ['巡检:入户未穿鞋套', '未铺垫布'] },
+  { id: 'FOUR_NOTS', weight: 2, amount: '', notes: ['收取用户礼品', '接受用户宴请'] },
+  { id: 'SITE_NOT_CLEANED', weight: 4, amount: '', notes: ['完工未清理现场,用户投诉', '旧机包装遗留现场'] },
+  { id: 'NO_EXPLANATION', weight: 3, amount: '', notes: ['未讲解使用保养', '服务单无用户签字'] },
+  { id: 'OVERCHARGE', weight: 1, amount: '', notes: ['私收材料费未开票', '超标准收费'] },
+  { id: 'SAFETY', weight: 3, amount: '200', notes: ['高空作业未系安全带', '带电作业'] },
+  { id: 'PARTS_RETURN', weight: 2, amount: '100', notes: ['旧件逾期未返还', '旧件返还缺失'] },
+];
+const VIOLATION_PICK = new Weighted(VIOLATION_RULES, VIOLATION_RULES.map((r) => r.weight));
+
+const V_COLS = ['违规编号', '工程师工号', '发生时间', '规则编号', '罚款金额', '说明'] as const;
+
+export interface ViolationFile {
+  out: CsvWriter;
+  perMonth: number[];
+}
+
+/** about 30 violations per 24,000 tickets, evenly over the months */
+export function openViolationFile(ctx: SampleContext): ViolationFile {
+  const { run } = ctx;
+  return {
+    out: ctx.outputs.csv('违规.csv', 'violations', V_COLS),
+    perMonth: apportion(Math.max(1, Math.round((30 * run.tickets) / 24000)), new Array<number>(run.months).fill(1)),
+  };
+}
+
+/** the month's violations in time order, against its working technicians (poor ones four times as often) */
+export function writeMonthViolations(ctx: SampleContext, file: ViolationFile, month: TicketMonth): void {
+  const { rng, cal } = ctx;
+  const vPick = new Weighted(month.active, month.active.map((t) => (t.bad ? 4 : 1)));
+  const vTimes: number[] = [];
+  for (let n = 0; n < (file.perMonth[month.idx] as number); n++) vTimes.push(month.startMin + rng.int(0, month.days - 1) * MIN_PER_DAY + rng.int(480, 1080));
+  vTimes.sort((a, b) => a - b);
+  vTimes.forEach((at, n) => {
+    if (vPick.empty) return;
+    const t = vPick.pick(rng);
+    const rule = VIOLATION_PICK.pick(rng);
+    const amount = rule.amount !== '' ? rule.amount : rng.chance(0.08) ? '30' : '';
+    file.out.add(['WG' + month.ym + padN(n + 1, 4), t.id, cal.fmt(at, 'std'), rule.id, amount, quoteField(rng.pick(rule.notes))].join(','));
+  });
+}
