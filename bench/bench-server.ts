@@ -1,13 +1,20 @@
 // The dashboard server under load on loopback, side by side with bare @fastify/static serving the
 // same folder: requests per second and p99 latency for the manifest and a page's data file.
+//
+// Owns the server measurement. Imports the dashboard server and the product pipeline (to publish
+// the sample first); imported by bench.ts only.
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { buildServer } from '../dashboard/server.ts';
 import { defaultConfig } from '../pipeline/config.ts';
 import { runPipeline } from '../pipeline/run.ts';
+
+/** by its own location, so that the benchmark runs from any working directory */
+const SAMPLE = fileURLToPath(new URL('../data/sample', import.meta.url));
 
 async function hammer(url: string): Promise<{ rps: number; p99: number }> {
   // bounded: a fixed duration on loopback only
@@ -20,7 +27,7 @@ export async function serverBench(work: string, log: (line: string) => void): Pr
   const distDir = join(work, 'server-dist');
   mkdirSync(distDir, { recursive: true });
   writeFileSync(join(distDir, 'index.html'), '<!doctype html><title>bench</title>');
-  await runPipeline({ input: 'data/sample', db: join(work, 'server.duckdb'), out: dataDir, config: defaultConfig() });
+  await runPipeline({ input: SAMPLE, db: join(work, 'server.duckdb'), out: dataDir, config: defaultConfig() });
   const manifest = JSON.parse(readFileSync(join(dataDir, 'manifest.json'), 'utf8')) as { folder: string; latest_month: string };
   const dataFile = `${manifest.folder}/technicians/${manifest.latest_month}.json`;
 

@@ -3,6 +3,9 @@
 //   floor <input> <db>            bare DuckDB: read_csv of the same exports into a persisted
 //                                 database, plus one KPI query — the fastest this stack can go
 // Prints one JSON line: { seconds, maxRssMb }.
+//
+// Owns one measured run. Imports the product pipeline (config, run) and DuckDB; spawned by
+// bench.ts, imported by nothing.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { defaultConfig } from '../pipeline/config.ts';
 import { runPipeline } from '../pipeline/run.ts';
