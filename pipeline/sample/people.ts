@@ -134,8 +134,8 @@ function createTechnicians(rng: Rng, counts: readonly number[], nTechs: number, 
 
 /**
  * Traits drawn without replacement from one shuffled pool (the small outlet's pair is set apart):
- * a sixth part-time, a fifteenth poor (the first of them designated), a thirtieth leaving after
- * about 60% of the period, a sixtieth joining after a quarter of it.
+ * a sixth part-time, a fifteenth poor (the first of them designated), a thirtieth leaving from
+ * 60% of the period on (two months apart), a sixtieth joining after a quarter of it.
  */
 function assignTraits(rng: Rng, techs: Tech[], small: number, nTechs: number, months: number): void {
   const pool = techs.map((_, i) => i).filter((i) => (techs[i] as Tech).outlet !== small);
