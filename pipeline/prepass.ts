@@ -378,21 +378,18 @@ CONTROL[0x7f] = 1;
  * is 0x7F, which in a clean export are the line breaks and tabs.
  */
 function holdsControlCharacter(chunk: Buffer): boolean {
-  let i = 0;
-  if (chunk.byteOffset % 4 === 0) {
-    const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >>> 2);
-    for (let w = 0; w < words.length; w++) {
-      const x = words[w]!;
-      const below20 = (x - 0x20202020) & ~x & 0x80808080;
-      const y = x ^ 0x7f7f7f7f;
-      const is7f = (y - 0x01010101) & ~y & 0x80808080;
-      if ((below20 | is7f) !== 0) {
-        for (let k = w * 4; k < w * 4 + 4; k++) if (CONTROL[chunk[k]!]) return true;
-      }
+  const aligned = chunk.byteOffset % 4 === 0;
+  const words = aligned ? new Int32Array(chunk.buffer, chunk.byteOffset, chunk.length >>> 2) : new Int32Array(0);
+  const count = words.length;
+  for (let w = 0; w < count; w++) {
+    const x = words[w]!;
+    const y = x ^ 0x7f7f7f7f;
+    // a byte below 0x20 (x - 0x20 borrows into its top bit), or a byte 0x7f (y has a zero byte)
+    if ((((x - 0x20202020) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) {
+      for (let k = w * 4; k < w * 4 + 4; k++) if (CONTROL[chunk[k]!]) return true;
     }
-    i = words.length * 4;
   }
-  for (; i < chunk.length; i++) if (CONTROL[chunk[i]!]) return true;
+  for (let k = count * 4; k < chunk.length; k++) if (CONTROL[chunk[k]!]) return true;
   return false;
 }
 
