@@ -2,7 +2,8 @@
 // a new run folder is written in full under a temporary name, renamed into place, and only then
 // does one atomic rename of manifest.json switch readers to it. A reader never sees half a run.
 // No file carries customer phone numbers or names: everything published comes from the KPI and
-// penalty tables and the data-quality tables, whose raw lines are masked at load.
+// penalty tables and the data-quality tables, of whose rejected rows only the place, the reason and
+// the masked value are published, never the raw line (PUBLISHED_ROWS).
 //
 // Every file family is one ordered query whose text DuckDB builds (JSON rows, CSV lines, worksheet
 // XML), so JavaScript only writes it out; gzip and the XLSX packages are compressed on the thread
