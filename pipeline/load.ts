@@ -5,15 +5,17 @@
 // reader would stumble over; the few such lines are dealt with first (see prepare below).
 // Every row read ends up loaded or in load_rejects with its line and reason, and the two counts
 // must agree, or nothing of the run is loaded (all files load in one transaction).
+// Nothing read from a file (a cell, a header, the file's name) is ever SQL text: such values go
+// in as statement parameters, through an appender, or from table to SQL variable.
 import { copyFileSync, createReadStream, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
+import { listValue } from '@duckdb/node-api';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { Db, sqlFile, sqlIdent, sqlString, type Params } from './db.ts';
+import { Db, sqlFile, sqlIdent, sqlString } from './db.ts';
 import { blankRanges, copyWithout, looksLikeBrokenUtf8, normaliseLineBreaks, transcodeToUtf8 } from './encoding.ts';
 import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, type HeaderMapping, type KindDef } from './kinds.ts';
-import { listValue } from '@duckdb/node-api';
 import { detectDelimiter, scanFile, type FileScan, type HeadRecord } from './prepass.ts';
 import { modelsBuiltBefore } from './transform.ts';
 import type { Progress } from './progress.ts';
