@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './config.ts';
 import { FatalLoadError } from './load.ts';
 import { Progress } from './progress.ts';
-import { DatabaseBusyError, InvariantError, runPipeline } from './run.ts';
+import { DatabaseBusyError, InvariantError, OutputError, runPipeline } from './run.ts';
 
 const USAGE = 'usage: npm run pipeline -- --input DIR [--db FILE] [--out DIR] [--config FILE] [--quiet]';
 
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ConfigError || e instanceof FatalLoadError || e instanceof DatabaseBusyError || e instanceof InvariantError) {
+  if (e instanceof ConfigError || e instanceof FatalLoadError || e instanceof DatabaseBusyError || e instanceof InvariantError || e instanceof OutputError) {
     fail(e.message, 1);
   }
   fail(`unexpected: ${(e as Error).stack ?? String(e)}`, 1);

@@ -9,6 +9,11 @@
 // XML), so JavaScript only writes it out; gzip and the XLSX packages are compressed on the thread
 // pool meanwhile. An incremental publish hard-links the month files of unchanged months from the
 // previous run instead of writing them again.
+//
+// Which months are unchanged is known from the database, not from this run's build: the months
+// every build rewrote stay pending until a manifest reflecting them is in place
+// (publish-state.ts), so a publish that failed or was killed is made good by the next one. The
+// caller holds the output folder's lock (output.ts): staging folders are pruned here.
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -17,7 +22,10 @@ import { crc32, deflateRaw as deflateRawCallback, gzip as gzipCallback } from 'n
 import { DuckDBBlobValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { Config } from './config.ts';
 import { Db, sqlFile, sqlString } from './db.ts';
+import { killPoint } from './faults.ts';
 import type { FileOutcome } from './load.ts';
+import { confirmPublished, publishState, type PublishState } from './publish-state.ts';
+import { currentBuild } from './transform.ts';
 
 /** The contract tables (spec section 4) and the data-quality tables, in full, as Parquet. */
 export const PUBLISHED_TABLES = [
@@ -44,9 +52,13 @@ export interface Manifest {
   run_id: string;
   published_at: string;
   folder: string;
+  /** every month with KPIs or with statements (a month of manual violations only has no KPIs) */
   months: string[];
+  /** the latest month with KPIs (the latest month when none has any) */
   latest_month: string | null;
   format: number;
+  /** the model build of the database the run folder reflects (publish-state.ts) */
+  build_id: string | null;
 }
 
 export interface RunInfo {
@@ -55,17 +67,6 @@ export interface RunInfo {
   startedMs: number;
   files: FileOutcome[];
   config: Config;
-}
-
-export interface PublishOptions {
-  /**
-   * The months whose published rows may differ from the previous run's (the months the model
-   * build rebuilt, and any month whose penalty year-to-date counts or rank moves they feed).
-   * Undefined: every month is written. Given, and the manifest names a previous run of the same
-   * format: the month files of the other months are hard-linked from that run. Files spanning
-   * months are always written again.
-   */
-  changedMonths?: string[];
 }
 
 const KEEP_RUNS = 3;
@@ -177,33 +178,69 @@ export function monthFiles(month: string): string[] {
   ];
 }
 
-export async function publish(db: Db, outDir: string, run: RunInfo, options: PublishOptions = {}): Promise<Manifest> {
+/**
+ * Publishes the tables as a new run folder and switches the manifest to it. The pending months
+ * (publish-state.ts) are written; the other months' files are hard-linked from the run the
+ * manifest names when the state vouches for that run's build, and written otherwise. Files
+ * spanning months are always written again.
+ */
+export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Manifest> {
   mkdirSync(join(outDir, 'runs'), { recursive: true });
+  pruneStaging(outDir);
   const staging = join(outDir, 'runs', `.incomplete-${run.runId}`);
-  rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging);
   const folder = new RunFolder(staging);
 
-  const months = (await db.all(`select month from kpi_network_month order by month`)).map((r) => String(r.month));
-
-  // the months whose files the previous run already holds, the same bytes as they would be written
-  const previous = options.changedMonths === undefined ? null : previousRun(outDir);
-  const changed = new Set(options.changedMonths ?? []);
-  const reused = previous === null ? [] : months.filter((m) => !changed.has(m) && previous.months.has(m) && monthFiles(m).every((f) => existsSync(join(previous.dir, f))));
-  const written = months.filter((m) => !reused.includes(m));
-  for (const month of reused) {
+  const state = await publishState(db, await currentBuild(db));
+  const months = (await db.all(sqlFile('publish/months.sql')))
+    .map((r) => ({ month: String(r.month), hasKpis: r.has_kpis === true }))
+    .sort((a, b) => (a.month < b.month ? -1 : 1));
+  const names = months.map((m) => m.month);
+  const previous = reusableMonths(outDir, state, names);
+  for (const month of previous?.months ?? []) {
     for (const file of monthFiles(month)) {
       folder.link(join(previous!.dir, file), file);
       if (file.endsWith('.json') && existsSync(join(previous!.dir, `${file}.gz`))) folder.link(join(previous!.dir, `${file}.gz`), `${file}.gz`);
     }
   }
-  const inMonths = written.length === months.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`;
+  const written = names.filter((m) => !previous?.months.includes(m));
+  await writeRunFolder(db, folder, written, written.length === names.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`);
+  folder.page('run.json', JSON.stringify(runReport(run)) + '\n');
+  await step('compression', () => folder.settle());
+  killPoint('publish:compression');
 
-  // Each query runs on one thread (the tables are a row group or two), so the work goes in lanes
-  // on their own connections: the KPI pages on this one, HR's statements on a second, the contract
-  // tables on a third. DuckDB's worker threads would only add scheduling to that (a fifth more CPU
-  // time, measured): one thread per query while publishing. Temporary views and macros belong to a
-  // connection: each lane makes its own.
+  const manifest = switchTo(outDir, staging, run, months, state.buildId);
+  killPoint('publish:manifest');
+  await confirmPublished(db, state);
+  killPoint('publish:cleared');
+  pruneOldRuns(outDir, run.runId);
+  return manifest;
+}
+
+/**
+ * The run the manifest names and the months whose files it holds as they would be written now: its
+ * build is one the state vouches for, and the month is not pending. Null: nothing is reused.
+ */
+function reusableMonths(outDir: string, state: PublishState, months: string[]): { dir: string; months: string[] } | null {
+  const previous = previousRun(outDir);
+  if (previous === null || previous.buildId === null || !state.bases.has(previous.buildId) || state.pending.includes('*')) return null;
+  const pending = new Set(state.pending);
+  return {
+    dir: previous.dir,
+    months: months.filter((m) => !pending.has(m) && previous.months.has(m) && monthFiles(m).every((f) => existsSync(join(previous.dir, f)))),
+  };
+}
+
+/**
+ * Every file but run.json, for the months given in full and for the files spanning months.
+ *
+ * Each query runs on one thread (the tables are a row group or two), so the work goes in lanes on
+ * their own connections: the KPI pages on this one, HR's statements on a second, the contract
+ * tables on a third. DuckDB's worker threads would only add scheduling to that (a fifth more CPU
+ * time, measured): one thread per query while publishing. Temporary views and macros belong to a
+ * connection: each lane makes its own.
+ */
+async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMonths: string): Promise<void> {
   const threads = await db.value<number>(`select current_setting('threads')`);
   await db.run(`set threads = 1`);
   let lanes: PromiseSettledResult<void>[];
@@ -213,8 +250,14 @@ export async function publish(db: Db, outDir: string, run: RunInfo, options: Pub
     try {
       lanes = await Promise.allSettled([
         kpiLane(db, folder, written, inMonths),
-        step('penalties', () => statementLane(statements, folder, written)),
-        step('tables', () => copyTables(tables, folder)),
+        step('penalties', async () => {
+          await statementLane(statements, folder, written);
+          killPoint('publish:statements');
+        }),
+        step('tables', async () => {
+          await copyTables(tables, folder);
+          killPoint('publish:tables');
+        }),
       ]);
     } finally {
       statements.closeSync();
@@ -223,12 +266,8 @@ export async function publish(db: Db, outDir: string, run: RunInfo, options: Pub
   } finally {
     await db.run(`set threads = ${Number(threads)}`);
   }
-  folder.page('run.json', JSON.stringify(runReport(run)) + '\n');
   const failed = lanes.find((lane) => lane.status === 'rejected');
   if (failed) throw failed.reason;
-  await step('compression', () => folder.settle());
-
-  return switchTo(outDir, staging, run, months);
 }
 
 /** The KPI pages (technicians, histories, outlets, network), quality and backlog. */
@@ -241,6 +280,7 @@ async function kpiLane(db: Db, folder: RunFolder, months: string[], inMonths: st
     ].join('\n'),
   );
   await step('technicians', () => writeTechnicians(db.connection, folder, months, inMonths));
+  killPoint('publish:technicians');
   for (const page of MONTH_PAGES) {
     const bodies = await step(page.folder, () => monthJson(db.connection, page.from, page.order, inMonths));
     for (const month of months) folder.page(`${page.folder}/${month}.json`, bodies.get(month) ?? EMPTY_ARRAY);
@@ -264,28 +304,29 @@ async function statementLane(connection: DuckDBConnection, folder: RunFolder, mo
 }
 
 /** The run folder into place, then the manifest: each by one rename. */
-function switchTo(outDir: string, staging: string, run: RunInfo, months: string[]): Manifest {
+function switchTo(outDir: string, staging: string, run: RunInfo, months: { month: string; hasKpis: boolean }[], buildId: string | null): Manifest {
   const runFolder = `runs/${run.runId}`;
   rmSync(join(outDir, runFolder), { recursive: true, force: true });
   renameSync(staging, join(outDir, runFolder));
+  killPoint('publish:run-folder');
   const manifest: Manifest = {
     run_id: run.runId,
     published_at: localNow(),
     folder: runFolder,
-    months,
-    latest_month: months.at(-1) ?? null,
+    months: months.map((m) => m.month),
+    // the month the pages open on: a month of manual violations only would open on empty KPIs
+    latest_month: months.filter((m) => m.hasKpis).at(-1)?.month ?? months.at(-1)?.month ?? null,
     format: PUBLISH_FORMAT,
+    build_id: buildId,
   };
   const tmp = join(outDir, `.manifest-${run.runId}.json`);
   writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
   renameSync(tmp, join(outDir, 'manifest.json'));
-
-  pruneOldRuns(outDir, run.runId);
   return manifest;
 }
 
 /** The run the manifest points at, when it is whole and of this format. */
-function previousRun(outDir: string): { dir: string; months: Set<string> } | null {
+function previousRun(outDir: string): { dir: string; months: Set<string>; buildId: string | null } | null {
   let manifest: Partial<Manifest>;
   try {
     manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')) as Partial<Manifest>;
@@ -295,7 +336,7 @@ function previousRun(outDir: string): { dir: string; months: Set<string> } | nul
   if (manifest.format !== PUBLISH_FORMAT || typeof manifest.folder !== 'string' || !/^runs\/[^/.][^/]*$/.test(manifest.folder)) return null;
   const dir = join(outDir, manifest.folder);
   if (!existsSync(dir)) return null;
-  return { dir, months: new Set(manifest.months ?? []) };
+  return { dir, months: new Set(manifest.months ?? []), buildId: typeof manifest.build_id === 'string' ? manifest.build_id : null };
 }
 
 /**
@@ -733,20 +774,20 @@ function runReport(run: RunInfo): unknown {
   };
 }
 
-/** Keep the newest few runs for readers still holding the previous manifest; drop stale temporaries. */
+/** Keep the newest few runs for readers still holding the previous manifest. */
 function pruneOldRuns(outDir: string, current: string): void {
-  const runsDir = join(outDir, 'runs');
-  const entries = readdirSync(runsDir);
-  for (const e of entries.filter((d) => d.startsWith('.incomplete-') && d !== `.incomplete-${current}`)) {
-    rmSync(join(runsDir, e), { recursive: true, force: true });
-  }
-  const runs = entries.filter((d) => !d.startsWith('.')).sort();
+  const runs = readdirSync(join(outDir, 'runs')).filter((d) => !d.startsWith('.')).sort();
   for (const old of runs.slice(0, Math.max(0, runs.length - KEEP_RUNS))) {
-    if (old !== current) rmSync(join(runsDir, old), { recursive: true, force: true });
+    if (old !== current) rmSync(join(outDir, 'runs', old), { recursive: true, force: true });
   }
-  for (const e of readdirSync(outDir).filter((f) => f.startsWith('.manifest-'))) {
-    if (existsSync(join(outDir, e))) rmSync(join(outDir, e), { force: true });
+}
+
+/** What failed or killed publishes left: run folders never finished, manifests never switched. Only under the lock. */
+function pruneStaging(outDir: string): void {
+  for (const e of readdirSync(join(outDir, 'runs')).filter((d) => d.startsWith('.incomplete-'))) {
+    rmSync(join(outDir, 'runs', e), { recursive: true, force: true });
   }
+  for (const e of readdirSync(outDir).filter((f) => f.startsWith('.manifest-'))) rmSync(join(outDir, e), { force: true });
 }
 
 /** Naive local time, as everything else in the product. */

@@ -1,11 +1,15 @@
-// One pipeline run: load the input folder, rebuild the KPI and penalty tables, check the
-// invariants, checkpoint, publish.
+// One pipeline run: take the output folder, load the input folder, rebuild the KPI and penalty
+// tables, check the invariants, checkpoint, publish, let the output folder go.
 import type { Config } from './config.ts';
 import { Db } from './db.ts';
+import { killPoint } from './faults.ts';
 import { loadFolder, type FileOutcome, type Logger } from './load.ts';
+import { checkWritable, OutputError, OutputLock } from './output.ts';
 import { Progress } from './progress.ts';
-import { localNow, publish, type Manifest } from './publish.ts';
+import { localNow, publish, type Manifest, type RunInfo } from './publish.ts';
 import { applyConfig, buildModels, checkInvariants } from './transform.ts';
+
+export { OutputError };
 
 export interface RunOptions {
   input: string;
@@ -43,35 +47,74 @@ export async function openDatabase(path: string, config: Config): Promise<Db> {
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const progress = options.progress;
   const log: Logger = progress ? (line) => progress.log(line) : (options.log ?? (() => {}));
-  const stage = (name: string, detail?: string) => (progress ? progress.stage(name, detail) : undefined);
   const started = performance.now();
   const startedAt = localNow();
-  const db = await openDatabase(options.db, options.config);
+  let lock: OutputLock | undefined;
   try {
-    await applyConfig(db, options.config);
-    stage('load', options.input);
-    const files = await loadFolder(db, options.input, log, progress);
-    stage('models');
-    const built = await buildModels(db, (name, ms) => log(`built ${name} in ${(ms / 1000).toFixed(2)} s`));
-    log(built.full ? `built every table (${built.months.length} months)` : `rebuilt ${built.months.length} months: ${built.months.join(', ') || 'none'}`);
-    log('checking invariants');
-    const failures = await checkInvariants(db);
-    if (failures.length > 0) throw new InvariantError(`invariant check failed: ${failures.join('; ')}`);
-    await db.run('checkpoint');
-    let manifest: Manifest | undefined;
+    // the output folder before anything is loaded: a run that cannot publish there stops now
     if (options.out) {
-      // local wall-clock time, like every time in the product; milliseconds keep quick reruns apart
-      stage('publish', options.out);
-      log(`publishing to ${options.out}`);
-      const runId = `${startedAt.replace(/[-:]/g, '').replace(' ', 'T')}-${String(Date.now() % 1000).padStart(3, '0')}`;
-      // an incremental build rewrites only the months it rebuilt; the other months' files are taken
-      // over from the previous run
-      manifest = await publish(db, options.out, { runId, startedAt, startedMs: started, files, config: options.config }, { changedMonths: built.full ? undefined : built.months });
-      log(`published ${manifest.months.length} months to ${options.out}/${manifest.folder}`);
+      checkWritable(options.out);
+      lock = OutputLock.acquire(options.out, log);
     }
-    return { files, manifest, seconds: (performance.now() - started) / 1000 };
+    const db = await openDatabase(options.db, options.config);
+    try {
+      const files = await loadAndBuild(db, options, log);
+      let manifest: Manifest | undefined;
+      if (options.out) manifest = await publishRun(db, options.out, { runId: runId(startedAt), startedAt, startedMs: started, files, config: options.config }, log, progress);
+      return { files, manifest, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      db.close();
+    }
   } finally {
+    lock?.release();
     progress?.end();
-    db.close();
   }
+}
+
+/** Load, model build, invariants, checkpoint: the database's part of the run. */
+async function loadAndBuild(db: Db, options: RunOptions, log: Logger): Promise<FileOutcome[]> {
+  const progress = options.progress;
+  await applyConfig(db, options.config);
+  progress?.stage('load', options.input);
+  const files = await loadFolder(db, options.input, log, progress);
+  progress?.stage('models');
+  const built = await buildModels(db, (name, ms) => {
+    log(`built ${name} in ${(ms / 1000).toFixed(2)} s`);
+    killPoint(`build:${name}`);
+  });
+  killPoint('built');
+  log(built.full ? `built every table (${built.months.length} months)` : `rebuilt ${built.months.length} months: ${built.months.join(', ') || 'none'}`);
+  log('checking invariants');
+  const failures = await checkInvariants(db);
+  if (failures.length > 0) throw new InvariantError(`invariant check failed: ${failures.join('; ')}`);
+  await db.run('checkpoint');
+  killPoint('checked');
+  return files;
+}
+
+/**
+ * Publishes what the database holds. Which months are written is the database's publish state,
+ * not this run's build: a publish that failed before is made good here (publish-state.ts).
+ */
+async function publishRun(db: Db, out: string, run: RunInfo, log: Logger, progress: Progress | undefined): Promise<Manifest> {
+  progress?.stage('publish', out);
+  log(`publishing to ${out}`);
+  let manifest: Manifest;
+  try {
+    manifest = await publish(db, out, run);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // the file system refused (full, read-only, not a folder): one line, and the next run publishes again
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      throw new OutputError(`publishing to ${out} failed: ${(e as Error).message.split('\n')[0]}; the database is up to date and the next run publishes it again`);
+    }
+    throw e;
+  }
+  log(`published ${manifest.months.length} months to ${out}/${manifest.folder}`);
+  return manifest;
+}
+
+/** Local wall-clock time, like every time in the product; milliseconds keep quick reruns apart. */
+function runId(startedAt: string): string {
+  return `${startedAt.replace(/[-:]/g, '').replace(' ', 'T')}-${String(Date.now() % 1000).padStart(3, '0')}`;
 }

@@ -6,9 +6,10 @@
 // months its records changed, and only the rows of the months those feed are deleted and built
 // again. Each SQL file reads its scope from the build_* variables (macros in_build_months and
 // friends), so the same file serves both.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import { Db, sqlFile } from './db.ts';
+import { recordBuild } from './publish-state.ts';
 
 /**
  * The rows of a table that an incremental build rewrites, as a SQL condition that must select
@@ -61,10 +62,15 @@ const SCOPE_ROWS: Record<Scope, string> = {
   orphans: `in_build_changed_months(month_of(event_at)) or ticket_id in (${CHANGED_TICKETS})`,
 };
 
-/** Where the build keeps what it needs to know next time: the fingerprint of what the tables were built with. */
+/**
+ * Where the build keeps what it needs to know next time: the fingerprint of what the tables were
+ * built with, and the id of the build (a new one whenever the tables change; the manifest names the
+ * build it was published from, see publish-state.ts).
+ */
 export const BUILD_STATE_TABLE = 'model_build_state';
 /** Raise when the build logic here changes in a way the SQL texts do not show: the next build is then full. */
-const BUILD_LOGIC_VERSION = 1;
+// 2: the build id and the publish state
+const BUILD_LOGIC_VERSION = 2;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export interface BuildResult {
@@ -124,7 +130,8 @@ export async function applyConfig(db: Db, config: Config): Promise<void> {
  * stale_months holds '*' (or a value that is no month), when the config or the SQL differs from
  * the last build's, or when rows were loaded that no month was marked for; otherwise only the
  * months stale_months names and the later months they feed. Nothing stale: nothing is built.
- * stale_months is emptied in the same transaction.
+ * stale_months is emptied in the same transaction, and the months rewritten are recorded for the
+ * publish (publish_pending) under the new build id.
  */
 export async function buildModels(db: Db, onModel: (name: string, ms: number) => void = () => {}): Promise<BuildResult> {
   return db.transaction(async () => {
@@ -150,8 +157,10 @@ export async function buildModels(db: Db, onModel: (name: string, ms: number) =>
     }
     if (hasStaleTable) await db.run(`delete from stale_months`);
     if (full || stale.length > 0) {
-      await db.run(`create or replace table ${BUILD_STATE_TABLE} (fingerprint varchar, last_batch_id bigint, built_at timestamp)`);
-      await db.connection.run(`insert into ${BUILD_STATE_TABLE} values ($1, $2, localtimestamp)`, [fingerprint, lastBatch]);
+      const buildId = randomUUID();
+      await db.run(`create or replace table ${BUILD_STATE_TABLE} (fingerprint varchar, last_batch_id bigint, built_at timestamp, build_id varchar)`);
+      await db.connection.run(`insert into ${BUILD_STATE_TABLE} values ($1, $2, localtimestamp, $3)`, [fingerprint, lastBatch, buildId]);
+      await recordBuild(db, buildId, result.full ? ['*'] : result.months);
     }
     await db.run(`drop table if exists build_changed_tickets`);
     await db.run(`drop table if exists build_previous_credits`);
@@ -321,6 +330,14 @@ async function buildFingerprint(db: Db): Promise<string> {
 /** A model build has run on this database (the next one may be incremental). */
 export async function modelsBuiltBefore(db: Db): Promise<boolean> {
   return (await tableNames(db)).has(BUILD_STATE_TABLE);
+}
+
+/** The id of the build the tables are (null: none recorded, as before build ids). */
+export async function currentBuild(db: Db): Promise<string | null> {
+  if (!(await modelsBuiltBefore(db))) return null;
+  const columns = await db.all(`select column_name from duckdb_columns() where database_name = current_database() and table_name = '${BUILD_STATE_TABLE}' and column_name = 'build_id'`);
+  if (columns.length === 0) return null;
+  return (await db.value<string | null>(`select build_id from ${BUILD_STATE_TABLE}`)) ?? null;
 }
 
 async function previousBuild(db: Db): Promise<{ fingerprint: string; lastBatch: number } | undefined> {

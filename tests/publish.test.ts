@@ -1,10 +1,12 @@
 // The publish step: the run folder's files as dashboard/DATA.md lays them out (HR's workbook read
-// back cell by cell); an incremental publish (the months a model build changed) that comes out
-// byte for byte as a full publish of the same database, sharing the other months' files with the
-// previous run by hard links and never touching a published folder; and every dashboard page's
-// data within the budget at 600 outlets and 5,000 technicians.
+// back cell by cell); an incremental publish (the months the builds since the manifest's changed,
+// as the database's publish state has them) that comes out byte for byte as a full publish of the
+// same database, sharing the other months' files with the previous run by hard links and never
+// touching a published folder, and nothing shared with a run of another build or database; a month
+// of manual violations only, published with its statements; and every dashboard page's data within
+// the budget at 600 outlets and 5,000 technicians.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -15,7 +17,8 @@ import { Db } from '../pipeline/db.ts';
 import { generateSample } from '../pipeline/sample/index.ts';
 import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish, type Manifest, type RunInfo } from '../pipeline/publish.ts';
 import { runPipeline } from '../pipeline/run.ts';
-import { applyConfig } from '../pipeline/transform.ts';
+import { applyConfig, currentBuild } from '../pipeline/transform.ts';
+import { fixtureDb, tickets } from './helpers.ts';
 
 const config = defaultConfig();
 const MONTH = '2026-05';
@@ -46,6 +49,21 @@ function filesOf(dir: string): string[] {
 
 function runDir(out: string, runId: string): string {
   return join(out, 'runs', runId);
+}
+
+/** What a model build that rewrote these months records: a new build id, the months pending. */
+async function simulateBuild(months: string[]): Promise<string> {
+  const buildId = `test-build-${months.join('-')}-${performance.now()}`;
+  await db.connection.run(`update model_build_state set build_id = $1`, [buildId]);
+  for (const month of months) await db.connection.run(`insert into publish_pending values ($1, $2)`, [buildId, month]);
+  return buildId;
+}
+
+/** A full publish of the database as it is, into a folder of its own. */
+async function fullPublish(runId: string): Promise<string> {
+  const out = join(work, `full-${runId}`);
+  await publish(db, out, runInfo(runId));
+  return runDir(out, runId);
 }
 
 /** The two run folders hold the same files, byte for byte, but run.json (the run's own times). */
@@ -107,9 +125,15 @@ describe('a full publish', () => {
     run = join(out, manifest.folder);
   }, 60_000);
 
-  it('writes every month file, and the manifest last', () => {
+  it('writes every month file, and the manifest last', async () => {
     expect(manifest.months).toHaveLength(12);
+    expect(manifest.latest_month).toBe('2026-10');
     expect(manifest.format).toBe(2);
+    expect(manifest.build_id).toBe(await currentBuild(db));
+    expect(manifest.build_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // published: nothing pending, the build confirmed
+    expect(await db.all(`select * from publish_pending`)).toEqual([]);
+    expect(await db.all(`select * from published_build`)).toEqual([{ build_id: manifest.build_id }]);
     expect(json<Manifest>(join(out, 'manifest.json'))).toEqual(manifest);
     for (const month of manifest.months) for (const file of monthFiles(month)) expect(existsSync(join(run, file)), file).toBe(true);
     for (const file of ['network.json', 'quality.json', 'backlog.json', 'run.json']) expect(existsSync(join(run, file)), file).toBe(true);
@@ -186,19 +210,16 @@ describe('a full publish', () => {
 
 describe('an incremental publish', () => {
   let inc: string;
-  let full: string;
 
   beforeAll(async () => {
     inc = join(work, 'incremental');
-    full = join(work, 'full-again');
     await publish(db, inc, runInfo('20261101T090000-001'));
   }, 60_000);
 
-  it('with no month changed, shares every month file with the previous run and matches a full publish', async () => {
+  it('with no month pending, shares every month file with the previous run and matches a full publish', async () => {
     const before = fingerprint(runDir(inc, '20261101T090000-001'));
-    const manifest = await publish(db, inc, runInfo('20261101T090000-002'), { changedMonths: [] });
-    await publish(db, full, runInfo('20261101T090000-002'));
-    expectSameRun(runDir(inc, '20261101T090000-002'), runDir(full, '20261101T090000-002'));
+    const manifest = await publish(db, inc, runInfo('20261101T090000-002'));
+    expectSameRun(runDir(inc, '20261101T090000-002'), await fullPublish('20261101T090000-002'));
     for (const month of manifest.months) {
       for (const file of monthFiles(month)) {
         expect(inode(join(runDir(inc, '20261101T090000-002'), file)), file).toBe(inode(join(runDir(inc, '20261101T090000-001'), file)));
@@ -209,18 +230,19 @@ describe('an incremental publish', () => {
     expect(fingerprint(runDir(inc, '20261101T090000-001'))).toEqual(before);
   }, 60_000);
 
-  it("after one month's rows changed, writes that month anew and matches a full publish", async () => {
+  it("after a build rewrote one month's rows, writes that month anew and matches a full publish", async () => {
     const previous = runDir(inc, '20261101T090000-002');
     const before = fingerprint(previous);
     await db.run(`update kpi_technician_month set tickets_completed = tickets_completed + 1 where month = '${MONTH}'`);
     await db.run(`update kpi_outlet_month set complaints = complaints + 1 where month = '${MONTH}'`);
     await db.run(`update penalty_lines set amount = amount + 5 where month = '${MONTH}'`);
     await db.run(`update penalty_totals set amount = amount + 5 where month = '${MONTH}'`);
+    const buildId = await simulateBuild([MONTH]);
 
-    const manifest = await publish(db, inc, runInfo('20261101T090000-003'), { changedMonths: [MONTH] });
-    await publish(db, full, runInfo('20261101T090000-003'));
+    const manifest = await publish(db, inc, runInfo('20261101T090000-003'));
+    expect(manifest.build_id).toBe(buildId);
     const current = runDir(inc, '20261101T090000-003');
-    expectSameRun(current, runDir(full, '20261101T090000-003'));
+    expectSameRun(current, await fullPublish('20261101T090000-003'));
     for (const month of manifest.months) {
       for (const file of monthFiles(month)) {
         const shared = inode(join(current, file)) === inode(join(previous, file));
@@ -231,29 +253,127 @@ describe('an incremental publish', () => {
     expect(readFileSync(join(current, 'penalties', `${MONTH}.xlsx`)).equals(readFileSync(join(previous, 'penalties', `${MONTH}.xlsx`)))).toBe(false);
     // the earlier run is still exactly what it was
     expect(fingerprint(previous)).toEqual(before);
+    expect(await db.all(`select * from publish_pending`)).toEqual([]);
+    expect(await db.all(`select * from published_build`)).toEqual([{ build_id: buildId }]);
   }, 60_000);
 
-  it('writes the months the previous run lacks, and everything when the previous run is of another format', async () => {
-    // a previous run missing a month's file: that month is written, the others still shared
+  it('writes every month pending since the manifest, of every build since, though the last build rewrote only one', async () => {
     const previous = runDir(inc, '20261101T090000-003');
-    rmSync(join(previous, 'outlets', '2026-01.json'));
-    await publish(db, inc, runInfo('20261101T090000-004'), { changedMonths: [] });
-    await publish(db, full, runInfo('20261101T090000-004'));
+    // two builds that were never published (a publish failed or was killed after each)
+    await db.run(`update kpi_network_month set complaints = complaints + 1 where month = '2026-02'`);
+    await simulateBuild(['2026-02']);
+    await db.run(`update penalty_lines set amount = amount + 1 where month = '2026-07'`);
+    await simulateBuild(['2026-07']);
+    await publish(db, inc, runInfo('20261101T090000-004'));
     const current = runDir(inc, '20261101T090000-004');
-    expectSameRun(current, runDir(full, '20261101T090000-004'));
+    expectSameRun(current, await fullPublish('20261101T090000-004'));
+    expect(inode(join(current, 'outlets', '2026-02.json'))).not.toBe(inode(join(previous, 'outlets', '2026-02.json')));
+    expect(inode(join(current, 'penalty_lines', '2026-07.json'))).not.toBe(inode(join(previous, 'penalty_lines', '2026-07.json')));
+    expect(inode(join(current, 'penalty_lines', '2026-06.json'))).toBe(inode(join(previous, 'penalty_lines', '2026-06.json')));
+  }, 60_000);
+
+  it('writes the months the previous run lacks, and everything when the previous run is of another format, build or database, or there is no manifest', async () => {
+    // a previous run missing a month's file: that month is written, the others still shared
+    const previous = runDir(inc, '20261101T090000-004');
+    rmSync(join(previous, 'outlets', '2026-01.json'));
+    await publish(db, inc, runInfo('20261101T090000-005'));
+    const current = runDir(inc, '20261101T090000-005');
+    expectSameRun(current, await fullPublish('20261101T090000-005'));
     expect(inode(join(current, 'technicians', '2026-01.json'))).not.toBe(inode(join(previous, 'technicians', '2026-01.json')));
     expect(inode(join(current, 'technicians', '2026-02.json'))).toBe(inode(join(previous, 'technicians', '2026-02.json')));
 
-    // a manifest of another format: nothing is shared
+    // a manifest of another format, of a build this database does not know (another database, or
+    // an older state of this one published elsewhere meanwhile), or none: nothing is shared
     const manifestPath = join(inc, 'manifest.json');
-    writeFileSync(manifestPath, JSON.stringify({ ...json<Manifest>(manifestPath), format: 1 }));
-    await publish(db, inc, runInfo('20261101T090000-005'), { changedMonths: [] });
-    await publish(db, full, runInfo('20261101T090000-005'));
-    expectSameRun(runDir(inc, '20261101T090000-005'), runDir(full, '20261101T090000-005'));
-    expect(inode(join(runDir(inc, '20261101T090000-005'), 'technicians', '2026-02.json'))).not.toBe(inode(join(current, 'technicians', '2026-02.json')));
+    const cases: [string, () => void][] = [
+      ['20261101T090000-006', () => writeFileSync(manifestPath, JSON.stringify({ ...json<Manifest>(manifestPath), format: 1 }))],
+      ['20261101T090000-007', () => writeFileSync(manifestPath, JSON.stringify({ ...json<Manifest>(manifestPath), build_id: 'another-database' }))],
+      ['20261101T090000-008', () => writeFileSync(manifestPath, JSON.stringify({ ...json<Manifest>(manifestPath), build_id: undefined }))],
+      ['20261101T090000-009', () => rmSync(manifestPath)],
+    ];
+    let last = current;
+    for (const [runId, spoil] of cases) {
+      spoil();
+      await publish(db, inc, runInfo(runId));
+      expectSameRun(runDir(inc, runId), await fullPublish(runId));
+      expect(inode(join(runDir(inc, runId), 'technicians', '2026-02.json')), runId).not.toBe(inode(join(last, 'technicians', '2026-02.json')));
+      last = runDir(inc, runId);
+    }
     // three runs kept
-    expect(readdirSync(join(inc, 'runs')).sort()).toEqual(['20261101T090000-003', '20261101T090000-004', '20261101T090000-005']);
+    expect(readdirSync(join(inc, 'runs')).sort()).toEqual(['20261101T090000-007', '20261101T090000-008', '20261101T090000-009']);
+  }, 120_000);
+
+  it('prunes the staging folders and manifests that failed or killed publishes left', async () => {
+    mkdirSync(join(inc, 'runs', '.incomplete-20261101T085959-001', 'penalties'), { recursive: true });
+    writeFileSync(join(inc, 'runs', '.incomplete-20261101T085959-001', 'penalties', '2026-05.csv'), 'half');
+    writeFileSync(join(inc, '.manifest-20261101T085959-001.json'), '{');
+    await publish(db, inc, runInfo('20261101T090000-010'));
+    expect(readdirSync(join(inc, 'runs')).sort()).toEqual(['20261101T090000-008', '20261101T090000-009', '20261101T090000-010']);
+    expect(readdirSync(inc).sort()).toEqual(['manifest.json', 'runs']);
   }, 60_000);
+});
+
+describe('a month of manual violations only', () => {
+  let out: string;
+  let manifest: Manifest;
+  let run: string;
+
+  beforeAll(async () => {
+    // two tickets in March, on time, never called back: no line; a violation recorded in April
+    const fixture = await fixtureDb({
+      tickets: tickets('T1', 2),
+      violations: [{ violation_id: 'V1', technician_id: 'T1', occurred_at: '2026-04-10 09:30:00', rule_id: 'IMAGE', amount: null, note: 'badge' }],
+      technicians: [{ technician_id: 'T1', name: '王师傅', outlet_id: 'W1', status: 'active' }],
+      outlets: [{ outlet_id: 'W1', name: '青岛一店', tier: 'service_center', city: 'Qingdao' }],
+    });
+    try {
+      out = join(work, 'violations-only');
+      manifest = await publish(fixture, out, runInfo('20261101T110000-001'));
+    } finally {
+      fixture.close();
+    }
+    run = join(out, manifest.folder);
+  }, 60_000);
+
+  it('is a published month, with its statements, while the pages open on the latest month with KPIs', () => {
+    expect([manifest.months, manifest.latest_month]).toEqual([['2026-03', '2026-04'], '2026-03']);
+    for (const file of monthFiles('2026-04')) expect(existsSync(join(run, file)), file).toBe(true);
+    expect(json(join(run, 'penalties', '2026-04.json'))).toEqual([
+      { month: '2026-04', technician_id: 'T1', technician_name: '王师傅', outlet_id: 'W1', outlet_name: '青岛一店', violations: 1, amount: 20, violations_ytd: 1, training: false, dismissal_review: false },
+    ]);
+    const line = {
+      month: '2026-04', technician_id: 'T1', outlet_id: 'W1', rule_id: 'IMAGE', rule_name_zh: '上门形象不规范', rule_name_en: 'Uniform or badge not shown',
+      amount: 20, occurred_at: '2026-04-10 09:30:00', ticket_id: null, revisit_id: null, complaint_id: null, violation_id: 'V1', dismissal: false,
+    };
+    expect(json(join(run, 'penalty_lines', '2026-04.json'))).toEqual([line]);
+    expect(readFileSync(join(run, 'penalties', '2026-04.csv'), 'utf8')).toBe(
+      '\uFEFFmonth,technician_id,outlet_id,rule_id,rule_name_zh,rule_name_en,amount,occurred_at,ticket_id,revisit_id,complaint_id,violation_id,dismissal\r\n' +
+        '2026-04,T1,W1,IMAGE,上门形象不规范,Uniform or badge not shown,20.00,2026-04-10 09:30:00,,,,V1,false\r\n',
+    );
+    // March: tickets, no line
+    expect(json(join(run, 'penalties', '2026-03.json'))).toEqual([]);
+    // April's KPI pages: empty, as the pages read them (no row: "no data")
+    for (const file of ['technicians/2026-04.json', 'outlets/2026-04.json', 'outlet_penalties/2026-04.json']) expect(json(join(run, file)), file).toEqual([]);
+    expect(json(join(run, 'network.json')).map((r) => r.month)).toEqual(['2026-03']);
+  });
+
+  it("writes April's workbook with the line and the total", async () => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(run, 'penalties', '2026-04.xlsx'));
+    const values = (name: string) => {
+      const rows: unknown[][] = [];
+      workbook.getWorksheet(name)!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+      return rows;
+    };
+    expect(values('罚款明细')).toEqual([
+      ['month', 'technician_id', 'outlet_id', 'rule_id', 'rule_name_zh', 'rule_name_en', 'amount', 'occurred_at', 'ticket_id', 'revisit_id', 'complaint_id', 'violation_id', 'dismissal'],
+      ['2026-04', 'T1', 'W1', 'IMAGE', '上门形象不规范', 'Uniform or badge not shown', 20, '2026-04-10 09:30:00', undefined, undefined, undefined, 'V1', false],
+    ]);
+    expect(values('汇总')).toEqual([
+      ['month', 'technician_id', 'technician_name', 'outlet_id', 'outlet_name', 'violations', 'amount', 'violations_ytd', 'training', 'dismissal_review'],
+      ['2026-04', 'T1', '王师傅', 'W1', '青岛一店', 1, 20, 1, false, false],
+    ]);
+  });
 });
 
 describe('awkward text', () => {

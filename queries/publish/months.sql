@@ -1,0 +1,27 @@
+-- The months a run folder publishes: every month with KPIs, a technician's penalty line or an
+-- outlet's fine. A month of manual violations only (recorded after the last ticket) has statements
+-- and no KPIs; its KPI pages are published empty.
+-- Grain: one row per month. Inputs: kpi_network_month, penalty_lines, outlet_penalty_lines.
+with kpi_months as (
+  select distinct month from kpi_network_month
+),
+
+line_months as (
+  select month from penalty_lines
+  union
+  select month from outlet_penalty_lines
+),
+
+months as (
+  select month from kpi_months
+  union
+  select month from line_months
+),
+
+final as (
+  select months.month, kpi_months.month is not null as has_kpis
+  from months
+  left join kpi_months using (month)
+)
+
+select * from final
