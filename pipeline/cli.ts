@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './config.ts';
-import { FatalLoadError } from './load.ts';
+import { FatalLoadError } from './load/index.ts';
 import { Progress } from './progress.ts';
 import { DatabaseBusyError, InvariantError, OutputError, runPipeline } from './run.ts';
 

@@ -23,7 +23,7 @@ import { DuckDBBlobValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { Config } from './config.ts';
 import { Db, sqlFile, sqlString } from './db.ts';
 import { killPoint } from './faults.ts';
-import type { FileOutcome } from './load.ts';
+import type { FileOutcome } from './load/index.ts';
 import { confirmPublished, publishState, type PublishState } from './publish-state.ts';
 import { currentBuild } from './transform.ts';
 

@@ -3,7 +3,7 @@
 import type { Config } from './config.ts';
 import { Db } from './db.ts';
 import { killPoint } from './faults.ts';
-import { loadFolder, type FileOutcome, type Logger } from './load.ts';
+import { loadFolder, type FileOutcome, type Logger } from './load/index.ts';
 import { checkWritable, OutputError, OutputLock } from './output.ts';
 import { Progress } from './progress.ts';
 import { localNow, publish, type Manifest, type RunInfo } from './publish.ts';

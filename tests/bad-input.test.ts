@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Db } from '../pipeline/db.ts';
-import { KINDS, kindOfFile } from '../pipeline/kinds.ts';
-import { FatalLoadError, loadFolder } from '../pipeline/load.ts';
+import { KINDS, kindOfFile } from '../pipeline/load/kinds.ts';
+import { FatalLoadError, loadFolder } from '../pipeline/load/index.ts';
 import { applyConfig } from '../pipeline/transform.ts';
 import { BAD_INPUT_CASES, KIND_SAMPLES } from './fixtures/bad-input.ts';
 
 // The independent count can be made to disagree with DuckDB's reader, to show the run stops.
 const tamper = vi.hoisted(() => ({ extraRecords: 0 }));
-vi.mock('../pipeline/prepass.ts', async (original) => {
-  const real = await original<typeof import('../pipeline/prepass.ts')>();
+vi.mock('../pipeline/load/bytes/prepass.ts', async (original) => {
+  const real = await original<typeof import('../pipeline/load/bytes/prepass.ts')>();
   return {
     ...real,
     scanFile: async (...args: Parameters<typeof real.scanFile>) => {

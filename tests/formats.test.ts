@@ -10,8 +10,8 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Db } from '../pipeline/db.ts';
-import { KINDS, type KindName } from '../pipeline/kinds.ts';
-import { loadFolder } from '../pipeline/load.ts';
+import { KINDS, type KindName } from '../pipeline/load/kinds.ts';
+import { loadFolder } from '../pipeline/load/index.ts';
 import { applyConfig, buildModels, MODELS } from '../pipeline/transform.ts';
 
 type Value = string | number | boolean | Date | null;

@@ -2,7 +2,7 @@
 // in-memory DuckDB, the real SQL files built on top, and the output rows compared in full.
 import { defaultConfig, type Config } from '../pipeline/config.ts';
 import { Db, type Row } from '../pipeline/db.ts';
-import { ensureSchema } from '../pipeline/load.ts';
+import { ensureSchema } from '../pipeline/load/index.ts';
 import { applyConfig, buildModels } from '../pipeline/transform.ts';
 
 export interface Fixture {

@@ -11,8 +11,8 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Db } from '../pipeline/db.ts';
-import { KINDS, kindOfFile, mapHeader } from '../pipeline/kinds.ts';
-import { loadFolder, type FileOutcome } from '../pipeline/load.ts';
+import { KINDS, kindOfFile, mapHeader } from '../pipeline/load/kinds.ts';
+import { loadFolder, type FileOutcome } from '../pipeline/load/index.ts';
 import { applyConfig, buildModels, MODELS } from '../pipeline/transform.ts';
 
 const SAMPLE = 'data/sample';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../pipeline/config.ts';
 import { Db, type Row } from '../pipeline/db.ts';
-import { ensureSchema } from '../pipeline/load.ts';
+import { ensureSchema } from '../pipeline/load/index.ts';
 import { applyConfig, buildModels, checkInvariants, MODELS, type BuildResult } from '../pipeline/transform.ts';
 
 type Table = 'tickets' | 'revisits' | 'complaints' | 'violations' | 'technicians' | 'outlets';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Db } from '../pipeline/db.ts';
-import { loadFolder } from '../pipeline/load.ts';
+import { loadFolder } from '../pipeline/load/index.ts';
 import { Progress } from '../pipeline/progress.ts';
 import { BUILD_STATE_TABLE, applyConfig } from '../pipeline/transform.ts';
 

@@ -8,7 +8,7 @@ import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Db } from '../pipeline/db.ts';
-import { FatalLoadError, loadFolder } from '../pipeline/load.ts';
+import { FatalLoadError, loadFolder } from '../pipeline/load/index.ts';
 import { applyConfig } from '../pipeline/transform.ts';
 
 let dir: string;

@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { listValue } from '@duckdb/node-api';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { Db, sqlFile, sqlIdent, sqlString } from './db.ts';
-import { blankRanges, copyWithout, looksLikeBrokenUtf8, normaliseLineBreaks, transcodeToUtf8 } from './encoding.ts';
+import { Db, sqlFile, sqlIdent, sqlString } from '../db.ts';
+import { blankRanges, copyWithout, looksLikeBrokenUtf8, normaliseLineBreaks, transcodeToUtf8 } from './bytes/encoding.ts';
 import { KINDS, acceptedHeaders, headerSpellings, kindOfFile, mapHeader, type HeaderMapping, type KindDef } from './kinds.ts';
-import { detectDelimiter, scanFile, type FileScan, type HeadRecord } from './prepass.ts';
-import { modelsBuiltBefore } from './transform.ts';
-import type { Progress } from './progress.ts';
-import { XlsxError, xlsxToCsv } from './xlsx.ts';
+import { detectDelimiter, scanFile, type FileScan, type HeadRecord } from './bytes/prepass.ts';
+import { modelsBuiltBefore } from '../transform.ts';
+import type { Progress } from '../progress.ts';
+import { XlsxError, xlsxToCsv } from './bytes/xlsx.ts';
 
 /** A problem that stops the run: the message is one line naming the file and what to fix. */
 export class FatalLoadError extends Error {}
