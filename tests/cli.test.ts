@@ -1,7 +1,7 @@
 // The command line as a user meets it: one-line errors and exit codes, never a stack trace.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -51,6 +51,50 @@ describe('pipeline command', () => {
     const run = cli('--input', join(work, 'in'), '--db', join(work, 'c.duckdb'), '--config', join(work, 'bad-config.json'));
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('error: config: revisit.window_hours must be at least 0 (got -1)\n');
+  });
+
+  it('stops before loading, with one line, when the output folder cannot be written', () => {
+    writeFileSync(join(work, 'a-file'), '');
+    const out = join(work, 'a-file', 'out');
+    const run = cli('--input', join(work, 'in'), '--db', join(work, 'unwritten.duckdb'), '--out', out);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`error: cannot write to the output folder ${out}: ENOTDIR: not a directory, mkdir '${out}'\n`);
+    expect(run.stdout).not.toContain('loaded');
+    expect(existsSync(join(work, 'unwritten.duckdb'))).toBe(false);
+  });
+
+  describe('the output folder lock', () => {
+    const lockOf = (pid: number, processStart: string | null) =>
+      JSON.stringify({ pid, host: hostname(), started_at: '2026-12-01 08:00:00', process_start: processStart }) + '\n';
+
+    it('stops a run while another live run holds the folder, naming it, and leaves its lock alone', () => {
+      const out = join(work, 'locked');
+      mkdirSync(out);
+      // this test's own process: alive
+      writeFileSync(join(out, '.pipeline.lock'), lockOf(process.pid, null));
+      const run = cli('--input', join(work, 'in'), '--db', join(work, 'locked.duckdb'), '--out', out);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `error: another run (pid ${process.pid}, started 2026-12-01 08:00:00) is writing to the output folder ${out}; wait for it to finish and try again (if no run is active, remove ${out}/.pipeline.lock)\n`,
+      );
+      expect(readFileSync(join(out, '.pipeline.lock'), 'utf8')).toBe(lockOf(process.pid, null));
+      expect(existsSync(join(work, 'locked.duckdb'))).toBe(false);
+    });
+
+    it("takes over the lock of a run that is gone, or whose pid is now another process's, and frees it at the end", () => {
+      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+      // a live pid, but not the process that took the lock: it started at another time
+      for (const [name, lock, holder] of [['gone', lockOf(gone, null), `pid ${gone}`], ['reused', lockOf(process.pid, '1'), `pid ${process.pid}`]] as const) {
+        const out = join(work, `stale-${name}`);
+        mkdirSync(out);
+        writeFileSync(join(out, '.pipeline.lock'), lock);
+        const run = cli('--input', join(work, 'in'), '--db', join(work, `stale-${name}.duckdb`), '--out', out);
+        expect(run.stderr, name).toBe('');
+        expect(run.code, name).toBe(0);
+        expect(run.stdout, name).toContain(`the output folder's lock of ${holder}, started 2026-12-01 08:00:00 was left by a run no longer running: taken over\n`);
+        expect(readdirSync(out).sort(), name).toEqual(['manifest.json', 'runs']);
+      }
+    });
   });
 
   it('exits 2 on a missing or wrong argument', () => {
