@@ -3,12 +3,12 @@
 // exactly as a full build of the same stored records in a fresh database does. The records come from
 // a seeded generator with the awkward cases in it: calls and complaints in the month after their
 // ticket, orphans whose ticket arrives in a later export, rankings and year-to-date escalation across
-// a year boundary.
+// a year boundary. Each build also records for the publish what it rewrote, under a new build id.
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../pipeline/config.ts';
 import { Db, type Row } from '../pipeline/db.ts';
 import { ensureSchema } from '../pipeline/load/index.ts';
-import { applyConfig, buildModels, checkInvariants, MODELS, type BuildResult } from '../pipeline/transform.ts';
+import { applyConfig, buildModels, checkInvariants, currentBuild, MODELS, type BuildResult } from '../pipeline/transform.ts';
 
 type Table = 'tickets' | 'revisits' | 'complaints' | 'violations' | 'technicians' | 'outlets';
 const KEYS: Record<Table, string> = {
@@ -340,6 +340,44 @@ describe('an incremental build', () => {
       db.close();
     }
   }, 120_000);
+
+  it('records for the publish, in its transaction, what each build rewrote under a new build id, and nothing when nothing was built', async () => {
+    const config = testConfig();
+    const { db, records, data } = await history(MONTHS.slice(0, 4), config);
+    const pending = () => db.all(`select build_id, month from publish_pending order by build_id, month`);
+    try {
+      const first = await currentBuild(db);
+      expect(first).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await pending()).toEqual([{ build_id: first, month: '*' }]);
+
+      await storeExport(db, records, data.exports.get('2026-03')!);
+      const result = await buildModels(db);
+      const second = await currentBuild(db);
+      expect(second).not.toBe(first);
+      expect(result.full).toBe(false);
+      // the months pending since the first build stay until a publish confirms them
+      expect(await pending()).toEqual(
+        [{ build_id: first, month: '*' }, ...result.months.map((month) => ({ build_id: second, month }))].sort((a, b) => a.build_id!.localeCompare(b.build_id!) || a.month.localeCompare(b.month)),
+      );
+
+      const before = await pending();
+      expect(await buildModels(db)).toEqual({ full: false, months: [] });
+      expect(await currentBuild(db)).toBe(second);
+      expect(await pending()).toEqual(before);
+
+      // a build that fails records nothing: its transaction is rolled back
+      await store(db, records, 'violations', [{ violation_id: 'V-FAIL', technician_id: 'T1', occurred_at: '2026-02-02 10:00:00', rule_id: 'IMAGE', amount: null, note: null }]);
+      const stopAt = (name: string) => {
+        if (name === 'penalty_totals') throw new Error('stopped in the build');
+      };
+      await expect(buildModels(db, stopAt)).rejects.toThrow('stopped in the build');
+      expect(await currentBuild(db)).toBe(second);
+      expect(await pending()).toEqual(before);
+      expect(await db.all(`select distinct month from stale_months`)).toEqual([{ month: '2026-02' }]);
+    } finally {
+      db.close();
+    }
+  });
 
   it("rebuilds in full when stale_months holds '*' (technicians or outlets changed)", async () => {
     const config = testConfig();
