@@ -7,7 +7,7 @@
 // hard-linked into place, which fails when the lock exists). It holds the pid, the host, the start
 // time and, where /proc tells it, the process's start tick, so that a lock whose process is gone
 // (a killed run) or whose pid now belongs to another process is known as stale and taken over.
-import { linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { localNow } from './publish.ts';

@@ -1,7 +1,8 @@
 -- The months a run folder publishes: every month with KPIs, a technician's penalty line or an
 -- outlet's fine. A month of manual violations only (recorded after the last ticket) has statements
 -- and no KPIs; its KPI pages are published empty.
--- Grain: one row per month. Inputs: kpi_network_month, penalty_lines, outlet_penalty_lines.
+-- Grain: one row per month (in no order: the caller sorts). Inputs: kpi_network_month, penalty_lines,
+-- outlet_penalty_lines.
 with kpi_months as (
   select distinct month from kpi_network_month
 ),
