@@ -1,5 +1,9 @@
 // The export kinds the pipeline reads: how a file is recognised, which headers map to which
-// canonical column, and which columns are required. The typing rules live in queries/load/.
+// canonical column, which columns are required and which are sensitive. Imports nothing.
+// A column is added to an export kind in three places: its entry here (name, accepted headers),
+// queries/load/typed_<kind>.sql (how its text is typed and checked) and queries/schema.sql (the
+// stored table). Nothing else of the load stage lists a kind's columns; only a timestamp that
+// decides which months a record counts in is also named in stale-months.ts.
 
 export type KindName = 'tickets' | 'revisits' | 'complaints' | 'violations' | 'technicians' | 'outlets';
 
@@ -184,6 +188,11 @@ export function mapHeader(kind: KindDef, headers: string[]): HeaderMapping {
     } else columns.set(canonical, i);
   });
   return { columns, extra, repeated, duplicates };
+}
+
+/** The columns of a kind that can hold a customer's phone number, name or free text. */
+export function sensitiveColumns(kind: KindDef): string[] {
+  return kind.columns.filter((c) => c.sensitive).map((c) => c.name);
 }
 
 export function acceptedHeaders(c: ColumnDef): string {
