@@ -112,172 +112,152 @@ const FILE_START = -1; // the byte "before" the first one: a field starts there
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 export async function scanFile(path: string, options: ScanOptions = {}): Promise<FileScan> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  let utf8 = true;
-  let invalidUtf8At: number | null = null;
-  let utf8Carry: Buffer = Buffer.alloc(0); // an incomplete UTF-8 sequence at a chunk's end
-  let bom = false;
-  let utf16: FileScan['utf16'] = null;
-  let first = true;
-  let magic: Buffer = Buffer.alloc(0);
-  let wideForms = false;
-  let wideTail: Buffer = Buffer.alloc(0);
-  let otherBlanks = false;
-  let blankTail: Buffer = Buffer.alloc(0);
-  let controlCharacters = false;
-
-  let delimiter = options.delimiter ?? ',';
-  let delimiterByte = delimiter.charCodeAt(0);
-
-  // record split
-  let inQuotes = false;
-  let closeRun = false; // right after a closing quote, with nothing but spaces since
-  let closeRunFrom = 0; // index in the chunk from which closeRun's spaces are still to be checked
-  let afterClose = false; // a closing quote was the chunk's last byte (or only spaces followed it)
-  let recBadQuote = false; // the current record has text after a closing quote
-  const badQuotes: FileScan['badQuotes'] = [];
-  let pendingCR = false; // the previous chunk ended with a CR: an LF starting this chunk belongs to it
-  let pendingCROutside = false;
-  let prev1 = FILE_START; // the two bytes before the chunk
-  let prev2 = FILE_START;
-
-  let units = 0; // DuckDB lines completed
-  let physical = 0; // physical lines completed
-  let records = 0;
-  let longestRecord = 0;
-  let recStart = 0; // file offset of the current record
-  let recLines = 1; // physical lines it spans so far
-  let recFirstBreak = -1; // file offset of its first line break inside quotes
-  let headParts: Buffer[] = [];
-  let headPartsBytes = 0;
-  const head: HeadRecord[] = [];
-  const blankUnits: number[] = [];
-  const multiline: { unit: number; extra: number }[] = [];
-  const newlines = { crlf: 0, lf: 0, cr: 0 };
-
-  // (given the bounds rather than a slice: past the first records this runs for every record,
-  // and a Buffer view per record was a fifth of the pass)
-  const keepHead = (from: Buffer, start: number, end: number) => {
-    if (head.length >= HEAD_RECORDS || headPartsBytes >= HEAD_RECORD_BYTES) return;
-    const take = from.subarray(start, Math.min(end, start + HEAD_RECORD_BYTES - headPartsBytes));
-    headParts.push(Buffer.from(take));
-    headPartsBytes += take.length;
-  };
-
-  /** the record that started at recStart ends; its content ends at contentEnd, the next starts at nextStart */
-  const endRecord = (contentEnd: number, nextStart: number) => {
-    units += 1;
-    if (recBadQuote) badQuotes.push({ unit: units, line: physical + 1, start: recStart, end: contentEnd });
-    if (recLines === 1 && contentEnd === recStart) {
-      blankUnits.push(units);
-    } else {
-      records += 1;
-      if (recLines > 1) multiline.push({ unit: units, extra: recLines - 1 });
-      if (head.length < HEAD_RECORDS) {
-        const recordBytes = Buffer.concat(headParts);
-        head.push({ unit: units, line: physical + 1, start: recStart, next: nextStart, bytes: recordBytes, whitespace: isBlankText(recordBytes) });
-      }
-    }
-    physical += recLines;
-    longestRecord = Math.max(longestRecord, nextStart - recStart);
-    recStart = nextStart;
-    recLines = 1;
-    recFirstBreak = -1;
-    if (headParts.length > 0) headParts = [];
-    headPartsBytes = 0;
-    closeRun = false;
-    afterClose = false;
-    recBadQuote = false;
-  };
-
+  const content = new ContentChecks();
+  const split = new RecordSplit(options.delimiter ?? ',');
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  let base = 0; // file offset of chunk[0]
+  let first = true;
   for await (const chunkAny of stream) {
-    let chunk = chunkAny as Buffer;
-    hash.update(chunk);
-    bytes += chunk.length;
+    const chunk = chunkAny as Buffer;
     let skip = 0; // bytes at the chunk's start that are not content (a BOM)
     if (first) {
       first = false;
-      magic = Buffer.from(chunk.subarray(0, 8));
-      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-        bom = true;
-        skip = 3;
-      } else if (chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) {
-        utf16 = 'utf-16le';
-      } else if (chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) {
-        utf16 = 'utf-16be';
-      }
-      if (options.delimiter === undefined) delimiter = sniffDelimiter(chunk.subarray(skip, skip + 65536));
-      delimiterByte = delimiter.charCodeAt(0);
-      recStart = skip;
+      skip = content.start(chunk);
+      split.start(chunk, skip, options.delimiter);
     }
-    if (utf8) {
-      const joined = utf8Carry.length ? Buffer.concat([utf8Carry, chunk]) : chunk;
+    content.add(chunk, skip);
+    // a UTF-16 file's records are split on the transcoded file
+    if (!content.utf16) split.add(chunk, skip);
+  }
+  content.end();
+  const { bytes } = content;
+  const unterminated = content.utf16 ? null : split.end(bytes);
+  return {
+    bytes, sha256: content.hash.digest('hex'), magic: content.magic, utf8: content.utf8, invalidUtf8At: content.invalidUtf8At,
+    bom: content.bom, utf16: content.utf16, delimiter: split.delimiter, head: split.head, records: split.records,
+    longestRecord: split.longestRecord, blankUnits: split.blankUnits, multiline: split.multiline, newlines: split.newlines,
+    unterminated, badQuotes: split.badQuotes, wideForms: content.wideForms, otherBlanks: content.otherBlanks,
+    controlCharacters: content.controlCharacters,
+  };
+}
+
+/** What the bytes are, whatever their records: hash, encoding, and the characters that need care. */
+class ContentChecks {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  magic: Buffer = Buffer.alloc(0);
+  bom = false;
+  utf16: FileScan['utf16'] = null;
+  utf8 = true;
+  invalidUtf8At: number | null = null;
+  wideForms = false;
+  otherBlanks = false;
+  controlCharacters = false;
+  private utf8Carry: Buffer = Buffer.alloc(0); // an incomplete UTF-8 sequence at a chunk's end
+  private wideTail: Buffer = Buffer.alloc(0);
+  private blankTail: Buffer = Buffer.alloc(0);
+
+  /** The first chunk: its magic bytes and byte-order mark; returns how many bytes the mark takes. */
+  start(chunk: Buffer): number {
+    this.magic = Buffer.from(chunk.subarray(0, 8));
+    if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+      this.bom = true;
+      return 3;
+    }
+    if (chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) this.utf16 = 'utf-16le';
+    else if (chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) this.utf16 = 'utf-16be';
+    return 0;
+  }
+
+  /** The next chunk; skip is the byte-order mark at its start. Each test stops once it has found what it looks for. */
+  add(chunk: Buffer, skip: number): void {
+    const base = this.bytes; // file offset of chunk[0]
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    if (this.utf8) {
+      const joined = this.utf8Carry.length ? Buffer.concat([this.utf8Carry, chunk]) : chunk;
       const cut = completeUtf8Prefix(joined);
       if (!isUtf8(joined.subarray(0, cut))) {
-        utf8 = false;
-        invalidUtf8At = base - utf8Carry.length + firstInvalidUtf8(joined.subarray(0, cut));
+        this.utf8 = false;
+        this.invalidUtf8At = base - this.utf8Carry.length + firstInvalidUtf8(joined.subarray(0, cut));
       }
-      utf8Carry = Buffer.from(joined.subarray(cut));
+      this.utf8Carry = Buffer.from(joined.subarray(cut));
     }
-    if (!wideForms) {
-      const edge = Buffer.concat([wideTail, chunk.subarray(0, 2)]);
-      wideForms = WIDE_MARKERS.some((m) => chunk.includes(m) || edge.includes(m));
-      wideTail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 2)));
+    // the markers may straddle two chunks: the last bytes of one are looked at with the first of the next
+    if (!this.wideForms) {
+      const edge = Buffer.concat([this.wideTail, chunk.subarray(0, 2)]);
+      this.wideForms = WIDE_MARKERS.some((m) => chunk.includes(m) || edge.includes(m));
+      this.wideTail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 2)));
     }
-    if (!otherBlanks) {
-      const edge = Buffer.concat([blankTail, chunk.subarray(0, 2)]);
-      otherBlanks = chunk.includes(TAB) || chunk.includes(BOM, skip) || edge.includes(BOM);
-      blankTail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 2)));
+    if (!this.otherBlanks) {
+      const edge = Buffer.concat([this.blankTail, chunk.subarray(0, 2)]);
+      this.otherBlanks = chunk.includes(TAB) || chunk.includes(BOM, skip) || edge.includes(BOM);
+      this.blankTail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 2)));
     }
-    if (!controlCharacters) controlCharacters = holdsControlCharacter(chunk);
-    if (utf16) {
-      base += chunk.length;
-      continue; // the record split is done on the transcoded file
-    }
+    if (!this.controlCharacters) this.controlCharacters = holdsControlCharacter(chunk);
+  }
 
-    // bytes before the chunk's index i (i may be -1 or -2)
-    const byteBefore = (i: number) => (i >= 0 ? chunk[i]! : i === -1 ? prev1 : prev2);
-    const startsField = (b: number) => b === LF || b === CR || b === FILE_START || b === delimiterByte;
-    const quoteOpensField = (i: number) => {
-      const b1 = byteBefore(i - 1);
-      return startsField(b1) || (b1 === SPACE && delimiterByte !== SPACE && startsField(byteBefore(i - 2)));
-    };
-    const spacesOnly = (from: number, to: number) => {
-      for (let k = from; k < to; k++) if (chunk[k] !== SPACE) return false;
-      return true;
-    };
-    // after a closing quote: spaces, then a delimiter, a line break, a quote or the end; else text
-    // follows the quote, which DuckDB rejects
-    const checkAfterClose = (from: number) => {
-      let k = from;
-      while (k < chunk.length && chunk[k] === SPACE) k++;
-      if (k === chunk.length) {
-        afterClose = true;
-        return;
-      }
-      afterClose = false;
-      const b = chunk[k]!;
-      if (b !== QUOTE && b !== delimiterByte && b !== LF && b !== CR) recBadQuote = true;
-    };
-
-    let pos = skip;
-    if (pendingCR) {
-      pendingCR = false;
-      if (chunk[0] === LF) {
-        pos = 1;
-        if (pendingCROutside) newlines.crlf += 1;
-        // the record boundary was already placed after the CR: move it past the LF
-        if (pendingCROutside && recStart === base) recStart = base + 1;
-      } else if (pendingCROutside) {
-        newlines.cr += 1;
-      }
+  end(): void {
+    if (this.utf8 && this.utf8Carry.length) {
+      this.utf8 = false; // ends inside a multi-byte sequence
+      this.invalidUtf8At = this.bytes - this.utf8Carry.length;
     }
-    const recStartInChunk = () => Math.max(recStart - base, 0);
-    if (afterClose) checkAfterClose(pos);
+  }
+}
 
+/**
+ * The split of the bytes into records, as DuckDB's reader splits them (see the top of the file),
+ * chunk by chunk: where each record starts and ends, over how many lines, and the first records
+ * kept whole. Its state carries over from one chunk to the next.
+ */
+class RecordSplit {
+  delimiter: string;
+  private delimiterByte: number;
+  private chunk: Buffer = Buffer.alloc(0);
+  private base = 0; // file offset of chunk[0]
+
+  private inQuotes = false;
+  private closeRun = false; // right after a closing quote, with nothing but spaces since
+  private closeRunFrom = 0; // index in the chunk from which closeRun's spaces are still to be checked
+  private afterClose = false; // a closing quote was the chunk's last byte (or only spaces followed it)
+  private recBadQuote = false; // the current record has text after a closing quote
+  private pendingCR = false; // the previous chunk ended with a CR: an LF starting this chunk belongs to it
+  private pendingCROutside = false;
+  private prev1 = FILE_START; // the two bytes before the chunk
+  private prev2 = FILE_START;
+
+  private units = 0; // DuckDB lines completed
+  private physical = 0; // physical lines completed
+  private recStart = 0; // file offset of the current record
+  private recLines = 1; // physical lines it spans so far
+  private recFirstBreak = -1; // file offset of its first line break inside quotes
+  private headParts: Buffer[] = [];
+  private headPartsBytes = 0;
+
+  records = 0;
+  longestRecord = 0;
+  readonly head: HeadRecord[] = [];
+  readonly blankUnits: number[] = [];
+  readonly multiline: { unit: number; extra: number }[] = [];
+  readonly newlines = { crlf: 0, lf: 0, cr: 0 };
+  readonly badQuotes: FileScan['badQuotes'] = [];
+
+  constructor(delimiter: string) {
+    this.delimiter = delimiter;
+    this.delimiterByte = delimiter.charCodeAt(0);
+  }
+
+  /** The first chunk: the delimiter, when not given, is the one its first lines use; records start past the BOM. */
+  start(chunk: Buffer, skip: number, delimiter: string | undefined): void {
+    if (delimiter === undefined) this.delimiter = sniffDelimiter(chunk.subarray(skip, skip + 65536));
+    this.delimiterByte = this.delimiter.charCodeAt(0);
+    this.recStart = skip;
+  }
+
+  /** The next chunk, from its byte skip on, split at its quotes and line breaks (found by indexOf). */
+  add(chunk: Buffer, skip: number): void {
+    this.chunk = chunk;
+    const pos = this.afterPendingCR(skip);
+    if (this.afterClose) this.checkAfterClose(pos);
     let nq = chunk.indexOf(QUOTE, pos);
     let nl = chunk.indexOf(LF, pos);
     let nc = chunk.indexOf(CR, pos);
@@ -287,43 +267,15 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
       if (nl !== -1 && (e === -1 || nl < e)) e = nl;
       if (nc !== -1 && (e === -1 || nc < e)) e = nc;
       if (e === -1) break;
-
       if (e === nq) {
-        if (inQuotes) {
-          inQuotes = false;
-          closeRun = true;
-          closeRunFrom = e + 1;
-          checkAfterClose(e + 1);
-        } else {
-          if ((closeRun && spacesOnly(closeRunFrom, e)) || quoteOpensField(e)) inQuotes = true;
-          closeRun = false;
-        }
+        this.quoteAt(e);
         nq = chunk.indexOf(QUOTE, e + 1);
         continue;
       }
-
       // a line break: CRLF, LF or a lone CR
       const isCR = e === nc;
       const crlf = isCR && e + 1 < chunk.length && chunk[e + 1] === LF;
-      const crAtEnd = isCR && e + 1 === chunk.length;
-      const breakEnd = crlf ? e + 2 : e + 1;
-      if (inQuotes) {
-        recLines += 1;
-        if (recFirstBreak === -1) recFirstBreak = base + e;
-        if (crAtEnd) {
-          pendingCR = true;
-          pendingCROutside = false;
-        }
-      } else {
-        if (crlf) newlines.crlf += 1;
-        else if (!isCR) newlines.lf += 1;
-        else if (crAtEnd) {
-          pendingCR = true;
-          pendingCROutside = true;
-        } else newlines.cr += 1;
-        keepHead(chunk, recStartInChunk(), e);
-        endRecord(base + e, base + breakEnd);
-      }
+      this.lineBreakAt(e, isCR, crlf);
       if (isCR) {
         nc = chunk.indexOf(CR, e + 1);
         if (crlf) nl = chunk.indexOf(LF, e + 2);
@@ -331,40 +283,162 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
         nl = chunk.indexOf(LF, e + 1);
       }
     }
+    this.carryOver();
+  }
 
-    // carry the state over to the next chunk
-    if (closeRun) {
-      closeRun = spacesOnly(closeRunFrom, chunk.length);
-      closeRunFrom = 0;
+  /** The end of the file: the last record, and the one left open inside a quoted field, if any. */
+  end(bytes: number): FileScan['unterminated'] {
+    let unterminated: FileScan['unterminated'] = null;
+    if (this.pendingCR && this.pendingCROutside) this.newlines.cr += 1;
+    if (this.inQuotes) {
+      unterminated = { unit: this.units + 1, line: this.physical + 1, start: this.recStart, firstLineEnd: this.recFirstBreak === -1 ? bytes : this.recFirstBreak };
     }
-    if (recStart < base + chunk.length) keepHead(chunk, recStartInChunk(), chunk.length);
+    if (this.recStart < bytes || this.recLines > 1) this.endRecord(bytes, bytes);
+    return unterminated;
+  }
+
+  /** A CR that ended the previous chunk, and an LF that starts this one: one line break. Returns where the chunk's content starts. */
+  private afterPendingCR(skip: number): number {
+    if (!this.pendingCR) return skip;
+    this.pendingCR = false;
+    if (this.chunk[0] === LF) {
+      if (this.pendingCROutside) this.newlines.crlf += 1;
+      // the record boundary was already placed after the CR: move it past the LF
+      if (this.pendingCROutside && this.recStart === this.base) this.recStart = this.base + 1;
+      return 1;
+    }
+    if (this.pendingCROutside) this.newlines.cr += 1;
+    return skip;
+  }
+
+  private quoteAt(e: number): void {
+    if (this.inQuotes) {
+      this.inQuotes = false;
+      this.closeRun = true;
+      this.closeRunFrom = e + 1;
+      this.checkAfterClose(e + 1);
+    } else {
+      if ((this.closeRun && this.spacesOnly(this.closeRunFrom, e)) || this.quoteOpensField(e)) this.inQuotes = true;
+      this.closeRun = false;
+    }
+  }
+
+  /** A line break at e: inside quotes, one more line of the record; outside, the record ends. */
+  private lineBreakAt(e: number, isCR: boolean, crlf: boolean): void {
+    const { chunk, base } = this;
+    const crAtEnd = isCR && e + 1 === chunk.length;
+    const breakEnd = crlf ? e + 2 : e + 1;
+    if (this.inQuotes) {
+      this.recLines += 1;
+      if (this.recFirstBreak === -1) this.recFirstBreak = base + e;
+      if (crAtEnd) {
+        this.pendingCR = true;
+        this.pendingCROutside = false;
+      }
+      return;
+    }
+    if (crlf) this.newlines.crlf += 1;
+    else if (!isCR) this.newlines.lf += 1;
+    else if (crAtEnd) {
+      this.pendingCR = true;
+      this.pendingCROutside = true;
+    } else this.newlines.cr += 1;
+    this.keepHead(this.recStartInChunk(), e);
+    this.endRecord(base + e, base + breakEnd);
+  }
+
+  /** The state the next chunk starts from. */
+  private carryOver(): void {
+    const { chunk } = this;
+    if (this.closeRun) {
+      this.closeRun = this.spacesOnly(this.closeRunFrom, chunk.length);
+      this.closeRunFrom = 0;
+    }
+    if (this.recStart < this.base + chunk.length) this.keepHead(this.recStartInChunk(), chunk.length);
     if (chunk.length >= 2) {
-      prev2 = chunk[chunk.length - 2]!;
-      prev1 = chunk[chunk.length - 1]!;
+      this.prev2 = chunk[chunk.length - 2]!;
+      this.prev1 = chunk[chunk.length - 1]!;
     } else if (chunk.length === 1) {
-      prev2 = prev1;
-      prev1 = chunk[0]!;
+      this.prev2 = this.prev1;
+      this.prev1 = chunk[0]!;
     }
-    base += chunk.length;
-  }
-  if (utf8 && utf8Carry.length) {
-    utf8 = false; // ends inside a multi-byte sequence
-    invalidUtf8At = bytes - utf8Carry.length;
+    this.base += chunk.length;
   }
 
-  let unterminated: FileScan['unterminated'] = null;
-  if (!utf16) {
-    if (pendingCR && pendingCROutside) newlines.cr += 1;
-    if (inQuotes) {
-      unterminated = { unit: units + 1, line: physical + 1, start: recStart, firstLineEnd: recFirstBreak === -1 ? bytes : recFirstBreak };
-    }
-    if (recStart < bytes || recLines > 1) endRecord(bytes, bytes);
+  private recStartInChunk(): number {
+    return Math.max(this.recStart - this.base, 0);
   }
 
-  return {
-    bytes, sha256: hash.digest('hex'), magic, utf8, invalidUtf8At, bom, utf16, delimiter,
-    head, records, longestRecord, blankUnits, multiline, newlines, unterminated, badQuotes, wideForms, otherBlanks, controlCharacters,
-  };
+  /** the byte before the chunk's index i (i may be -1 or -2) */
+  private byteBefore(i: number): number {
+    return i >= 0 ? this.chunk[i]! : i === -1 ? this.prev1 : this.prev2;
+  }
+
+  private startsField(b: number): boolean {
+    return b === LF || b === CR || b === FILE_START || b === this.delimiterByte;
+  }
+
+  private quoteOpensField(i: number): boolean {
+    const b1 = this.byteBefore(i - 1);
+    return this.startsField(b1) || (b1 === SPACE && this.delimiterByte !== SPACE && this.startsField(this.byteBefore(i - 2)));
+  }
+
+  private spacesOnly(from: number, to: number): boolean {
+    for (let k = from; k < to; k++) if (this.chunk[k] !== SPACE) return false;
+    return true;
+  }
+
+  /**
+   * After a closing quote: spaces, then a delimiter, a line break, a quote or the end; else text
+   * follows the quote, which DuckDB rejects.
+   */
+  private checkAfterClose(from: number): void {
+    const { chunk } = this;
+    let k = from;
+    while (k < chunk.length && chunk[k] === SPACE) k++;
+    if (k === chunk.length) {
+      this.afterClose = true;
+      return;
+    }
+    this.afterClose = false;
+    const b = chunk[k]!;
+    if (b !== QUOTE && b !== this.delimiterByte && b !== LF && b !== CR) this.recBadQuote = true;
+  }
+
+  // (given the bounds rather than a slice: past the first records this runs for every record,
+  // and a Buffer view per record was a fifth of the pass)
+  private keepHead(start: number, end: number): void {
+    if (this.head.length >= HEAD_RECORDS || this.headPartsBytes >= HEAD_RECORD_BYTES) return;
+    const take = this.chunk.subarray(start, Math.min(end, start + HEAD_RECORD_BYTES - this.headPartsBytes));
+    this.headParts.push(Buffer.from(take));
+    this.headPartsBytes += take.length;
+  }
+
+  /** The record that started at recStart ends; its content ends at contentEnd, the next starts at nextStart. */
+  private endRecord(contentEnd: number, nextStart: number): void {
+    this.units += 1;
+    if (this.recBadQuote) this.badQuotes.push({ unit: this.units, line: this.physical + 1, start: this.recStart, end: contentEnd });
+    if (this.recLines === 1 && contentEnd === this.recStart) {
+      this.blankUnits.push(this.units);
+    } else {
+      this.records += 1;
+      if (this.recLines > 1) this.multiline.push({ unit: this.units, extra: this.recLines - 1 });
+      if (this.head.length < HEAD_RECORDS) {
+        const recordBytes = Buffer.concat(this.headParts);
+        this.head.push({ unit: this.units, line: this.physical + 1, start: this.recStart, next: nextStart, bytes: recordBytes, whitespace: isBlankText(recordBytes) });
+      }
+    }
+    this.physical += this.recLines;
+    this.longestRecord = Math.max(this.longestRecord, nextStart - this.recStart);
+    this.recStart = nextStart;
+    this.recLines = 1;
+    this.recFirstBreak = -1;
+    if (this.headParts.length > 0) this.headParts = [];
+    this.headPartsBytes = 0;
+    this.closeRun = false;
+    this.afterClose = false;
+    this.recBadQuote = false;
+  }
 }
 
 // the bytes holdsControlCharacter looks for: in UTF-8 and GB18030 they are never part of a character
