@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { buildServer } from '../dashboard/server.ts';
-import { defaultConfig } from '../pipeline/config.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
 import { runPipeline } from '../pipeline/run.ts';
 
 /** by its own location, so that the benchmark runs from any working directory */

@@ -7,7 +7,7 @@
 // Owns one measured run. Imports the product pipeline (config, run) and DuckDB; spawned by
 // bench.ts, imported by nothing.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { defaultConfig } from '../pipeline/config.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
 import { runPipeline } from '../pipeline/run.ts';
 
 const [mode, input, db, out] = process.argv.slice(2);

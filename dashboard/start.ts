@@ -23,7 +23,7 @@ async function publishSample(): Promise<void> {
   process.stdout.write('No published results yet: running the pipeline on data/sample\n');
   // loaded only when needed: serving never touches the database
   const { runPipeline } = await import('../pipeline/run.ts');
-  const { defaultConfig } = await import('../pipeline/config.ts');
+  const { defaultConfig } = await import('../pipeline/common/config.ts');
   await runPipeline({
     input: SAMPLE_DIR,
     db: DB_FILE,

@@ -2,9 +2,9 @@
 // Exit 0 on success; on a fatal error one line saying what is wrong, and exit 1 (2 for bad arguments).
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './config.ts';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './common/config.ts';
 import { FatalLoadError } from './load/index.ts';
-import { Progress } from './progress.ts';
+import { Progress } from './common/progress.ts';
 import { DatabaseBusyError, InvariantError, OutputError, runPipeline } from './run.ts';
 
 const USAGE = 'usage: npm run pipeline -- --input DIR [--db FILE] [--out DIR] [--config FILE] [--quiet]';

@@ -1,13 +1,14 @@
 // One pipeline run: take the output folder, load the input folder, rebuild the KPI and penalty
 // tables, check the invariants, checkpoint, publish, let the output folder go.
-import type { Config } from './config.ts';
-import { Db } from './db.ts';
-import { killPoint } from './faults.ts';
+import type { Config } from './common/config.ts';
+import { Db } from './common/db.ts';
+import { killPoint } from './common/faults.ts';
 import { loadFolder, type FileOutcome, type Logger } from './load/index.ts';
-import { checkWritable, OutputError, OutputLock } from './output.ts';
-import { Progress } from './progress.ts';
-import { localNow, publish, type Manifest, type RunInfo } from './publish.ts';
-import { applyConfig, buildModels, checkInvariants } from './transform.ts';
+import { checkWritable, OutputError, OutputLock } from './publish/output-lock.ts';
+import { Progress } from './common/progress.ts';
+import { localNow } from './common/time.ts';
+import { publish, type Manifest, type RunInfo } from './publish/index.ts';
+import { applyConfig, buildModels, checkInvariants } from './build/index.ts';
 
 export { OutputError };
 

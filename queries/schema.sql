@@ -137,7 +137,7 @@ create table if not exists stale_months (month varchar not null);
 -- What the published files lag behind: every model build adds, in its own transaction, the months
 -- it rewrote ('*': every month) under its build_id (model_build_state); a publish deletes them, and
 -- records its build in published_build, only after its manifest is in place. A publish that fails
--- or is killed leaves them, and the next run publishes them again (pipeline/publish-state.ts).
+-- or is killed leaves them, and the next run publishes them again (pipeline/build/publish-state.ts).
 create table if not exists publish_pending (build_id varchar not null, month varchar not null);
 
 -- The build the last publish that switched its manifest reflects (at most one row).

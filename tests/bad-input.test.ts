@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { KINDS, kindOfFile } from '../pipeline/load/kinds.ts';
 import { FatalLoadError, loadFolder } from '../pipeline/load/index.ts';
-import { applyConfig } from '../pipeline/transform.ts';
+import { applyConfig } from '../pipeline/build/index.ts';
 import { BAD_INPUT_CASES, KIND_SAMPLES } from './fixtures/bad-input.ts';
 
 // The independent count can be made to disagree with DuckDB's reader, to show the run stops.

@@ -142,7 +142,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     mkdirSync(shotsDir, { recursive: true });
 
     const { runPipeline } = await import('../pipeline/run.ts');
-    const { defaultConfig } = await import('../pipeline/config.ts');
+    const { defaultConfig } = await import('../pipeline/common/config.ts');
     await runPipeline({ input: 'data/sample', db: join(work, 'warehouse.duckdb'), out: dataDir, config: defaultConfig() });
     manifest = JSON.parse(readFileSync(join(dataDir, 'manifest.json'), 'utf8')) as Manifest;
 

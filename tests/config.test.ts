@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, loadConfig, mergeConfig, validateConfig } from '../pipeline/config.ts';
+import { ConfigError, defaultConfig, loadConfig, mergeConfig, validateConfig } from '../pipeline/common/config.ts';
 
 const defaults = () => JSON.parse(JSON.stringify(defaultConfig()));
 

@@ -1,7 +1,7 @@
 // Where the pages find the published files, and how a missing file is reported.
 import { describe, expect, it } from 'vitest';
 import { DataError, DataStore, fileOfUrl, fillPath, HISTORY_SHARDS, historyShard, idFileName, runUrl } from '../dashboard/src/lib/data.ts';
-import { HISTORY_SHARDS as PUBLISHED_SHARDS, historyShard as publishedShard } from '../pipeline/publish.ts';
+import { HISTORY_SHARDS as PUBLISHED_SHARDS, historyShard as publishedShard } from '../pipeline/publish/index.ts';
 import { compareValues, sortRows } from '../dashboard/src/lib/sort.ts';
 import { trailingMonths } from '../dashboard/src/lib/rows.ts';
 

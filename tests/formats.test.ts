@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { KINDS, type KindName } from '../pipeline/load/kinds.ts';
 import { loadFolder } from '../pipeline/load/index.ts';
-import { applyConfig, buildModels, MODELS } from '../pipeline/transform.ts';
+import { applyConfig, buildModels, MODELS } from '../pipeline/build/index.ts';
 
 type Value = string | number | boolean | Date | null;
 type Record_ = Record<string, Value>;

@@ -1,9 +1,9 @@
 // Test harness in the style of dbt unit tests: tiny input rows straight into the stored tables of an
 // in-memory DuckDB, the real SQL files built on top, and the output rows compared in full.
-import { defaultConfig, type Config } from '../pipeline/config.ts';
-import { Db, type Row } from '../pipeline/db.ts';
+import { defaultConfig, type Config } from '../pipeline/common/config.ts';
+import { Db, type Row } from '../pipeline/common/db.ts';
 import { ensureSchema } from '../pipeline/load/index.ts';
-import { applyConfig, buildModels } from '../pipeline/transform.ts';
+import { applyConfig, buildModels } from '../pipeline/build/index.ts';
 
 export interface Fixture {
   tickets?: Row[];

@@ -9,11 +9,11 @@ import { extname, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { KINDS, kindOfFile, mapHeader } from '../pipeline/load/kinds.ts';
 import { loadFolder, type FileOutcome } from '../pipeline/load/index.ts';
-import { applyConfig, buildModels, MODELS } from '../pipeline/transform.ts';
+import { applyConfig, buildModels, MODELS } from '../pipeline/build/index.ts';
 
 const SAMPLE = 'data/sample';
 

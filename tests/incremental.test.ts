@@ -5,10 +5,10 @@
 // ticket, orphans whose ticket arrives in a later export, rankings and year-to-date escalation across
 // a year boundary. Each build also records for the publish what it rewrote, under a new build id.
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, type Config } from '../pipeline/config.ts';
-import { Db, type Row } from '../pipeline/db.ts';
+import { defaultConfig, type Config } from '../pipeline/common/config.ts';
+import { Db, type Row } from '../pipeline/common/db.ts';
 import { ensureSchema } from '../pipeline/load/index.ts';
-import { applyConfig, buildModels, checkInvariants, currentBuild, MODELS, type BuildResult } from '../pipeline/transform.ts';
+import { applyConfig, buildModels, checkInvariants, currentBuild, MODELS, type BuildResult } from '../pipeline/build/index.ts';
 
 type Table = 'tickets' | 'revisits' | 'complaints' | 'violations' | 'technicians' | 'outlets';
 const KEYS: Record<Table, string> = {

@@ -7,7 +7,7 @@
 // second run into the same output folder, with another database, stops with one line while the
 // first publishes whole; one holding the database too. KILL_REPEAT=20 repeats each kill cycle.
 //
-// The kills: SQ_KILL_AT=<point> (pipeline/faults.ts) where the run reaches a named point; during
+// The kills: SQ_KILL_AT=<point> (pipeline/common/faults.ts) where the run reaches a named point; during
 // the load, as soon as the run reports a file of the second half loaded.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,8 +15,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Db, sqlString } from '../pipeline/db.ts';
-import { monthFiles } from '../pipeline/publish.ts';
+import { Db, sqlString } from '../pipeline/common/db.ts';
+import { monthFiles } from '../pipeline/publish/index.ts';
 
 const REPEAT = Number(process.env.KILL_REPEAT ?? 1);
 const TABLES = ['kpi_technician_month', 'kpi_outlet_month', 'kpi_network_month', 'penalty_lines', 'penalty_totals', 'outlet_penalty_lines'];

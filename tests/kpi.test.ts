@@ -3,8 +3,8 @@
 // Every expected table is written out in full; where a case is about one ticket, that ticket gets its
 // own technician id so the contract table kpi_technician_month shows the ticket's outcome as a row.
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import type { Row } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import type { Row } from '../pipeline/common/db.ts';
 import { fixtureDb, rows, ticket, tickets } from './helpers.ts';
 
 /** A completed ticket whose appointment (10:00–12:00), arrival (11:00) and completion (13:00) fall on `day`. */

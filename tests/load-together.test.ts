@@ -7,11 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { loadFolder } from '../pipeline/load/index.ts';
-import { Progress } from '../pipeline/progress.ts';
-import { BUILD_STATE_TABLE, applyConfig } from '../pipeline/transform.ts';
+import { Progress } from '../pipeline/common/progress.ts';
+import { BUILD_STATE_TABLE, applyConfig } from '../pipeline/build/index.ts';
 
 let dir: string;
 const dbs: Db[] = [];

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { FatalLoadError, loadFolder } from '../pipeline/load/index.ts';
-import { applyConfig } from '../pipeline/transform.ts';
+import { applyConfig } from '../pipeline/build/index.ts';
 
 let dir: string;
 let db: Db;

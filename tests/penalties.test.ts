@@ -2,8 +2,8 @@
 // manual violations, the monthly complaint-rate rule, the escalation flags of penalty_totals, outlet
 // fines for overcharging, and orphans. Every expected table is written out in full.
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import type { Row } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import type { Row } from '../pipeline/common/db.ts';
 import { fixtureDb, rows, ticket, tickets } from './helpers.ts';
 
 const LINE = ['month', 'technician_id', 'outlet_id', 'rule_id', 'amount', 'occurred_at', 'ticket_id', 'revisit_id', 'complaint_id', 'violation_id', 'dismissal'];

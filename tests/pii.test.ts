@@ -12,8 +12,8 @@ import { gunzipSync } from 'node:zlib';
 import { listValue } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { runPipeline } from '../pipeline/run.ts';
 
 /** The customers' names in the exports (none of them is anything else the pipeline publishes). */

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { runPipeline, type RunResult } from '../pipeline/run.ts';
 
 const SPEC_COLUMNS: Record<string, string[]> = {

@@ -1,6 +1,6 @@
 // Progress output: plain timed lines off a terminal, a redrawn status line on one, nothing when quiet.
 import { describe, expect, it } from 'vitest';
-import { Progress, formatBytes } from '../pipeline/progress.ts';
+import { Progress, formatBytes } from '../pipeline/common/progress.ts';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];

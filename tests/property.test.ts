@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { loadFolder } from '../pipeline/load/index.ts';
-import { applyConfig } from '../pipeline/transform.ts';
+import { applyConfig } from '../pipeline/build/index.ts';
 
 const HEADER = ['工单号', '网点编号', '工程师工号', '服务类型', '受理时间', '完工时间', '工单状态', '联系电话', '产品品类'];
 const ROWS = [

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../pipeline/config.ts';
-import { Db } from '../pipeline/db.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { Db } from '../pipeline/common/db.ts';
 import { generateSample } from '../pipeline/sample/index.ts';
-import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish, type Manifest, type RunInfo } from '../pipeline/publish.ts';
+import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish, type Manifest, type RunInfo } from '../pipeline/publish/index.ts';
 import { runPipeline } from '../pipeline/run.ts';
-import { applyConfig, currentBuild } from '../pipeline/transform.ts';
+import { applyConfig, currentBuild } from '../pipeline/build/index.ts';
 import { fixtureDb, tickets } from './helpers.ts';
 
 const config = defaultConfig();

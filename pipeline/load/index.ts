@@ -23,13 +23,13 @@
 //   rejects.ts       line rejects and the raw lines of rejected rows
 //   stale-months.ts  which months an input leaves out of date
 //   outcome.ts       what a load reports of a file; the error that stops a run
-// It imports, outside its folder, only the shared pipeline/db.ts and pipeline/progress.ts: never
+// It imports, outside its folder, only the shared pipeline/common/ (db.ts, progress.ts): never
 // the model build or the publish, which come after it.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Db, sqlFile } from '../db.ts';
-import type { Progress } from '../progress.ts';
+import { Db, sqlFile } from '../common/db.ts';
+import type { Progress } from '../common/progress.ts';
 import type { FileScan } from './bytes/prepass.ts';
 import { cleanCsv } from './clean-csv.ts';
 import { listInputs, type InputFile } from './inputs.ts';

@@ -1,7 +1,7 @@
 // One planned file read alone by DuckDB's reader and stored: any file, including those with blank
 // lines, records over several lines, or lines cut out before the read. Its rows get the line
 // numbers a person sees in an editor, from the gaps the pre-pass found and the reader's rejects.
-import { sqlFile, type Db } from '../db.ts';
+import { sqlFile, type Db } from '../common/db.ts';
 import { FatalLoadError, type LoadedFile } from './outcome.ts';
 import type { FilePlan } from './plan.ts';
 import { READER_REJECT_COLUMN, READER_REJECT_REASON, columnLabel, inputTextView, readerErrors, readerOf, setColumnLabels } from './read.ts';

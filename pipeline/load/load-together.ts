@@ -1,7 +1,7 @@
 // Files of a kind with the same header, each one record per line, read by one read_csv: the
 // reader and the typing query run once, on all cores, instead of once per file on a file too
 // small to split. Each file is stored, rejected and counted as if it were loaded alone.
-import { sqlFile, sqlIdent, type Db } from '../db.ts';
+import { sqlFile, sqlIdent, type Db } from '../common/db.ts';
 import type { KindDef } from './kinds.ts';
 import { loadAlone } from './load-alone.ts';
 import { FatalLoadError, type LoadedFile } from './outcome.ts';

@@ -3,7 +3,7 @@
 // line, why, which column. Nothing read from a file is SQL text here: a header reaches SQL as a
 // variable, the paths DuckDB reads are the loader's own copies (clean-csv.ts).
 import { listValue } from '@duckdb/node-api';
-import { sqlIdent, sqlString, type Db } from '../db.ts';
+import { sqlIdent, sqlString, type Db } from '../common/db.ts';
 import { headerSpellings, sensitiveColumns, type HeaderMapping } from './kinds.ts';
 import type { FilePlan } from './plan.ts';
 import { RAW_LINE_CHARS } from './rejects.ts';

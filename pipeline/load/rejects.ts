@@ -4,7 +4,7 @@
 // Imports only the shared database helper.
 import { createReadStream } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Db } from '../db.ts';
+import type { Db } from '../common/db.ts';
 
 // the raw text kept for a rejected row
 export const RAW_LINE_CHARS = 4000;

@@ -1,7 +1,7 @@
 // Which months an input leaves out of date (the table stale_months, read by the model build to
 // rebuild only those): the months of each row stored or replaced, its ticket's completion month
 // for a revisit or a complaint, or '*' (every month). Written in the load's own transaction.
-import { sqlIdent, type Db } from '../db.ts';
+import { sqlIdent, type Db } from '../common/db.ts';
 import type { KindDef } from './kinds.ts';
 
 /**

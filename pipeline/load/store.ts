@@ -2,7 +2,7 @@
 // the view typed_rows that a read leaves (read-alone.ts, read-together.ts) is rejected, de-duplicated
 // and stored, each row that is not stored in load_rejects with its line, column, reason and raw line;
 // then each file's batch is recorded in load_batches, once rows read = loaded + rejected is checked.
-import { sqlIdent, sqlString, type Db } from '../db.ts';
+import { sqlIdent, sqlString, type Db } from '../common/db.ts';
 import { sensitiveColumns, type KindDef } from './kinds.ts';
 import { FatalLoadError, type LoadedFile } from './outcome.ts';
 import type { FilePlan } from './plan.ts';

@@ -10,7 +10,7 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { localNow } from './publish.ts';
+import { localNow } from '../common/time.ts';
 
 export class OutputError extends Error {}
 

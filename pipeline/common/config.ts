@@ -29,7 +29,7 @@ export interface Config {
   duckdb: { threads: number; memory_limit: string };
 }
 
-export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../data/config.json', import.meta.url));
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../data/config.json', import.meta.url));
 export const SERVICE_TYPES = ['install', 'repair', 'maintenance', 'consultation'] as const;
 const BUILT_IN_RULES = ['LATE_NO_NOTICE', 'IMAGE', 'NO_SHOE_COVERS', 'FOUR_NOTS', 'SITE_NOT_CLEANED', 'NO_EXPLANATION', 'OVERCHARGE', 'TOP_COMPLAINT_RATE'];
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBConnection, DuckDBInstance, type DuckDBMaterializedResult, type DuckDBValue } from '@duckdb/node-api';
 import type { Config } from './config.ts';
 
-export const QUERIES_DIR = fileURLToPath(new URL('../queries/', import.meta.url));
+export const QUERIES_DIR = fileURLToPath(new URL('../../queries/', import.meta.url));
 
 const sqlCache = new Map<string, string>();
 // SQ_TRACE=1 prints every statement with its time: where a slow run spends it;

@@ -10,7 +10,7 @@
 // or of an older state of this one, '*' pending) is a full publish. Once the new manifest is in
 // place, publish_pending is emptied and published_build set, in one transaction; a kill between the
 // two only makes the next run write those months again, to the same bytes.
-import type { Db } from './db.ts';
+import type { Db } from '../common/db.ts';
 
 export const PENDING_TABLE = 'publish_pending';
 export const PUBLISHED_TABLE = 'published_build';

@@ -1,0 +1,172 @@
+// Builds the KPI and penalty tables from the stored records, layer by layer (staging views,
+// intermediate and mart tables), each from its SQL file under queries/. Config values reach the
+// SQL as DuckDB variables and config tables set through prepared statements, never pasted in.
+//
+// A build is full (every table made anew) or incremental: the loader lists in stale_months the
+// months its records changed, and only the rows of the months those feed are deleted and built
+// again. Each SQL file reads its scope from the build_* variables (macros in_build_months and
+// friends), so the same file serves both.
+//
+// The stage's parts: models.ts (what is built, and the rows an incremental build rewrites),
+// config-variables.ts, scope.ts (which months), state.ts (what the next build needs to know),
+// invariants.ts. It imports only pipeline/common/; the publish stage reads its results.
+import { randomUUID } from 'node:crypto';
+import { type Db, sqlFile } from '../common/db.ts';
+import { MODELS, SCOPE_ROWS, type Model } from './models.ts';
+import { recordBuild } from './publish-state.ts';
+import { latestMonth, laterMonthsOfYear, MONTH, monthAfter, monthStart, setScope } from './scope.ts';
+import { BUILD_STATE_TABLE, buildFingerprint, loadedBatch, modelsExist, previousBuild, tableNames } from './state.ts';
+
+export { applyConfig } from './config-variables.ts';
+export { checkInvariants } from './invariants.ts';
+export { MODELS } from './models.ts';
+export { BUILD_STATE_TABLE, currentBuild, modelsBuiltBefore } from './state.ts';
+
+export interface BuildResult {
+  /** every table was made anew */
+  full: boolean;
+  /** the months whose rows were rewritten (after a full build: every month in the tables), sorted */
+  months: string[];
+}
+
+/**
+ * Brings the KPI and penalty tables up to date with the stored records, in one transaction: a
+ * failed or killed run leaves the previous tables intact. Full when there are no tables yet, when
+ * stale_months holds '*' (or a value that is no month), when the config or the SQL differs from
+ * the last build's, or when rows were loaded that no month was marked for; otherwise only the
+ * months stale_months names and the later months they feed. Nothing stale: nothing is built.
+ * stale_months is emptied in the same transaction, and the months rewritten are recorded for the
+ * publish (publish_pending) under the new build id.
+ */
+export async function buildModels(db: Db, onModel: (name: string, ms: number) => void = () => {}): Promise<BuildResult> {
+  return db.transaction(async () => {
+    const fingerprint = await buildFingerprint(db);
+    const state = await previousBuild(db);
+    const hasStaleTable = (await tableNames(db)).has('stale_months');
+    const stale = hasStaleTable ? (await db.all(`select distinct month from stale_months`)).map((r) => String(r.month)) : [];
+    const lastBatch = await loadedBatch(db);
+    const full =
+      state === undefined ||
+      state.fingerprint !== fingerprint ||
+      !(await modelsExist(db)) ||
+      stale.some((m) => !MONTH.test(m)) ||
+      // rows loaded by a loader that marks no months: only a full build is sure to see them
+      (stale.length === 0 && lastBatch > state.lastBatch);
+    let result: BuildResult;
+    if (full) {
+      result = await buildFull(db, onModel);
+    } else if (stale.length === 0) {
+      result = { full: false, months: [] };
+    } else {
+      result = await buildIncremental(db, stale.sort(), onModel);
+    }
+    if (hasStaleTable) await db.run(`delete from stale_months`);
+    if (full || stale.length > 0) {
+      const buildId = randomUUID();
+      await db.run(`create or replace table ${BUILD_STATE_TABLE} (fingerprint varchar, last_batch_id bigint, built_at timestamp, build_id varchar)`);
+      await db.connection.run(`insert into ${BUILD_STATE_TABLE} values ($1, $2, localtimestamp, $3)`, [fingerprint, lastBatch, buildId]);
+      await recordBuild(db, buildId, result.full ? ['*'] : result.months);
+    }
+    await db.run(`drop table if exists build_changed_tickets`);
+    await db.run(`drop table if exists build_previous_credits`);
+    return result;
+  });
+}
+
+async function buildFull(db: Db, onModel: (name: string, ms: number) => void): Promise<BuildResult> {
+  await setScope(db, { full: true, changed: [], months: [], yearMonths: [] });
+  await db.run(`create or replace temp table build_changed_tickets (ticket_id varchar)`);
+  for (const model of MODELS) {
+    const started = performance.now();
+    await db.run(`create or replace ${model.materialized} ${model.name} as\n${sqlFile(model.file)}`);
+    onModel(model.name, performance.now() - started);
+  }
+  const months = await db.all(`
+    select month from kpi_network_month
+    union select month from penalty_lines
+    union select month from outlet_penalty_lines
+    order by month`);
+  return { full: true, months: months.map((r) => String(r.month)) };
+}
+
+/**
+ * Rewrites the rows of the months the changed records feed. The loader names the months of every
+ * record it inserted or replaced (`changed`). A ticket's change reaches its complaints in other
+ * months (whom they are credited to), so the credits of the changed tickets are built first and the
+ * months whose credits moved join in. Then the month after each (rank change, TOP_COMPLAINT_RATE
+ * repeated), then the later months of the same years (year-to-date totals and escalation).
+ */
+async function buildIncremental(db: Db, changed: string[], onModel: (name: string, ms: number) => void): Promise<BuildResult> {
+  await setScope(db, { full: false, changed, months: changed, yearMonths: changed });
+  const from = monthStart(changed[0]!);
+  // the tickets created in a changed month: every inserted or replaced ticket is among them, as the
+  // loader marks a ticket's created month
+  await db.run(`
+    create or replace temp table build_changed_tickets as
+    select ticket_id
+    from stg_tickets
+    where created_at >= ${from}
+      and in_build_changed_months(month_of(created_at))`);
+
+  const credits = MODELS.find((m) => m.name === 'int_complaint_credits')!;
+  let started = performance.now();
+  await db.run(`create or replace temp table build_previous_credits as select * from int_complaint_credits where ${SCOPE_ROWS.changed_records}`);
+  await replaceRows(db, credits);
+  const moved = await db.all(`
+    with rebuilt as (
+      select * from int_complaint_credits where ${SCOPE_ROWS.changed_records}
+    ),
+    differences as (
+      (select * from build_previous_credits except all select * from rebuilt)
+      union all
+      (select * from rebuilt except all select * from build_previous_credits)
+    )
+    select month from differences
+    union select ticket_month from differences where ticket_month is not null`);
+  onModel(credits.name, performance.now() - started);
+
+  const direct = [...new Set([...changed, ...moved.map((r) => String(r.month))])].sort();
+  // a record dated outside the years 0000-9999 has no 'YYYY-MM' month to scope by
+  if (!direct.every((m) => MONTH.test(m))) return buildFull(db, onModel);
+  const latest = await latestMonth(db);
+  // later months only as far as there are records: no rows can exist beyond the latest one
+  const months = [...new Set([...direct, ...direct.map(monthAfter).filter((m) => m <= latest)])].sort();
+  const yearMonths = [...new Set([...months, ...months.flatMap((m) => laterMonthsOfYear(m).filter((later) => later <= latest))])].sort();
+  await setScope(db, { full: false, changed, months, yearMonths });
+
+  for (const model of MODELS) {
+    if (model.materialized === 'view' || model === credits) continue;
+    started = performance.now();
+    await replaceRows(db, model);
+    onModel(model.name, performance.now() - started);
+  }
+  return { full: false, months: yearMonths };
+}
+
+async function replaceRows(db: Db, model: Model): Promise<void> {
+  const scope = SCOPE_ROWS[model.scope!];
+  if (model.key === undefined) {
+    await db.run(`delete from ${model.name} where ${scope}`);
+    await db.run(`insert into ${model.name} by name\n${sqlFile(model.file)}`);
+    return;
+  }
+  // A large table: only the rows that differ are deleted and inserted. Most rows of a rebuilt month
+  // come out as they were, and deleting them would make the next checkpoint rewrite their blocks.
+  await db.run(`create or replace temp table build_rows as\n${sqlFile(model.file)}`);
+  await db.run(`
+    create or replace temp table build_changed_rows as
+    select rebuilt.*
+    from build_rows as rebuilt
+    left join (select * from ${model.name} where ${scope}) as stored
+      on stored.${model.key} = rebuilt.${model.key}
+    where stored.${model.key} is null
+      or rebuilt is distinct from stored`);
+  await db.run(`
+    delete from ${model.name}
+    where (${scope})
+      and (${model.key} in (select ${model.key} from build_changed_rows)
+        or ${model.key} not in (select ${model.key} from build_rows))`);
+  await db.run(`insert into ${model.name} by name select * from build_changed_rows`);
+  await db.run(`drop table build_rows`);
+  await db.run(`drop table build_changed_rows`);
+}

@@ -1,0 +1,54 @@
+// The models of the build, in the order they are made (staging views, then intermediate and mart
+// tables), each from its SQL file under queries/, and the rows of each that an incremental build
+// rewrites. A new KPI or table: its SQL file, then a line here.
+
+/**
+ * The rows of a table that an incremental build rewrites, as a SQL condition that must select
+ * exactly the rows the model's SQL file produces in that build:
+ * - months: the months being built (build_months)
+ * - completion_months: the same for rows placed by completed_at
+ * - year_months: those plus the later months of their years (year-to-date totals)
+ * - changed_records: records of the changed months, or about a changed ticket
+ * - orphans: orphans of the changed months, and those whose ticket is now loaded
+ */
+export type Scope = 'months' | 'completion_months' | 'year_months' | 'changed_records' | 'orphans';
+
+export interface Model {
+  name: string;
+  file: string;
+  materialized: 'view' | 'table';
+  scope?: Scope;
+  /** a column that identifies a row: given for the large tables, whose unchanged rows an incremental build leaves in place */
+  key?: string;
+}
+
+export const MODELS: Model[] = [
+  { name: 'stg_tickets', file: 'staging/stg_tickets.sql', materialized: 'view' },
+  { name: 'stg_revisits', file: 'staging/stg_revisits.sql', materialized: 'view' },
+  { name: 'stg_complaints', file: 'staging/stg_complaints.sql', materialized: 'view' },
+  { name: 'stg_violations', file: 'staging/stg_violations.sql', materialized: 'view' },
+  { name: 'stg_technicians', file: 'staging/stg_technicians.sql', materialized: 'view' },
+  { name: 'stg_outlets', file: 'staging/stg_outlets.sql', materialized: 'view' },
+  // first: the months whose credits moved join the months to build (see buildIncremental)
+  { name: 'int_complaint_credits', file: 'intermediate/int_complaint_credits.sql', materialized: 'table', scope: 'changed_records' },
+  { name: 'int_ticket_outcomes', file: 'intermediate/int_ticket_outcomes.sql', materialized: 'table', scope: 'completion_months', key: 'ticket_id' },
+  { name: 'int_ticket_counts', file: 'intermediate/int_ticket_counts.sql', materialized: 'table', scope: 'months' },
+  { name: 'int_month_measures', file: 'intermediate/int_month_measures.sql', materialized: 'table', scope: 'months' },
+  { name: 'kpi_technician_month', file: 'marts/kpi_technician_month.sql', materialized: 'table', scope: 'months' },
+  { name: 'kpi_outlet_month', file: 'marts/kpi_outlet_month.sql', materialized: 'table', scope: 'months' },
+  { name: 'kpi_network_month', file: 'marts/kpi_network_month.sql', materialized: 'table', scope: 'months' },
+  { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'table', scope: 'months' },
+  { name: 'penalty_totals', file: 'marts/penalty_totals.sql', materialized: 'table', scope: 'year_months' },
+  { name: 'outlet_penalty_lines', file: 'marts/outlet_penalty_lines.sql', materialized: 'table', scope: 'months' },
+  { name: 'data_orphans', file: 'marts/data_orphans.sql', materialized: 'table', scope: 'orphans' },
+];
+
+const CHANGED_TICKETS = 'select ticket_id from build_changed_tickets';
+export const SCOPE_ROWS: Record<Scope, string> = {
+  months: 'in_build_months(month)',
+  // the same, for ticket rows: their completion time lets the scan skip the blocks of earlier months
+  completion_months: 'in_build_reach(completed_at) and in_build_months(month)',
+  year_months: 'in_build_year_months(month)',
+  changed_records: `in_build_changed_months(month) or ticket_id in (${CHANGED_TICKETS})`,
+  orphans: `in_build_changed_months(month_of(event_at)) or ticket_id in (${CHANGED_TICKETS})`,
+};

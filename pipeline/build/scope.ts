@@ -1,0 +1,52 @@
+// The months an incremental build rewrites, handed to the SQL as the build_* variables that the
+// macros in_build_months and friends read, and the month arithmetic that finds them.
+import type { Db } from '../common/db.ts';
+
+export const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export interface Scoping {
+  full: boolean;
+  /** the months of the records that changed */
+  changed: string[];
+  /** the months whose KPI and penalty rows are rewritten */
+  months: string[];
+  /** those plus the later months of their years (year-to-date totals) */
+  yearMonths: string[];
+}
+
+export async function setScope(db: Db, scope: Scoping): Promise<void> {
+  await db.connection.run(`set variable build_full = $1::boolean`, [scope.full]);
+  for (const [name, months] of [['build_changed_months', scope.changed], ['build_months', scope.months], ['build_year_months', scope.yearMonths]] as const) {
+    // months are checked against MONTH before they get here; still passed as a parameter
+    await db.connection.run(`set variable ${name} = case when $1 = '' then []::varchar[] else string_split($1, ',') end`, [months.join(',')]);
+  }
+  const earliest = scope.months[0] ?? scope.changed[0];
+  await db.run(`set variable build_from = ${earliest ? monthStart(earliest) : `'-infinity'::timestamp`}`);
+}
+
+/** A checked 'YYYY-MM' month as the SQL timestamp of its first moment. */
+export function monthStart(month: string): string {
+  if (!MONTH.test(month)) throw new Error(`not a month: ${month}`);
+  return `timestamp '${month}-01 00:00:00'`;
+}
+
+export function monthAfter(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
+export function laterMonthsOfYear(month: string): string[] {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return Array.from({ length: 12 - m }, (_, i) => `${y}-${String(m + 1 + i).padStart(2, '0')}`);
+}
+
+/** The month of the latest record that can place a row in a month. */
+export async function latestMonth(db: Db): Promise<string> {
+  const latest = await db.value<string | null>(`
+    select month_of(greatest(
+      (select max(completed_at) from stg_tickets),
+      (select max(received_at) from stg_complaints),
+      (select max(occurred_at) from stg_violations)
+    ))`);
+  return latest ?? '';
+}

@@ -1,0 +1,174 @@
+// Publishes the results as small static files for the dashboard (contract: dashboard/DATA.md):
+// a new run folder is written in full under a temporary name, renamed into place, and only then
+// does one atomic rename of manifest.json switch readers to it. A reader never sees half a run.
+// No file carries customer phone numbers or names: everything published comes from the KPI and
+// penalty tables and the data-quality tables, of whose rejected rows only the place, the reason and
+// the masked value are published, never the raw line (PUBLISHED_ROWS).
+//
+// Every file family is one ordered query whose text DuckDB builds (JSON rows, CSV lines, worksheet
+// XML), so JavaScript only writes it out; gzip and the XLSX packages are compressed on the thread
+// pool meanwhile. An incremental publish hard-links the month files of unchanged months from the
+// previous run instead of writing them again.
+//
+// Which months are unchanged is known from the database, not from this run's build: the months
+// every build rewrote stay pending until a manifest reflecting them is in place
+// (publish-state.ts), so a publish that failed or was killed is made good by the next one. The
+// caller holds the output folder's lock (output-lock.ts): staging folders are pruned here.
+//
+// The stage's parts: run-folder.ts (run folders, manifest, pruning), data-files.ts (the pages'
+// JSON and the Parquet tables), statements.ts (HR's statements, CSV, XLSX), workbook.ts (the .xlsx
+// writer), reports.ts (quality, backlog, run), output-lock.ts (one writer per output folder). It
+// imports pipeline/common/, the build's state, and the load's outcome type; never the run.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { type Db, sqlFile, sqlString } from '../common/db.ts';
+import { killPoint } from '../common/faults.ts';
+import { currentBuild } from '../build/index.ts';
+import { confirmPublished, publishState, type PublishState } from '../build/publish-state.ts';
+import { copyTables, EMPTY_ARRAY, fileTexts, jsonArray, MONTH_PAGES, monthJson, writeTechnicians } from './data-files.ts';
+import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
+import { type Manifest, monthFiles, previousRun, pruneOldRuns, pruneStaging, RunFolder, switchTo } from './run-folder.ts';
+import { writeStatements } from './statements.ts';
+
+export { HISTORY_SHARDS, historyShard, PUBLISHED_TABLES } from './data-files.ts';
+export type { RunInfo } from './reports.ts';
+export { COMPRESS_FROM_BYTES, type Manifest, monthFiles, PUBLISH_FORMAT } from './run-folder.ts';
+
+// SQ_TRACE=1 also prints each publish step with its time
+const TRACE = process.env.SQ_TRACE === '1';
+
+async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (!TRACE) return work();
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(cpu);
+  process.stderr.write(`[publish ${(performance.now() - started).toFixed(0)} ms, cpu ${((used.user + used.system) / 1000).toFixed(0)} ms] ${name}\n`);
+  return result;
+}
+
+/**
+ * Publishes the tables as a new run folder and switches the manifest to it. The pending months
+ * (publish-state.ts) are written; the other months' files are hard-linked from the run the
+ * manifest names when the state vouches for that run's build, and written otherwise. Files
+ * spanning months are always written again.
+ */
+export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Manifest> {
+  mkdirSync(join(outDir, 'runs'), { recursive: true });
+  pruneStaging(outDir);
+  const staging = join(outDir, 'runs', `.incomplete-${run.runId}`);
+  mkdirSync(staging);
+  const folder = new RunFolder(staging);
+
+  const state = await publishState(db, await currentBuild(db));
+  const months = (await db.all(sqlFile('publish/months.sql')))
+    .map((r) => ({ month: String(r.month), hasKpis: r.has_kpis === true }))
+    .sort((a, b) => (a.month < b.month ? -1 : 1));
+  const names = months.map((m) => m.month);
+  const previous = reusableMonths(outDir, state, names);
+  for (const month of previous?.months ?? []) {
+    for (const file of monthFiles(month)) {
+      folder.link(join(previous!.dir, file), file);
+      if (file.endsWith('.json') && existsSync(join(previous!.dir, `${file}.gz`))) folder.link(join(previous!.dir, `${file}.gz`), `${file}.gz`);
+    }
+  }
+  const written = names.filter((m) => !previous?.months.includes(m));
+  await writeRunFolder(db, folder, written, written.length === names.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`);
+  folder.page('run.json', JSON.stringify(runReport(run)) + '\n');
+  await step('compression', () => folder.settle());
+  killPoint('publish:compression');
+
+  const manifest = switchTo(outDir, staging, run, months, state.buildId);
+  killPoint('publish:manifest');
+  await confirmPublished(db, state);
+  killPoint('publish:cleared');
+  pruneOldRuns(outDir, run.runId);
+  return manifest;
+}
+
+/**
+ * The run the manifest names and the months whose files it holds as they would be written now: its
+ * build is one the state vouches for, and the month is not pending. Null: nothing is reused.
+ */
+function reusableMonths(outDir: string, state: PublishState, months: string[]): { dir: string; months: string[] } | null {
+  const previous = previousRun(outDir);
+  if (previous === null || previous.buildId === null || !state.bases.has(previous.buildId) || state.pending.includes('*')) return null;
+  const pending = new Set(state.pending);
+  return {
+    dir: previous.dir,
+    months: months.filter((m) => !pending.has(m) && previous.months.has(m) && monthFiles(m).every((f) => existsSync(join(previous.dir, f)))),
+  };
+}
+
+/**
+ * Every file but run.json, for the months given in full and for the files spanning months.
+ *
+ * Each query runs on one thread (the tables are a row group or two), so the work goes in lanes on
+ * their own connections: the KPI pages on this one, HR's statements on a second, the contract
+ * tables on a third. DuckDB's worker threads would only add scheduling to that (a fifth more CPU
+ * time, measured): one thread per query while publishing. Temporary views and macros belong to a
+ * connection: each lane makes its own.
+ */
+async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMonths: string): Promise<void> {
+  const threads = await db.value<number>(`select current_setting('threads')`);
+  await db.run(`set threads = 1`);
+  let lanes: PromiseSettledResult<void>[];
+  try {
+    const statements = await db.instance.connect();
+    const tables = await db.instance.connect();
+    try {
+      lanes = await Promise.allSettled([
+        kpiLane(db, folder, written, inMonths),
+        step('penalties', async () => {
+          await statementLane(statements, folder, written);
+          killPoint('publish:statements');
+        }),
+        step('tables', async () => {
+          await copyTables(tables, folder);
+          killPoint('publish:tables');
+        }),
+      ]);
+    } finally {
+      statements.closeSync();
+      tables.closeSync();
+    }
+  } finally {
+    await db.run(`set threads = ${Number(threads)}`);
+  }
+  const failed = lanes.find((lane) => lane.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** The KPI pages (technicians, histories, outlets, network), quality and backlog. */
+async function kpiLane(db: Db, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
+  await db.run(
+    [
+      `create or replace temp view pub_technician_months as ${sqlFile('publish/technician_months.sql')};`,
+      `create or replace temp view pub_outlet_months as ${sqlFile('publish/outlet_months.sql')};`,
+      `create or replace temp view pub_outlet_penalties as ${sqlFile('publish/outlet_penalties.sql')};`,
+    ].join('\n'),
+  );
+  await step('technicians', () => writeTechnicians(db.connection, folder, months, inMonths));
+  killPoint('publish:technicians');
+  for (const page of MONTH_PAGES) {
+    const bodies = await step(page.folder, () => monthJson(db.connection, page.from, page.order, inMonths));
+    for (const month of months) folder.page(`${page.folder}/${month}.json`, bodies.get(month) ?? EMPTY_ARRAY);
+  }
+  const network = await fileTexts(db.connection, `select 'network', ${jsonArray('to_json(source)::varchar', 'month')} from kpi_network_month as source`);
+  folder.page('network.json', network.get('network')?.[0] ?? EMPTY_ARRAY);
+  folder.page('quality.json', JSON.stringify(await step('quality', () => qualityReport(db))) + '\n');
+  folder.page('backlog.json', JSON.stringify(await step('backlog', () => backlogReport(db))) + '\n');
+}
+
+/** HR's statements: the page files, the CSV and the XLSX of each month. */
+async function statementLane(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
+  await connection.run(
+    [
+      sqlFile('publish/macros.sql'),
+      `create or replace temp view pub_penalty_totals as ${sqlFile('publish/penalty_totals.sql')};`,
+      `create or replace temp view pub_penalty_lines as ${sqlFile('publish/penalty_lines.sql')};`,
+    ].join('\n'),
+  );
+  await writeStatements(connection, folder, months);
+}

@@ -1,0 +1,170 @@
+// The run folder and the manifest: a run is written in full under a temporary name, renamed into
+// place, and only then does one atomic rename of manifest.json switch readers to it. The newest
+// few runs are kept for readers still holding the previous manifest; what failed or killed
+// publishes left is pruned, only ever under the output folder's lock (output-lock.ts).
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { killPoint } from '../common/faults.ts';
+import { localNow } from '../common/time.ts';
+import type { RunInfo } from './reports.ts';
+
+/**
+ * The layout and byte format of a run folder. An incremental publish reuses files only from a run
+ * of the same format: raise it whenever any published file would come out different.
+ */
+export const PUBLISH_FORMAT = 2;
+
+export interface Manifest {
+  run_id: string;
+  published_at: string;
+  folder: string;
+  /** every month with KPIs or with statements (a month of manual violations only has no KPIs) */
+  months: string[];
+  /** the latest month with KPIs (the latest month when none has any) */
+  latest_month: string | null;
+  format: number;
+  /** the model build of the database the run folder reflects (publish-state.ts) */
+  build_id: string | null;
+}
+
+const KEEP_RUNS = 3;
+
+/** Page files at least this large get a gzip copy beside them (`.json.gz`) for the server to send as it is. */
+export const COMPRESS_FROM_BYTES = 16 * 1024;
+
+// level 3: half the time of the default level 6 for files a fifth larger (pages stay far inside the budget)
+const GZIP_LEVEL = 3;
+
+// output buffer of one gzip call: large, so a file takes few round trips to the thread pool
+const GZIP_CHUNK = 256 * 1024;
+
+const gzip = promisify(gzipCallback);
+
+/** Every file of one month, inside the run folder (a `.gz` beside a JSON file where there is one). */
+export function monthFiles(month: string): string[] {
+  return [
+    `technicians/${month}.json`,
+    `outlets/${month}.json`,
+    `outlet_penalties/${month}.json`,
+    `penalties/${month}.json`,
+    `penalty_lines/${month}.json`,
+    `penalties/${month}.csv`,
+    `penalties/${month}.xlsx`,
+  ];
+}
+
+/** The run folder into place, then the manifest: each by one rename. */
+export function switchTo(outDir: string, staging: string, run: RunInfo, months: { month: string; hasKpis: boolean }[], buildId: string | null): Manifest {
+  const runFolder = `runs/${run.runId}`;
+  rmSync(join(outDir, runFolder), { recursive: true, force: true });
+  renameSync(staging, join(outDir, runFolder));
+  killPoint('publish:run-folder');
+  const manifest: Manifest = {
+    run_id: run.runId,
+    published_at: localNow(),
+    folder: runFolder,
+    months: months.map((m) => m.month),
+    // the month the pages open on: a month of manual violations only would open on empty KPIs
+    latest_month: months.filter((m) => m.hasKpis).at(-1)?.month ?? months.at(-1)?.month ?? null,
+    format: PUBLISH_FORMAT,
+    build_id: buildId,
+  };
+  const tmp = join(outDir, `.manifest-${run.runId}.json`);
+  writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
+  renameSync(tmp, join(outDir, 'manifest.json'));
+  return manifest;
+}
+
+/** The run the manifest points at, when it is whole and of this format. */
+export function previousRun(outDir: string): { dir: string; months: Set<string>; buildId: string | null } | null {
+  let manifest: Partial<Manifest>;
+  try {
+    manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')) as Partial<Manifest>;
+  } catch {
+    return null;
+  }
+  if (manifest.format !== PUBLISH_FORMAT || typeof manifest.folder !== 'string' || !/^runs\/[^/.][^/]*$/.test(manifest.folder)) return null;
+  const dir = join(outDir, manifest.folder);
+  if (!existsSync(dir)) return null;
+  return { dir, months: new Set(manifest.months ?? []), buildId: typeof manifest.build_id === 'string' ? manifest.build_id : null };
+}
+
+/**
+ * The run folder being written. Page files get their gzip copy and workbooks their package on the
+ * thread pool; settle() waits for all of it and reports the first failure.
+ */
+export class RunFolder {
+  private readonly made = new Set<string>();
+  private readonly pending: Promise<void>[] = [];
+  private failures: unknown[] = [];
+
+  constructor(readonly root: string) {}
+
+  path(file: string): string {
+    return join(this.root, file);
+  }
+
+  directory(dir: string): void {
+    const path = join(this.root, dir);
+    if (this.made.has(path)) return;
+    mkdirSync(path, { recursive: true });
+    this.made.add(path);
+  }
+
+  file(file: string, data: string | Buffer): void {
+    this.directory(dirname(file));
+    writeFileSync(this.path(file), data);
+  }
+
+  /** A file a page reads, with a gzip copy beside it when it is large enough to gain from one. */
+  page(file: string, text: string | Buffer): void {
+    const data = typeof text === 'string' ? Buffer.from(text) : text;
+    this.file(file, data);
+    if (data.length >= COMPRESS_FROM_BYTES) this.later(gzip(data, { level: GZIP_LEVEL, chunkSize: GZIP_CHUNK }).then((gz) => writeFile(this.path(`${file}.gz`), gz)));
+  }
+
+  /** The previous run's file, shared by a hard link (both folders are never changed again). */
+  link(from: string, file: string): void {
+    this.directory(dirname(file));
+    try {
+      linkSync(from, this.path(file));
+    } catch {
+      copyFileSync(from, this.path(file)); // a file system without hard links
+    }
+  }
+
+  later(work: Promise<unknown>): void {
+    this.pending.push(
+      work.then(
+        () => undefined,
+        (e: unknown) => {
+          this.failures.push(e);
+        },
+      ),
+    );
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failures.length > 0) throw this.failures[0];
+  }
+}
+
+/** Keep the newest few runs for readers still holding the previous manifest. */
+export function pruneOldRuns(outDir: string, current: string): void {
+  const runs = readdirSync(join(outDir, 'runs')).filter((d) => !d.startsWith('.')).sort();
+  for (const old of runs.slice(0, Math.max(0, runs.length - KEEP_RUNS))) {
+    if (old !== current) rmSync(join(outDir, 'runs', old), { recursive: true, force: true });
+  }
+}
+
+/** What failed or killed publishes left: run folders never finished, manifests never switched. Only under the lock. */
+export function pruneStaging(outDir: string): void {
+  for (const e of readdirSync(join(outDir, 'runs')).filter((d) => d.startsWith('.incomplete-'))) {
+    rmSync(join(outDir, 'runs', e), { recursive: true, force: true });
+  }
+  for (const e of readdirSync(outDir).filter((f) => f.startsWith('.manifest-'))) rmSync(join(outDir, e), { force: true });
+}
