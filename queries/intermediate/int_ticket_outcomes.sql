@@ -1,4 +1,5 @@
 -- What happened to each completed ticket: revisit coverage, the satisfaction verdict, punctuality,
+-- the call that makes it settleable (the earliest reached call at or after completion, any time),
 -- and the calls whose questionnaire answers break a rule (the evidence of penalty lines).
 -- Inputs: stg_tickets, stg_revisits, cfg_revisit_windows; variables revisit_window_hours,
 --   grace_minutes, reschedule_notice_minutes.
@@ -96,6 +97,9 @@ final as (
     fee_standard,
     coalesce(bool_or(in_window), false) as covered,
     first(result order by revisit_at, revisit_id) filter (where result is not null) as verdict,
+    -- the settlement slip: the earliest reached call at or after completion (ties: the smallest id)
+    first(revisit_id order by revisit_at, revisit_id) filter (where revisit_id is not null) as settle_revisit_id,
+    min(revisit_at) as settle_revisit_at,
     on_time_judged,
     case when on_time_judged then arrived_at <= deadline end as on_time,
     -- sorted, so that the same calls always make the same list
