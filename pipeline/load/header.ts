@@ -1,26 +1,38 @@
 // Which of a file's first records is its header, and its cells: the first record that names the
 // kind's key column (a title or notes may come before it), else the first that is not blank.
-// Used twice: on the bytes as they are cleaned (clean-csv.ts), and to plan the read (plan.ts).
+// Used three times: on the bytes as they are cleaned (clean-csv.ts), to plan the read (plan.ts),
+// and to tell the kind of a file whose name does not (recognise.ts), each record split alike.
 import { parse as parseCsv } from 'csv-parse/sync';
 import { detectDelimiter, type FileScan, type HeadRecord } from './bytes/prepass.ts';
 import { mapHeader, type KindDef } from './kinds.ts';
+
+/** A record that may be the header: its cells, split with the delimiter it uses most. */
+export interface HeaderCandidate {
+  record: HeadRecord;
+  fields: string[];
+  delimiter: string;
+}
+
+/** The first records that are not blank, in order, each split with the delimiter it uses most. */
+export function headerCandidates(scan: FileScan): HeaderCandidate[] {
+  return scan.head
+    .filter((r) => !r.whitespace)
+    .map((record) => {
+      const delimiter = detectDelimiter(record.bytes.toString('utf8'));
+      return { record, delimiter, fields: splitRecord(record, delimiter) };
+    });
+}
 
 /**
  * The header among the first records: the first that names the key column, else the first that
  * is not blank; each record split with the delimiter it uses most.
  */
 export function findHeader(scan: FileScan, kind: KindDef): { header?: HeadRecord; fields: string[]; delimiter: string; byKey: boolean } {
-  const candidates = scan.head.filter((r) => !r.whitespace);
-  const split = (r: HeadRecord) => {
-    const delimiter = detectDelimiter(r.bytes.toString('utf8'));
-    return { delimiter, fields: splitRecord(r, delimiter) };
-  };
-  for (const r of candidates) {
-    const { fields, delimiter } = split(r);
-    if (mapHeader(kind, fields).columns.has(kind.key)) return { header: r, fields, delimiter, byKey: true };
-  }
+  const candidates = headerCandidates(scan);
+  const keyed = candidates.find((c) => mapHeader(kind, c.fields).columns.has(kind.key));
+  if (keyed) return { header: keyed.record, fields: keyed.fields, delimiter: keyed.delimiter, byKey: true };
   const first = candidates[0];
-  return first ? { header: first, ...split(first), byKey: false } : { fields: [], delimiter: scan.delimiter, byKey: false };
+  return first ? { header: first.record, fields: first.fields, delimiter: first.delimiter, byKey: false } : { fields: [], delimiter: scan.delimiter, byKey: false };
 }
 
 /** A head record's cells, with the delimiter given (split plainly if the CSV parser refuses it). */

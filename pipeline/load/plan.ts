@@ -9,6 +9,7 @@ import type { CleanCsv } from './clean-csv.ts';
 import { findHeader, splitRecord } from './header.ts';
 import { acceptedHeaders, mapHeader, type HeaderMapping, type KindDef } from './kinds.ts';
 import { FatalLoadError } from './outcome.ts';
+import { kindOfHeader } from './recognise.ts';
 import { RAW_LINE_CHARS, type LineReject } from './rejects.ts';
 
 // a record longer than this is rejected (line_too_long), not read
@@ -108,7 +109,10 @@ function readHeader(file: string, kind: KindDef, clean: CleanCsv): { header?: He
   const missing = kind.columns.filter((c) => c.required && !mapping.columns.has(c.name));
   if (headers.length > 0 && missing.length > 0) {
     const c = missing[0]!;
-    throw new FatalLoadError(`${file}: required column ${c.name} is missing (accepted headers: ${acceptedHeaders(c)})`);
+    // the name said one kind and the header is another's: the name is what to fix
+    const other = kindOfHeader(headers)?.kind;
+    const hint = other && other !== kind ? `; the header is one of ${other.kind}: start the file's name with ${other.prefixes[0]} or ${other.prefixes.at(-1)}` : '';
+    throw new FatalLoadError(`${file}: required column ${c.name} is missing (accepted headers: ${acceptedHeaders(c)})${hint}`);
   }
   return { header, headers, mapping };
 }
