@@ -3,7 +3,7 @@
 import type { Config } from './common/config.ts';
 import { Db } from './common/db.ts';
 import { killPoint } from './common/faults.ts';
-import { loadFolder, type FileOutcome, type Logger } from './load/index.ts';
+import { loadFolder, summariseRejects, type FileOutcome, type Logger, type RejectSummary } from './load/index.ts';
 import { checkWritable, OutputError, OutputLock } from './publish/output-lock.ts';
 import { Progress } from './common/progress.ts';
 import { localNow } from './common/time.ts';
@@ -21,10 +21,16 @@ export interface RunOptions {
   log?: Logger;
   /** progress on a terminal, plain lines elsewhere (see progress.ts) */
   progress?: Progress;
+  /** how many rejected rows the result lists (default 10) */
+  rejectsShown?: number;
+  /** a CSV file to write every rejected row of the run's files to */
+  rejectsCsv?: string;
 }
 
 export interface RunResult {
   files: FileOutcome[];
+  /** the rejected rows of the run's files: how many, the first ones, where all of them were written */
+  rejects: RejectSummary;
   manifest?: Manifest;
   seconds: number;
 }
@@ -60,9 +66,11 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     const db = await openDatabase(options.db, options.config);
     try {
       const files = await loadAndBuild(db, options, log);
+      // before the publish: a publish the file system refuses leaves the rejects written all the same
+      const rejects = await summariseRejects(db, files, options.rejectsShown ?? 10, options.rejectsCsv);
       let manifest: Manifest | undefined;
       if (options.out) manifest = await publishRun(db, options.out, { runId: runId(startedAt), startedAt, startedMs: started, files, config: options.config }, log, progress);
-      return { files, manifest, seconds: (performance.now() - started) / 1000 };
+      return { files, rejects, manifest, seconds: (performance.now() - started) / 1000 };
     } finally {
       db.close();
     }

@@ -7,7 +7,8 @@
 // such values go in as statement parameters, through an appender, or from table to SQL variable.
 //
 // What it owns, in the order a file goes through it:
-//   inputs.ts        the files of the folder, and which kind each one is
+//   inputs.ts        the files of the folder, and which kind each one is (by name, else by header)
+//   recognise.ts     the kind a header names, for a file whose name names none
 //   kinds.ts         each kind's columns, accepted headers, required and sensitive columns:
 //                    where a column is added (with queries/load/typed_<kind>.sql, queries/schema.sql)
 //   scan-ahead.ts    the pre-passes of the files ahead, while DuckDB works
@@ -21,6 +22,7 @@
 //   load-together.ts files with the same header read by one read_csv
 //   store.ts         typed rows into the stored tables: duplicates, versions, rejects, batches
 //   rejects.ts       line rejects and the raw lines of rejected rows
+//   reject-summary.ts the rejects of a run's files as the command line shows them, and as a CSV
 //   stale-months.ts  which months an input leaves out of date
 //   outcome.ts       what a load reports of a file; the error that stops a run
 // It imports, outside its folder, only the shared pipeline/common/ (db.ts, progress.ts): never
@@ -32,7 +34,7 @@ import { Db, sqlFile } from '../common/db.ts';
 import type { Progress } from '../common/progress.ts';
 import type { FileScan } from './bytes/prepass.ts';
 import { cleanCsv } from './clean-csv.ts';
-import { listInputs, type InputFile } from './inputs.ts';
+import { acceptedNames, listInputs, noExportError, type InputFile } from './inputs.ts';
 import type { KindDef } from './kinds.ts';
 import { loadAlone } from './load-alone.ts';
 import { loadTogether } from './load-together.ts';
@@ -42,6 +44,7 @@ import { ScanAhead } from './scan-ahead.ts';
 import { finishMarking, startMarking, type StaleMonthsMarking } from './stale-months.ts';
 
 export { FatalLoadError, type FileOutcome, type Logger } from './outcome.ts';
+export { RejectsFileError, rejectLine, summariseRejects, type RejectSummary } from './reject-summary.ts';
 
 export async function ensureSchema(db: Db): Promise<void> {
   await db.run(sqlFile('schema.sql'));
@@ -57,20 +60,23 @@ export async function ensureSchema(db: Db): Promise<void> {
 export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {}, progress?: Progress): Promise<FileOutcome[]> {
   await ensureSchema(db);
   const work = mkdtempSync(join(tmpdir(), 'sq-load-'));
-  const entries = listInputs(inputDir);
-  const sizes = entries.map((e) => (e.kind ? statSync(e.path).size : 0));
-  progress?.plan(entries.filter((e) => e.kind).length, sizes.reduce((a, b) => a + b, 0));
-  const load = new FolderLoad(db, work, new ScanAhead(entries, sizes), sizes, log, progress);
   try {
+    const entries = await listInputs(inputDir, work);
+    // a folder without a single export is a mistake (the wrong folder, files not yet renamed): say so
+    if (!entries.some((e) => e.kind)) throw noExportError(inputDir, entries);
+    const sizes = entries.map((e) => (e.kind ? statSync(e.path).size : 0));
+    progress?.plan(entries.filter((e) => e.kind).length, sizes.reduce((a, b) => a + b, 0));
+    const load = new FolderLoad(db, work, new ScanAhead(entries, sizes), sizes, log, progress);
     await db.transaction(async () => {
       await load.start();
       for (const [index, entry] of entries.entries()) await load.file(index, entry);
       await load.finish();
     });
+    if (entries.some((e) => !e.kind)) log(acceptedNames());
+    return load.outcomes;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return load.outcomes;
 }
 
 /** One load of a folder, file by file: what is waiting to be read together, and what was reported. */
@@ -102,6 +108,7 @@ class FolderLoad {
   async file(index: number, entry: InputFile): Promise<void> {
     const kind = entry.kind;
     if (!kind) return this.skip(entry);
+    if (entry.by === 'header') this.log(`${entry.name}: read as ${kind.kind}, as its header says (its name does not)`);
     this.scans.ahead(index + 1);
     const original = await this.scans.take(entry);
     // a file with the same content as one waiting: that one is loaded first, and this one is unchanged
