@@ -1,9 +1,13 @@
-// The dashboard server: the built pages, the published result files and the current manifest.
-// It serves only what the pipeline published; it never opens the database.
+// The dashboard server: the built pages, the published result files and the current manifest,
+// each to the signed-in accounts whose role may read it (server/access-rules.ts). It serves only
+// what the pipeline published; it never opens the database.
 //
 //   HOST=127.0.0.1 PORT=3000 DATA_DIR=dashboard/data DIST_DIR=dashboard/dist tsx dashboard/server.ts
+//   USERS_FILE (default data/users.json), SESSION_KEY or SESSION_KEY_FILE (default data/session.key)
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+import access from './server/access.ts';
+import auth from './server/auth.ts';
 import errors, { clientErrorHandler, frameworkErrors } from './server/errors.ts';
 import health from './server/health.ts';
 import manifest from './server/manifest.ts';
@@ -17,14 +21,16 @@ export const DEFAULT_DATA_DIR = fileURLToPath(new URL('./data', import.meta.url)
 export const DEFAULT_DIST_DIR = fileURLToPath(new URL('./dist', import.meta.url));
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const { dataDir, distDir, logger } = resolveOptions(options);
+  const { dataDir, distDir, logger, ...authOptions } = resolveOptions(options);
   // Fastify's own answers (a URL that does not decode, a request the parser refuses, a request
   // while closing) would bypass the error contract and the security headers, and echo the URL.
   const app = Fastify({ logger, frameworkErrors, clientErrorHandler, return503OnClosing: false });
 
   await app.register(errors);
   await app.register(security);
+  await app.register(access, { auth: authOptions });
   await app.register(health);
+  await app.register(auth, { limits: authOptions.signInLimits });
   await app.register(manifest, { dataDir });
   await app.register(dataFiles, { dataDir });
   await app.register(pageFiles, { distDir });

@@ -1,9 +1,13 @@
 // Configuration of the dashboard server, validated before anything starts: the two folders it
-// serves, and where it listens. A bad value is a ConfigError with one line saying what is wrong.
+// serves, where it listens, the users file, the session key and the sign-in limits. A bad value
+// is a ConfigError with one line saying what is wrong.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { usersFileFromEnv } from '../users/accounts.ts';
+import { ConfigError } from './config-error.ts';
+import { parseKey, sessionKeyFromEnv } from './session-key.ts';
 
-export class ConfigError extends Error {}
+export { ConfigError } from './config-error.ts';
 
 export interface ServerOptions {
   /** the folder the pipeline publishes into: manifest.json and runs/<run_id>/… */
@@ -12,13 +16,41 @@ export interface ServerOptions {
   distDir: string;
   /** Fastify's logger option: false (the default) for none, true or pino options to log */
   logger?: boolean | object;
+  /** the accounts (default: USERS_FILE, else data/users.json); read again when it changes */
+  usersFile?: string;
+  /** the session cookie's key, 32 bytes (default: SESSION_KEY, else the key file) */
+  sessionKey?: Buffer | string;
+  /** where the key is kept when none is given (default: SESSION_KEY_FILE, else data/session.key) */
+  sessionKeyFile?: string;
+  /** how long a sign-in lasts (default 8 hours) */
+  sessionHours?: number;
+  /** the cookie's Secure flag: 'auto' (the default) sets it on requests that came over HTTPS */
+  cookieSecure?: boolean | 'auto';
+  /** sign-in attempts allowed per account and per address in a window (default 10, 30, 1 minute) */
+  signInLimits?: Partial<SignInLimits>;
 }
 
-export interface ResolvedOptions {
+export interface SignInLimits {
+  perAccount: number;
+  perAddress: number;
+  windowMs: number;
+}
+
+export interface AuthOptions {
+  usersFile: string;
+  sessionKey: Buffer;
+  sessionHours: number;
+  cookieSecure: boolean | 'auto';
+  signInLimits: SignInLimits;
+}
+
+export interface ResolvedOptions extends AuthOptions {
   dataDir: string;
   distDir: string;
   logger: boolean | object;
 }
+
+const DEFAULT_LIMITS: SignInLimits = { perAccount: 10, perAddress: 30, windowMs: 60_000 };
 
 const FOLDERS = {
   dataDir: 'the folder of published results (manifest.json, runs/)',
@@ -50,7 +82,43 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (typeof logger !== 'boolean' && (logger === null || typeof logger !== 'object')) {
     throw new ConfigError('buildServer: option logger must be true, false or logger options');
   }
-  return { dataDir: folder(record, 'dataDir'), distDir: folder(record, 'distDir'), logger };
+  return { dataDir: folder(record, 'dataDir'), distDir: folder(record, 'distDir'), logger, ...authOptions(record) };
+}
+
+function positive(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ConfigError(`buildServer: option ${name} must be a positive number`);
+  return value;
+}
+
+/** The sign-in settings, each from its option or else from the environment. */
+function authOptions(record: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): AuthOptions {
+  const usersFile = record.usersFile ?? usersFileFromEnv(env);
+  if (typeof usersFile !== 'string' || usersFile.trim() === '') throw new ConfigError('buildServer: option usersFile must be a file path');
+  const keyFile = record.sessionKeyFile;
+  if (keyFile !== undefined && (typeof keyFile !== 'string' || keyFile === '')) throw new ConfigError('buildServer: option sessionKeyFile must be a file path');
+  const key = record.sessionKey;
+  let sessionKey: Buffer;
+  if (Buffer.isBuffer(key)) {
+    if (key.length !== 32) throw new ConfigError('buildServer: option sessionKey must be 32 bytes');
+    sessionKey = key;
+  } else if (typeof key === 'string') sessionKey = parseKey(key, 'buildServer: option sessionKey');
+  else if (key === undefined) sessionKey = sessionKeyFromEnv(env, keyFile as string | undefined);
+  else throw new ConfigError('buildServer: option sessionKey must be 32 bytes');
+  const cookieSecure = record.cookieSecure ?? 'auto';
+  if (cookieSecure !== 'auto' && typeof cookieSecure !== 'boolean') throw new ConfigError("buildServer: option cookieSecure must be true, false or 'auto'");
+  const limits = (record.signInLimits ?? {}) as Record<string, unknown>;
+  return {
+    usersFile: resolve(usersFile),
+    sessionKey,
+    sessionHours: positive(record.sessionHours, 'sessionHours', 8),
+    cookieSecure,
+    signInLimits: {
+      perAccount: Math.floor(positive(limits.perAccount, 'signInLimits.perAccount', DEFAULT_LIMITS.perAccount)),
+      perAddress: Math.floor(positive(limits.perAddress, 'signInLimits.perAddress', DEFAULT_LIMITS.perAddress)),
+      windowMs: positive(limits.windowMs, 'signInLimits.windowMs', DEFAULT_LIMITS.windowMs),
+    },
+  };
 }
 
 export interface ListenOptions {
