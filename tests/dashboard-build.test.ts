@@ -8,11 +8,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../dashboard/build.ts';
 import { buildServer } from '../dashboard/server.ts';
+import { signIn, TEST_SESSION_KEY, writeUsersFile } from './sign-in.ts';
 
 let root: string;
 let distDir: string;
 let app: FastifyInstance;
 let files: string[];
+// the pages are for signed-in accounts; everything they load is open (tests/access.test.ts)
+let cookie: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'dashboard-build-'));
@@ -23,7 +26,9 @@ beforeAll(async () => {
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name).slice(distDir.length + 1).split('\\').join('/'))
     .sort();
-  app = await buildServer({ dataDir: join(root, 'data'), distDir });
+  await writeUsersFile(join(root, 'users.json'), [{ name: 'hr', role: 'hr', password: 'hr-password-1' }]);
+  app = await buildServer({ dataDir: join(root, 'data'), distDir, usersFile: join(root, 'users.json'), sessionKey: TEST_SESSION_KEY });
+  cookie = await signIn(app, 'hr', 'hr-password-1');
 }, 60_000);
 
 afterAll(async () => {
@@ -45,7 +50,7 @@ describe('the built pages', () => {
     expect(chunks.length).toBeGreaterThan(0);
     const seen = new Map<string, string[]>();
     for (const file of files) {
-      const res = await app.inject({ method: 'GET', url: `/${file}` });
+      const res = await app.inject({ method: 'GET', url: `/${file}`, headers: { cookie } });
       const key = `${res.statusCode} ${String(res.headers['cache-control'])}`;
       seen.set(key, [...(seen.get(key) ?? []), file]);
     }

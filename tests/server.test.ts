@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../dashboard/server.ts';
 import { isSafePath } from '../dashboard/server/security.ts';
 import { ConfigError, listenOptionsFromEnv, urlOf } from '../dashboard/server/options.ts';
+import { signIn, TEST_SESSION_KEY, writeUsersFile } from './sign-in.ts';
 
 const SECRET = 'TOP-SECRET-3f9c1a-never-served';
 const RUN_A = '20260301T090000-001';
@@ -27,7 +28,20 @@ const TECHNICIANS = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ mont
 let root: string;
 let dataDir: string;
 let distDir: string;
+let usersFile: string;
 let app: FastifyInstance;
+// signed in as HR, who may read every published file (who may read what: tests/access.test.ts)
+let hrCookie: string;
+
+/** A request as the signed-in HR account. */
+function inject(options: InjectOptions) {
+  return app.inject({ ...options, headers: { cookie: hrCookie, ...options.headers } });
+}
+
+/** The server of these tests: its own users file and session key. */
+function serverOf() {
+  return buildServer({ dataDir, distDir, usersFile, sessionKey: TEST_SESSION_KEY });
+}
 
 function write(path: string, content: string | Buffer): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -48,8 +62,9 @@ function publishRun(runId: string, months: string[]): void {
   write(join(run, 'penalties', '2026-03.csv'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('month,technician_id,amount\r\n2026-03,T1,20\r\n')]));
   write(join(run, 'penalties', '2026-03.xlsx'), Buffer.from('PK\u0003\u0004 not really a workbook'));
   write(join(run, 'tables', 'penalty_lines.parquet'), Buffer.from('PAR1 not really parquet PAR1'));
-  write(join(run, 'technician_history', `${encodeURIComponent('张三')}.json`), '[{"technician_id":"张三"}]');
-  write(join(run, 'technician_history', `${encodeURIComponent('A/B')}.json`), '[{"technician_id":"A/B"}]');
+  // the folders of outlets whose ids are no plain file names
+  write(join(run, 'by_outlet', encodeURIComponent('张三'), 'technician_history.json'), '[{"outlet_id":"张三"}]');
+  write(join(run, 'by_outlet', encodeURIComponent('A/B'), 'technician_history.json'), '[{"outlet_id":"A/B"}]');
   const tmp = join(dataDir, `.manifest-${runId}.json`);
   writeFileSync(tmp, JSON.stringify(manifestOf(runId, months), null, 2) + '\n');
   renameSync(tmp, join(dataDir, 'manifest.json'));
@@ -77,7 +92,7 @@ function rawGet(server: Server, url: string): Promise<RawResponse> {
     });
     Object.assign(socket, { remoteAddress: '127.0.0.1', setTimeout() {} });
     const request = new IncomingMessage(socket as never);
-    Object.assign(request, { method: 'GET', url, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1, headers: { host: 'localhost' } });
+    Object.assign(request, { method: 'GET', url, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1, headers: { host: 'localhost', cookie: hrCookie } });
     request.push(null);
     const response = new ServerResponse(request);
     response.assignSocket(socket as never);
@@ -121,7 +136,10 @@ beforeAll(async () => {
   // links out of the folders
   symlinkSync(join(root, 'secret.json'), join(dataDir, 'linked.json'));
   symlinkSync(join(root, 'secret.txt'), join(distDir, 'linked.html'));
-  app = await buildServer({ dataDir, distDir });
+  usersFile = join(root, 'users.json');
+  await writeUsersFile(usersFile, [{ name: 'hr', role: 'hr', password: 'hr-password-1' }]);
+  app = await serverOf();
+  hrCookie = await signIn(app, 'hr', 'hr-password-1');
 });
 
 afterAll(async () => {
@@ -152,7 +170,7 @@ describe('options', () => {
 
 describe('health and security headers', () => {
   it('answers /healthz', async () => {
-    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    const res = await inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.json()).toEqual({ status: 'ok' });
@@ -160,7 +178,7 @@ describe('health and security headers', () => {
 
   it('sends the strict Content-Security-Policy on pages, data and errors', async () => {
     for (const url of ['/', '/healthz', '/data/manifest.json', '/api/manifest', '/nope']) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await inject({ method: 'GET', url });
       const csp = String(res.headers['content-security-policy']);
       const directives = Object.fromEntries(
         csp.split(';').map((part) => {
@@ -188,29 +206,29 @@ describe('health and security headers', () => {
 describe('manifest', () => {
   it('is 503 with a JSON error before anything is published', async () => {
     for (const url of ['/api/manifest']) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await inject({ method: 'GET', url });
       expect(res.statusCode).toBe(503);
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(res.json()).toEqual({ error: 'no published results yet' });
     }
-    const file = await app.inject({ method: 'GET', url: '/data/manifest.json' });
+    const file = await inject({ method: 'GET', url: '/data/manifest.json' });
     expect(file.statusCode).toBe(404);
     expect(file.json()).toEqual({ error: 'not found' });
   });
 
   it('serves the current manifest and picks up a switch without a restart', async () => {
     publishRun(RUN_A, ['2026-02', '2026-03']);
-    const first = await app.inject({ method: 'GET', url: '/api/manifest' });
+    const first = await inject({ method: 'GET', url: '/api/manifest' });
     expect(first.statusCode).toBe(200);
     expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(first.headers['cache-control']).toBe(PRIVATE);
     expect(first.json()).toEqual(manifestOf(RUN_A, ['2026-02', '2026-03']));
 
     publishRun(RUN_B, ['2026-02', '2026-03', '2026-04']);
-    const second = await app.inject({ method: 'GET', url: '/api/manifest' });
+    const second = await inject({ method: 'GET', url: '/api/manifest' });
     expect(second.json()).toEqual(manifestOf(RUN_B, ['2026-02', '2026-03', '2026-04']));
 
-    const file = await app.inject({ method: 'GET', url: '/data/manifest.json' });
+    const file = await inject({ method: 'GET', url: '/data/manifest.json' });
     expect(file.statusCode).toBe(200);
     expect(file.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(file.headers['cache-control']).toBe(PRIVATE);
@@ -220,11 +238,11 @@ describe('manifest', () => {
   it('passes fields added to the manifest through, and answers 503 for a broken one', async () => {
     const path = join(dataDir, 'manifest.json');
     writeFileSync(path, JSON.stringify({ ...manifestOf(RUN_B, ['2026-04']), schema: 2 }));
-    expect((await app.inject({ method: 'GET', url: '/api/manifest' })).json()).toMatchObject({ run_id: RUN_B, schema: 2 });
+    expect((await inject({ method: 'GET', url: '/api/manifest' })).json()).toMatchObject({ run_id: RUN_B, schema: 2 });
 
     for (const broken of ['{"run_id": "x", ', '[]', '{"run_id": 1, "published_at": "x", "folder": "runs/x"}']) {
       writeFileSync(path, broken);
-      const res = await app.inject({ method: 'GET', url: '/api/manifest' });
+      const res = await inject({ method: 'GET', url: '/api/manifest' });
       expect(res.statusCode, broken).toBe(503);
       expect(res.json()).toEqual({ error: 'the published manifest is unreadable' });
     }
@@ -234,7 +252,7 @@ describe('manifest', () => {
 
 describe('published files', () => {
   it('serves run JSON as private, revalidated', async () => {
-    const res = await app.inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json` });
+    const res = await inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json` });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.headers['cache-control']).toBe(PRIVATE);
@@ -245,25 +263,25 @@ describe('published files', () => {
     ]);
     const etag = res.headers.etag;
     expect(etag).toBeTruthy();
-    const again = await app.inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json`, headers: { 'if-none-match': String(etag) } });
+    const again = await inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json`, headers: { 'if-none-match': String(etag) } });
     expect(again.statusCode).toBe(304);
   });
 
   it('serves the HR downloads as attachments with a file name', async () => {
-    const csv = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.csv` });
+    const csv = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.csv` });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.csv"; filename*=UTF-8''penalties_2026-03.csv`);
     expect(csv.headers['cache-control']).toBe(PRIVATE);
     expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
 
-    const xlsx = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.xlsx` });
+    const xlsx = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.xlsx` });
     expect(xlsx.statusCode).toBe(200);
     expect(xlsx.headers['content-type']).toBe(XLSX);
     expect(xlsx.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.xlsx"; filename*=UTF-8''penalties_2026-03.xlsx`);
     expect(xlsx.headers['cache-control']).toBe(PRIVATE);
 
-    const parquet = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/tables/penalty_lines.parquet` });
+    const parquet = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/tables/penalty_lines.parquet` });
     expect(parquet.statusCode).toBe(200);
     expect(parquet.headers['content-type']).toBe('application/vnd.apache.parquet');
     expect(parquet.headers['content-disposition']).toMatch(/^attachment; filename="tables_penalty_lines\.parquet"/);
@@ -271,18 +289,18 @@ describe('published files', () => {
 
   it('serves files of percent-encoded ids when the URL encodes the file name once more', async () => {
     for (const id of ['张三', 'A/B']) {
-      const fileName = `${encodeURIComponent(id)}.json`;
-      const res = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/technician_history/${encodeURIComponent(fileName)}` });
+      const folder = encodeURIComponent(id);
+      const res = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${encodeURIComponent(folder)}/technician_history.json` });
       expect(res.statusCode, id).toBe(200);
-      expect(res.json()).toEqual([{ technician_id: id }]);
-      // the file name used as the URL is decoded by the server to the id itself: not that file
-      const bare = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/technician_history/${fileName}` });
+      expect(res.json()).toEqual([{ outlet_id: id }]);
+      // the folder name used as the URL is decoded by the server to the id itself: not that folder
+      const bare = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${folder}/technician_history.json` });
       expect(bare.statusCode, id).toBe(404);
     }
   });
 
   it('answers HEAD like GET without a body', async () => {
-    const res = await app.inject({ method: 'HEAD', url: `/data/runs/${RUN_A}/network.json` });
+    const res = await inject({ method: 'HEAD', url: `/data/runs/${RUN_A}/network.json` });
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe(PRIVATE);
     expect(res.body).toBe('');
@@ -294,7 +312,7 @@ describe('precompressed page files', () => {
 
   it('sends the gzip copy to a client that accepts gzip, as the JSON it stands for', async () => {
     for (const acceptEncoding of ['gzip', 'gzip, deflate, br', 'br;q=1, gzip;q=0.5', '*']) {
-      const res = await app.inject({ method: 'GET', url: url(), headers: { 'accept-encoding': acceptEncoding } });
+      const res = await inject({ method: 'GET', url: url(), headers: { 'accept-encoding': acceptEncoding } });
       expect(res.statusCode, acceptEncoding).toBe(200);
       expect(res.headers['content-encoding'], acceptEncoding).toBe('gzip');
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -309,14 +327,14 @@ describe('precompressed page files', () => {
 
   it('sends the file as it is to a client that does not accept gzip, still varying on it', async () => {
     for (const headers of [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'br' }]) {
-      const res = await app.inject({ method: 'GET', url: url(), headers });
+      const res = await inject({ method: 'GET', url: url(), headers });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-encoding']).toBeUndefined();
       expect(String(res.headers.vary)).toMatch(/accept-encoding/i);
       expect(res.body).toBe(TECHNICIANS);
     }
     // a file published without a copy: as it is, whatever the client accepts
-    const small = await app.inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json`, headers: { 'accept-encoding': 'gzip' } });
+    const small = await inject({ method: 'GET', url: `/data/runs/${RUN_A}/network.json`, headers: { 'accept-encoding': 'gzip' } });
     expect(small.statusCode).toBe(200);
     expect(small.headers['content-encoding']).toBeUndefined();
     expect(String(small.headers.vary)).toMatch(/accept-encoding/i);
@@ -324,23 +342,23 @@ describe('precompressed page files', () => {
   });
 
   it('revalidates each encoding by its own tag, answers HEAD, and never serves the copy by its own name', async () => {
-    const gz = await app.inject({ method: 'GET', url: url(), headers: { 'accept-encoding': 'gzip' } });
-    const plain = await app.inject({ method: 'GET', url: url() });
+    const gz = await inject({ method: 'GET', url: url(), headers: { 'accept-encoding': 'gzip' } });
+    const plain = await inject({ method: 'GET', url: url() });
     expect(gz.headers.etag).toBeTruthy();
     expect(gz.headers.etag).not.toBe(plain.headers.etag);
-    const again = await app.inject({ method: 'GET', url: url(), headers: { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) } });
+    const again = await inject({ method: 'GET', url: url(), headers: { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) } });
     expect(again.statusCode).toBe(304);
-    const head = await app.inject({ method: 'HEAD', url: url(), headers: { 'accept-encoding': 'gzip' } });
+    const head = await inject({ method: 'HEAD', url: url(), headers: { 'accept-encoding': 'gzip' } });
     expect(head.statusCode).toBe(200);
     expect(head.headers['content-encoding']).toBe('gzip');
     expect(head.body).toBe('');
-    const copy = await app.inject({ method: 'GET', url: `${url()}.gz`, headers: { 'accept-encoding': 'gzip' } });
+    const copy = await inject({ method: 'GET', url: `${url()}.gz`, headers: { 'accept-encoding': 'gzip' } });
     expect(copy.statusCode).toBe(404);
     expect(copy.json()).toEqual({ error: 'not found' });
   });
 
   it('sends the downloads as they are, as attachments', async () => {
-    const csv = await app.inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.csv`, headers: { 'accept-encoding': 'gzip' } });
+    const csv = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.csv`, headers: { 'accept-encoding': 'gzip' } });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-encoding']).toBeUndefined();
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -350,23 +368,23 @@ describe('precompressed page files', () => {
 
 describe('pages', () => {
   it('serves index.html at / and the other built files', async () => {
-    const index = await app.inject({ method: 'GET', url: '/' });
+    const index = await inject({ method: 'GET', url: '/' });
     expect(index.statusCode).toBe(200);
     expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(index.headers['cache-control']).toBe('no-cache');
     expect(index.body).toContain('<title>Dashboard</title>');
 
-    expect((await app.inject({ method: 'GET', url: '/index.html' })).statusCode).toBe(200);
-    const js = await app.inject({ method: 'GET', url: '/app.js' });
+    expect((await inject({ method: 'GET', url: '/index.html' })).statusCode).toBe(200);
+    const js = await inject({ method: 'GET', url: '/app.js' });
     expect(js.statusCode).toBe(200);
     expect(js.headers['content-type']).toBe('application/javascript; charset=utf-8');
-    const css = await app.inject({ method: 'GET', url: '/app.css' });
+    const css = await inject({ method: 'GET', url: '/app.css' });
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     expect(js.headers['cache-control']).toBe('no-cache');
-    const chunk = await app.inject({ method: 'GET', url: '/chunks/chunk-337ECO7D.js' });
+    const chunk = await inject({ method: 'GET', url: '/chunks/chunk-337ECO7D.js' });
     expect(chunk.statusCode).toBe(200);
     expect(chunk.headers['cache-control']).toBe(HASHED_CHUNK);
-    const page = await app.inject({ method: 'GET', url: '/technicians' });
+    const page = await inject({ method: 'GET', url: '/technicians' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<title>Technicians</title>');
   });
@@ -392,7 +410,7 @@ describe('not found', () => {
   ];
 
   it.each(urls)('%s is a JSON 404', async (url) => {
-    const res = await app.inject({ method: 'GET', url });
+    const res = await inject({ method: 'GET', url });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.json()).toEqual({ error: 'not found' });
@@ -401,7 +419,7 @@ describe('not found', () => {
 
   it('is a JSON 404 for other methods', async () => {
     for (const method of ['POST', 'PUT', 'DELETE'] as const) {
-      const res = await app.inject({ method, url: '/api/manifest' });
+      const res = await inject({ method, url: '/api/manifest' });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toEqual({ error: 'not found' });
     }
@@ -445,7 +463,7 @@ describe('path traversal', () => {
   ];
 
   it.each(probes)('%s is refused without leaking (inject)', async (url) => {
-    const res = await app.inject({ method: 'GET', url });
+    const res = await inject({ method: 'GET', url });
     expect([403, 404]).toContain(res.statusCode);
     expect(res.body).not.toContain(SECRET);
   });
@@ -512,7 +530,7 @@ describe('caching', () => {
       [`${run()}/network.json`, {}],
       [`${run()}/technicians/2026-03.json`, { 'accept-encoding': 'gzip' }], // its .gz copy
       [`${run()}/technicians/2026-03.json`, {}],
-      [`${run()}/technician_history/${encodeURIComponent(`${encodeURIComponent('张三')}.json`)}`, {}],
+      [`${run()}/by_outlet/${encodeURIComponent(encodeURIComponent('张三'))}/technician_history.json`, {}],
       [`${run()}/penalties/2026-03.csv`, {}],
       [`${run()}/penalties/2026-03.xlsx`, {}],
       [`${run()}/tables/penalty_lines.parquet`, {}],
@@ -521,10 +539,10 @@ describe('caching', () => {
     ];
     const seen = [];
     for (const [url, headers] of families) {
-      const res = await app.inject({ method: 'GET', url, headers });
+      const res = await inject({ method: 'GET', url, headers });
       seen.push([url, headers['accept-encoding'] ?? null, res.statusCode, res.headers['content-encoding'] ?? null, res.headers['cache-control']]);
     }
-    const history = `${run()}/technician_history/${encodeURIComponent(`${encodeURIComponent('张三')}.json`)}`;
+    const history = `${run()}/by_outlet/${encodeURIComponent(encodeURIComponent('张三'))}/technician_history.json`;
     expect(seen).toEqual([
       [`${run()}/network.json`, null, 200, null, 'private, no-cache'],
       [`${run()}/technicians/2026-03.json`, 'gzip', 200, 'gzip', 'private, no-cache'],
@@ -541,7 +559,7 @@ describe('caching', () => {
   it('keeps only the content-hashed chunks public and immutable; the pages revalidate', async () => {
     const seen = [];
     for (const url of ['/chunks/chunk-337ECO7D.js', '/', '/technicians', '/app.js', '/app.css']) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await inject({ method: 'GET', url });
       seen.push([url, res.statusCode, res.headers['cache-control']]);
     }
     expect(seen).toEqual([
@@ -561,25 +579,25 @@ describe('caching', () => {
       ['/data/manifest.json', undefined],
     ] as const) {
       const base = encoding ? { 'accept-encoding': encoding } : {};
-      const first = await app.inject({ method: 'GET', url, headers: base });
+      const first = await inject({ method: 'GET', url, headers: base });
       expect(first.statusCode, url).toBe(200);
       const etag = String(first.headers.etag);
       const lastModified = String(first.headers['last-modified']);
       expect(etag, url).toMatch(/^(W\/)?"[^"]+"$/);
       expect(new Date(lastModified).getTime(), url).toBeGreaterThan(0);
       for (const condition of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }]) {
-        const again = await app.inject({ method: 'GET', url, headers: { ...base, ...condition } });
+        const again = await inject({ method: 'GET', url, headers: { ...base, ...condition } });
         expect([url, again.statusCode, again.headers['cache-control'], again.body]).toEqual([url, 304, 'private, no-cache', '']);
       }
       // another tag: the file is sent again
-      const changed = await app.inject({ method: 'GET', url, headers: { ...base, 'if-none-match': '"another"' } });
+      const changed = await inject({ method: 'GET', url, headers: { ...base, 'if-none-match': '"another"' } });
       expect(changed.statusCode, url).toBe(200);
     }
   });
 
   it('never stores an error', async () => {
     for (const url of ['/nope', `${run()}/missing.json`, '/app.js.map', '/data/%E0%A4%A']) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await inject({ method: 'GET', url });
       expect([url, res.headers['cache-control']]).toEqual([url, 'no-store']);
     }
   });
@@ -594,14 +612,14 @@ describe("errors Fastify would answer itself", () => {
     `/%${MARKER}`,
     `/api/%C0%AF${MARKER}`,
   ])('%s (a path that does not decode) is the JSON 400 with the security headers, without the path', async (url) => {
-    const res = await app.inject({ method: 'GET', url });
+    const res = await inject({ method: 'GET', url });
     expectErrorContract(res, 400, 'bad request');
     expect(res.body).not.toContain(MARKER);
     expect(JSON.stringify(res.headers)).not.toContain(MARKER);
   });
 
   it('answers HEAD of such a path the same way, without a body', async () => {
-    const res = await app.inject({ method: 'HEAD', url: '/data/%E0%A4%A' });
+    const res = await inject({ method: 'HEAD', url: '/data/%E0%A4%A' });
     expect(res.statusCode).toBe(400);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(securityHeadersOf(res.headers)).toEqual(SECURITY_HEADERS);
@@ -613,7 +631,7 @@ describe("errors Fastify would answer itself", () => {
     let port: number;
 
     beforeAll(async () => {
-      listening = await buildServer({ dataDir, distDir });
+      listening = await serverOf();
       await listening.listen({ host: '127.0.0.1', port: 0 });
       port = (listening.server.address() as AddressInfo).port;
     });
@@ -696,7 +714,7 @@ describe("errors Fastify would answer itself", () => {
   });
 
   it('answers a request arriving while the server closes with the JSON 503', async () => {
-    const closing = await buildServer({ dataDir, distDir });
+    const closing = await serverOf();
     await closing.close();
     // the server no longer accepts connections: hand the request to its handler as a late one
     const res = await rawGet(closing.server, '/healthz');

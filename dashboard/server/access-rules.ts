@@ -97,8 +97,17 @@ const OUTLET_FILES: [RegExp, Grant][] = [
 
 const RUN_ID = /^[0-9A-Za-z][0-9A-Za-z_-]*$/;
 
-/** Built files that hold no data: entry scripts and styles, hashed chunks, stylesheets, chart specs. */
-const ASSETS = [/^[a-z][a-z0-9-]*\.(?:js|css)$/, /^chunks\/[A-Za-z0-9_-]+\.(?:js|css)$/, /^styles\/[A-Za-z0-9_-]+\.(?:css|svg)$/, /^specs\/[A-Za-z0-9_-]+\.vl\.json$/];
+/**
+ * Built files that hold no data: entry scripts and styles, hashed chunks (and the licences of what
+ * they bundle), stylesheets, chart specs. The sign-in page needs some of them before anyone is in.
+ */
+const ASSETS = [
+  /^[a-z][a-z0-9-]*\.(?:js|css)$/,
+  /^(?:chunks\/)?[A-Za-z0-9_-]+\.js\.LEGAL\.txt$/,
+  /^chunks\/[A-Za-z0-9_-]+\.(?:js|css)$/,
+  /^styles\/[A-Za-z0-9_-]+\.(?:css|svg)$/,
+  /^specs\/[A-Za-z0-9_-]+\.vl\.json$/,
+];
 
 const OPEN_ROUTES = new Set(['/healthz', '/auth/sign-in', '/auth/sign-out', SIGN_IN_PAGE, '/sign-in']);
 const API_ROUTES = new Set(['/api/manifest', '/api/session']);
