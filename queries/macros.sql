@@ -174,6 +174,7 @@ end;
 -- Config durations (numbers of minutes or hours, possibly fractional) as intervals.
 create or replace macro minutes_interval(m) as to_microseconds(round(m * 60000000)::bigint);
 create or replace macro hours_interval(h) as to_microseconds(round(h * 3600000000)::bigint);
+create or replace macro days_interval(d) as hours_interval(d * 24);
 
 -- Month of a timestamp as 'YYYY-MM' text, the month key of every output table.
 create or replace macro month_of(ts) as strftime(ts, '%Y-%m');
@@ -187,6 +188,23 @@ create or replace macro composite_score(revisit_coverage, satisfied_rate, on_tim
   + getvariable('weight_satisfied_rate') * satisfied_rate
   + getvariable('weight_on_time_rate') * on_time_rate
   + getvariable('weight_complaints') * (1 - least(1, getvariable('complaint_rate_scale') * complaint_rate));
+
+-- A customer phone as two tickets' phones are compared (the product key of a repeat repair): its
+-- digits only, without a leading 86, so that +86 138-0013-8000 and 13800138000 are one number;
+-- null when no digit is left. The digits stay inside the database, like the phone itself.
+create or replace macro phone_digits(v) as nullif(regexp_replace(regexp_replace(v, '[^0-9]', '', 'g'), '^86', ''), '');
+
+-- A ticket's product key (spec 5.2): its serial when it has one; otherwise its customer's phone
+-- digits with its product category, when both are given; otherwise none (null), and such a ticket
+-- never repeats and is never repeated. The kind tells the two keys apart.
+create or replace macro product_key_kind(serial, phone, category) as case
+  when serial is not null then 'serial'
+  when category is not null and phone_digits(phone) is not null then 'phone_category'
+end;
+create or replace macro product_key(serial, phone, category) as case
+  when serial is not null then serial
+  when category is not null then phone_digits(phone) || chr(31) || category
+end;
 
 -- Customer phone numbers masked (***) in any text that may be shown: the value of a rejected
 -- cell, the raw line of a rejected row. The one masking rule of the pipeline. A number is masked in
@@ -239,6 +257,12 @@ create or replace macro in_build_years(month) as getvariable('build_full')
 create or replace macro in_build_changed_months(month) as getvariable('build_full') or list_contains(getvariable('build_changed_months'), month);
 -- a cheap range test that lets a scan skip the stored blocks before the earliest month built
 create or replace macro in_build_reach(ts) as getvariable('build_full') or ts >= getvariable('build_from');
+-- the same, for records that can reach the months built from up to `earlier` before them
+create or replace macro in_build_reach_from(ts, earlier) as getvariable('build_full') or ts >= getvariable('build_from') - earlier;
+-- a repair that a changed ticket may have become, or stopped being, the repeat of: one created in a
+-- changed month or in the repeat window after one (build_repeat_months, set with the others)
+create or replace macro in_build_repeat_reach(ts) as getvariable('build_full')
+  or (ts >= getvariable('build_from') and list_contains(getvariable('build_repeat_months'), month_of(ts)));
 
 -- The 'YYYY-MM' month before and after a 'YYYY-MM' month.
 create or replace macro month_before(month) as strftime(strptime(month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m');

@@ -46,6 +46,7 @@ create table if not exists tickets (
   technician_id varchar,
   service_type varchar not null,
   product_category varchar,
+  product_serial varchar,
   created_at timestamp not null,
   appointment_start timestamp,
   appointment_end timestamp,
@@ -62,6 +63,9 @@ create table if not exists tickets (
   batch_id bigint not null,
   source_line bigint
 );
+
+-- a database made before tickets had product_serial gains it (at the end; rows are stored by name)
+alter table tickets add column if not exists product_serial varchar;
 
 create table if not exists revisits (
   revisit_id varchar not null,

@@ -26,7 +26,13 @@ describe('config', () => {
       ['NO_EXPLANATION', 30, false],
       ['OVERCHARGE', 500, true],
       ['TOP_COMPLAINT_RATE', 100, false],
+      ['REPEAT_REPAIR', 50, false],
     ]);
+    // repeat repairs are fined only by networks that switch the rule on
+    expect(config.penalty_rules.find((r) => r.rule_id === 'REPEAT_REPAIR')?.enabled).toBe(false);
+    expect(config.repeat_repair).toEqual({ window_days: 90 });
+    expect(config.followup).toEqual({ week_days: 7, month_days: 30 });
+    expect(config.settlement).toEqual({ fees_by_service_type: { install: 80, repair: 60, maintenance: 40, consultation: 0 }, payment_days: 60 });
   });
 
   it('merges a partial file over the defaults, rules by rule_id', () => {
@@ -55,8 +61,21 @@ describe('config', () => {
     [{ escalation: { training_violations_per_month: 2.5 } }, 'config: escalation.training_violations_per_month must be a whole number (got 2.5)'],
     [{ duckdb: { memory_limit: 'lots' } }, 'config: duckdb.memory_limit must look like "2GB" (got "lots")'],
     [{ penalty_rules: [{ rule_id: 'IMAGE', amount: -5 }] }, 'config: penalty_rules[1].amount must be at least 0 (got -5)'],
+    [{ repeat_repair: { window_days: 90.5 } }, 'config: repeat_repair.window_days must be a whole number (got 90.5)'],
+    [{ followup: { week_days: -1 } }, 'config: followup.week_days must be at least 0 (got -1)'],
+    [{ followup: { week_days: 40 } }, 'config: followup.month_days must be at least followup.week_days (got 30 < 40)'],
+    [{ settlement: { fees_by_service_type: { delivery: 10 } } }, 'config: settlement.fees_by_service_type has unknown service type "delivery" (accepted: install, repair, maintenance, consultation)'],
+    [{ settlement: { fees_by_service_type: { repair: '60' } } }, 'config: settlement.fees_by_service_type.repair must be a number (got "60")'],
+    [{ settlement: { fees_by_service_type: [] } }, 'config: settlement.fees_by_service_type must be an object like {"install": 80, "repair": 60, "maintenance": 40, "consultation": 0}'],
+    [{ settlement: { payment_days: 'sixty' } }, 'config: settlement.payment_days must be a number (got "sixty")'],
   ])('stops on a bad value: %j', (override, message) => {
     expect(() => validateConfig(mergeConfig(defaults(), override))).toThrow(new ConfigError(message));
+  });
+
+  it('needs a settlement fee for every service type', () => {
+    const raw = defaults();
+    delete raw.settlement.fees_by_service_type.consultation;
+    expect(() => validateConfig(raw)).toThrow('config: settlement.fees_by_service_type.consultation must be a number (got undefined)');
   });
 
   it('will not run without a built-in rule (switch it off instead)', () => {

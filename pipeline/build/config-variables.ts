@@ -1,5 +1,5 @@
 // The config as the SQL sees it: scalar values as DuckDB variables, the schedule and the revisit
-// windows as tables, set through prepared parameters, never pasted into SQL text.
+// windows and the settlement fees as tables, set through prepared parameters, never pasted into SQL text.
 import type { Config } from '../common/config.ts';
 import type { Db } from '../common/db.ts';
 
@@ -7,9 +7,10 @@ export const CONFIG_VARIABLES = [
   'revisit_window_hours', 'grace_minutes', 'reschedule_notice_minutes', 'technician_min_tickets', 'outlet_min_tickets',
   'weight_revisit_coverage', 'weight_satisfied_rate', 'weight_on_time_rate', 'weight_complaints', 'complaint_rate_scale',
   'training_violations_per_month', 'training_violations_per_year', 'outlet_overcharge_multiplier',
+  'repeat_window_days', 'followup_week_days', 'followup_month_days', 'settlement_payment_days',
 ] as const;
 
-/** Makes the config visible to the SQL: scalar values as variables, the schedule and windows as tables. */
+/** Makes the config visible to the SQL: scalar values as variables, the schedule, windows and fees as tables. */
 export async function applyConfig(db: Db, config: Config): Promise<void> {
   const variables: Record<(typeof CONFIG_VARIABLES)[number], number> = {
     revisit_window_hours: config.revisit.window_hours,
@@ -25,6 +26,10 @@ export async function applyConfig(db: Db, config: Config): Promise<void> {
     training_violations_per_month: config.escalation.training_violations_per_month,
     training_violations_per_year: config.escalation.training_violations_per_year,
     outlet_overcharge_multiplier: config.outlet_overcharge_multiplier,
+    repeat_window_days: config.repeat_repair.window_days,
+    followup_week_days: config.followup.week_days,
+    followup_month_days: config.followup.month_days,
+    settlement_payment_days: config.settlement.payment_days,
   };
   for (const [name, value] of Object.entries(variables)) {
     // names are ours; values go in as typed parameters
@@ -44,5 +49,9 @@ export async function applyConfig(db: Db, config: Config): Promise<void> {
   await db.run(`create or replace table cfg_revisit_windows (service_type varchar, window_hours double)`);
   for (const [serviceType, hours] of Object.entries(config.revisit.window_hours_by_service_type)) {
     await db.connection.run(`insert into cfg_revisit_windows values ($1, $2::double)`, [serviceType, hours]);
+  }
+  await db.run(`create or replace table cfg_settlement_fees (service_type varchar, fee decimal(18, 2))`);
+  for (const [serviceType, fee] of Object.entries(config.settlement.fees_by_service_type)) {
+    await db.connection.run(`insert into cfg_settlement_fees values ($1, $2::decimal(18, 2))`, [serviceType, fee]);
   }
 }

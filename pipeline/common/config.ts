@@ -25,13 +25,19 @@ export interface Config {
   };
   escalation: { training_violations_per_month: number; training_violations_per_year: number };
   outlet_overcharge_multiplier: number;
+  /** a repair is a repeat of the job before it on the same product within this many days */
+  repeat_repair: { window_days: number };
+  /** an unsatisfied customer's follow-up calls: one within week_days, two within month_days of the verdict call */
+  followup: { week_days: number; month_days: number };
+  /** outlet settlement: the fee of a completed ticket by service type; payment this many days after the month */
+  settlement: { fees_by_service_type: Record<(typeof SERVICE_TYPES)[number], number>; payment_days: number };
   penalty_rules: PenaltyRule[];
   duckdb: { threads: number; memory_limit: string };
 }
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../data/config.json', import.meta.url));
 export const SERVICE_TYPES = ['install', 'repair', 'maintenance', 'consultation'] as const;
-const BUILT_IN_RULES = ['LATE_NO_NOTICE', 'IMAGE', 'NO_SHOE_COVERS', 'FOUR_NOTS', 'SITE_NOT_CLEANED', 'NO_EXPLANATION', 'OVERCHARGE', 'TOP_COMPLAINT_RATE'];
+const BUILT_IN_RULES = ['LATE_NO_NOTICE', 'IMAGE', 'NO_SHOE_COVERS', 'FOUR_NOTS', 'SITE_NOT_CLEANED', 'NO_EXPLANATION', 'OVERCHARGE', 'TOP_COMPLAINT_RATE', 'REPEAT_REPAIR'];
 
 export class ConfigError extends Error {}
 
@@ -118,6 +124,14 @@ export function validateConfig(raw: Json): Config {
   const weightSum = weights.revisit_coverage + weights.satisfied_rate + weights.on_time_rate + weights.complaints;
   if (Math.abs(weightSum - 1) > 1e-9) throw new ConfigError(`config: ranking.composite_weights must add up to 1 (they add up to ${weightSum})`);
 
+  const followup = {
+    week_days: num(raw, 'followup.week_days', { min: 0, integer: true }),
+    month_days: num(raw, 'followup.month_days', { min: 0, integer: true }),
+  };
+  if (followup.month_days < followup.week_days) {
+    throw new ConfigError(`config: followup.month_days must be at least followup.week_days (got ${followup.month_days} < ${followup.week_days})`);
+  }
+
   const memory_limit = str(at(raw, 'duckdb.memory_limit') ?? '1.5GB', 'duckdb.memory_limit');
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memory_limit)) {
     throw new ConfigError(`config: duckdb.memory_limit must look like "2GB" (got "${memory_limit}")`);
@@ -140,12 +154,31 @@ export function validateConfig(raw: Json): Config {
       training_violations_per_year: num(raw, 'escalation.training_violations_per_year', { min: 1, integer: true }),
     },
     outlet_overcharge_multiplier: num(raw, 'outlet_overcharge_multiplier', { min: 0 }),
+    repeat_repair: { window_days: num(raw, 'repeat_repair.window_days', { min: 0, integer: true }) },
+    followup,
+    settlement: { fees_by_service_type: settlementFees(raw), payment_days: num(raw, 'settlement.payment_days', { min: 0, integer: true }) },
     penalty_rules,
     duckdb: {
       threads: at(raw, 'duckdb.threads') === undefined ? 2 : num(raw, 'duckdb.threads', { min: 1, integer: true }),
       memory_limit,
     },
   };
+}
+
+/** The settlement fee of every service type: each one given, none unknown. */
+function settlementFees(raw: Json): Config['settlement']['fees_by_service_type'] {
+  const path = 'settlement.fees_by_service_type';
+  const fees = at(raw, path);
+  if (fees === null || typeof fees !== 'object' || Array.isArray(fees)) {
+    throw new ConfigError(`config: ${path} must be an object like {"install": 80, "repair": 60, "maintenance": 40, "consultation": 0}`);
+  }
+  for (const type of Object.keys(fees)) {
+    if (!(SERVICE_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(`config: ${path} has unknown service type "${type}" (accepted: ${SERVICE_TYPES.join(', ')})`);
+    }
+  }
+  const fee = (type: (typeof SERVICE_TYPES)[number]) => num(raw, `${path}.${type}`, { min: 0 });
+  return { install: fee('install'), repair: fee('repair'), maintenance: fee('maintenance'), consultation: fee('consultation') };
 }
 
 /**

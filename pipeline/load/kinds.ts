@@ -47,6 +47,8 @@ export const KINDS: KindDef[] = [
       col('technician_id', ['工程师工号', '师傅工号', '工程师编号']),
       col('service_type', ['服务类型', '服务类别'], true),
       col('product_category', ['产品品类', '品类', '产品类别']),
+      // the product's own identity: a repair of the same serial is a repeat (spec 5.2)
+      col('product_serial', ['机身条码', '产品条码', '机器编号', '产品序列号']),
       col('created_at', ['受理时间', '报修时间', '创建时间'], true),
       col('appointment_start', ['预约开始时间', '预约时间']),
       col('appointment_end', ['预约结束时间']),

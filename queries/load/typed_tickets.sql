@@ -18,6 +18,8 @@ typed as (
     clean_id(s.technician_id) as technician_id,
     parse_service_type(s.service_type) as service_type,
     s.product_category,
+    -- a serial a spreadsheet wrote as 12345.0 is the serial 12345, as for ids
+    clean_id(s.product_serial) as product_serial,
     parse_ts(s.created_at) as created_at,
     parse_ts(s.appointment_start) as appointment_start,
     parse_ts(s.appointment_end) as appointment_end,
@@ -91,6 +93,7 @@ final as (
     technician_id,
     service_type,
     product_category,
+    product_serial,
     created_at,
     appointment_start,
     appointment_end,

@@ -1,5 +1,6 @@
 -- Tickets as the KPIs see them. Customer phone numbers stay in the stored table: nothing
--- downstream of staging can publish them.
+-- downstream of staging can publish them. The product key (spec 5.2) holds a phone's digits when
+-- the ticket has no serial: it is only compared (int_repeat_repairs), never kept in a model table.
 -- Input: tickets. Grain: one row per ticket_id.
 with source as (
   select * from tickets
@@ -12,6 +13,9 @@ final as (
     technician_id,
     service_type,
     product_category,
+    product_serial,
+    product_key_kind(product_serial, customer_phone, product_category) as product_key_kind,
+    product_key(product_serial, customer_phone, product_category) as product_key,
     created_at,
     appointment_start,
     appointment_end,
