@@ -27,6 +27,7 @@ import { killPoint } from '../common/faults.ts';
 import { currentBuild } from '../build/index.ts';
 import { confirmPublished, publishState, type PublishState } from '../build/publish-state.ts';
 import { copyTables, EMPTY_ARRAY, fileTexts, jsonArray, MONTH_PAGES, monthJson, writeTechnicians } from './data-files.ts';
+import { writeOutletFiles } from './outlet-files.ts';
 import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
 import { type Manifest, monthFiles, previousRun, pruneOldRuns, pruneStaging, RunFolder, switchTo } from './run-folder.ts';
 import { writeStatements } from './statements.ts';
@@ -75,6 +76,8 @@ export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Man
   }
   const written = names.filter((m) => !previous?.months.includes(m));
   await writeRunFolder(db, folder, written, written.length === names.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`);
+  // every outlet's own files (what an outlet's account may read), every month: outlet-files.ts
+  await step('outlet files', () => writeOutletFiles(db.connection, folder, names));
   folder.page('run.json', JSON.stringify(runReport(run)) + '\n');
   await step('compression', () => folder.settle());
   killPoint('publish:compression');
