@@ -1,7 +1,13 @@
 -- Monthly penalty statement totals per technician, with the escalation flags:
 -- training (停工培训) at too many violations in the month or the year so far, dismissal review (除名)
 -- for a line carrying the dismissal flag, or a violation after training earlier in the same year.
--- Inputs: penalty_lines, kpi_technician_month, stg_technicians; variables
+-- Each flag keeps its reasons, from the facts that set it, as language-neutral codes the pages and
+-- downloads render (dashboard/DATA.md): training_reason `month:<violations>` and/or
+-- `ytd:<violations_ytd>:<month the year's count first reached the threshold>`; dismissal_reason
+-- `rule:<rule_id>:<amount>[:<ticket|violation|complaint|revisit>:<id>]` per dismissal line,
+-- `top_complaint_rate:2` (first two months running), `after_training:<first training month this year>`;
+-- several joined by ';', in a rule id or an id '%', ':' and ';' written %25, %3A, %3B. Null when the flag is false.
+-- Inputs: penalty_lines, kpi_technician_month, stg_technicians, cfg_penalty_rules; variables
 --   training_violations_per_month, training_violations_per_year.
 -- Grain: one row per technician per month with at least one penalty line.
 -- Scope: the months being built plus the later months of their years (in_build_year_months),
@@ -34,23 +40,73 @@ year_to_date as (
   from monthly
 ),
 
+thresholds as (
+  select
+    *,
+    violations >= getvariable('training_violations_per_month') as training_by_month,
+    violations_ytd >= getvariable('training_violations_per_year') as training_by_year
+  from year_to_date
+),
+
 training as (
   select
     *,
-    violations >= getvariable('training_violations_per_month')
-      or violations_ytd >= getvariable('training_violations_per_year') as training
-  from year_to_date
+    training_by_month or training_by_year as training
+  from thresholds
 ),
 
 escalated as (
   select
     *,
-    coalesce(bool_or(training) over (
+    coalesce(bool_or(training) over earlier_months, false) as trained_earlier_this_year,
+    -- the reasons' months: when training was first ordered this year, and when the year's count
+    -- first reached its threshold (the count only grows, so every later month is over it too)
+    min(month) filter (where training) over earlier_months as first_training_month,
+    min(month) filter (where training_by_year) over (
       partition by technician_id, left(month, 4)
       order by month
-      rows between unbounded preceding and 1 preceding
-    ), false) as trained_earlier_this_year
+      rows between unbounded preceding and current row
+    ) as year_threshold_month
   from training
+  window earlier_months as (
+    partition by technician_id, left(month, 4)
+    order by month
+    rows between unbounded preceding and 1 preceding
+  )
+),
+
+-- the reason each line with the dismissal flag gives, in statement order: the rule's own flag, with
+-- the amount and the evidence; a TOP_COMPLAINT_RATE line whose rule has no flag of its own got it
+-- for being first the month before too (penalty_lines)
+line_reasons as (
+  select
+    lines.month,
+    lines.technician_id,
+    string_agg(
+      case
+        when lines.rule_id = 'TOP_COMPLAINT_RATE' and not coalesce(rules.dismissal, false) then 'top_complaint_rate:2'
+        else concat_ws(
+          ':',
+          'rule',
+          replace(replace(replace(lines.rule_id, '%', '%25'), ':', '%3A'), ';', '%3B'),
+          regexp_replace(lines.amount::decimal(18, 2)::varchar, '\.?0+$', ''),
+          case
+            when lines.ticket_id is not null then 'ticket'
+            when lines.violation_id is not null then 'violation'
+            when lines.complaint_id is not null then 'complaint'
+            when lines.revisit_id is not null then 'revisit'
+          end,
+          replace(replace(replace(coalesce(lines.ticket_id, lines.violation_id, lines.complaint_id, lines.revisit_id), '%', '%25'), ':', '%3A'), ';', '%3B')
+        )
+      end,
+      ';'
+      order by lines.occurred_at, lines.rule_id, lines.ticket_id, lines.violation_id, lines.complaint_id, lines.revisit_id
+    ) as reasons
+  from lines
+  left join cfg_penalty_rules as rules
+    on rules.rule_id = lines.rule_id
+  where lines.dismissal
+  group by lines.month, lines.technician_id
 ),
 
 final as (
@@ -62,8 +118,21 @@ final as (
     escalated.amount::decimal(18, 2) as amount,
     escalated.violations_ytd,
     escalated.training,
-    escalated.has_dismissal_line or escalated.trained_earlier_this_year as dismissal_review
+    escalated.has_dismissal_line or escalated.trained_earlier_this_year as dismissal_review,
+    case when escalated.training then concat_ws(
+      ';',
+      case when escalated.training_by_month then 'month:' || escalated.violations end,
+      case when escalated.training_by_year then 'ytd:' || escalated.violations_ytd || ':' || escalated.year_threshold_month end
+    ) end as training_reason,
+    case when escalated.has_dismissal_line or escalated.trained_earlier_this_year then concat_ws(
+      ';',
+      line_reasons.reasons,
+      case when escalated.trained_earlier_this_year then 'after_training:' || escalated.first_training_month end
+    ) end as dismissal_reason
   from escalated
+  left join line_reasons
+    on line_reasons.technician_id = escalated.technician_id
+    and line_reasons.month = escalated.month
   left join kpi_technician_month as technician_months
     on technician_months.technician_id = escalated.technician_id
     and technician_months.month = escalated.month
