@@ -1,8 +1,10 @@
 // The dashboard in a real headless Chromium: the sample published by the pipeline, the pages built,
 // the real server (with its strict Content-Security-Policy) on a free port. Every page must render
 // its charts with marks and no console error; the language toggle, a technician's history, a
-// penalty statement and the month's CSV download are exercised. Screenshots of every page are left
-// for a person to look at (their paths are printed; SHOTS=1 also copies them to /tmp/dashboard-shots).
+// penalty statement and the month's CSV download are exercised, signed in as HR. Then the sign-in
+// page itself, and each role (manager, two outlets) sees exactly its pages and its own rows.
+// Screenshots of every page are left for a person to look at (their paths are printed; SHOTS=1
+// also copies them to /tmp/dashboard-shots).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyShard } from '../dashboard/src/lib/data.ts';
+import { signIn, TEST_SESSION_KEY, writeUsersFile, type TestAccount } from './sign-in.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -39,6 +42,8 @@ const PAGES: { file: string; charts: string[] }[] = [
   { file: 'quality.html', charts: [] },
   { file: 'backlog.html', charts: ['backlog-by-outlet'] },
 ];
+
+type RoleName = 'hr' | 'manager' | 'outletA' | 'outletB';
 
 const MARKS = '.vega-embed svg .mark-rect path, .vega-embed svg .mark-line path, .vega-embed svg .mark-symbol path';
 
@@ -85,11 +90,18 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
   let manifest: Manifest;
   const shots: string[] = [];
   const opened: Watched[] = [];
+  // the accounts (outlets A and B: the two best-ranked outlets of the latest month) and their sessions
+  const accounts = {} as Record<RoleName, TestAccount>;
+  const cookies = {} as Record<RoleName, string>;
 
   const runFile = <T>(path: string): T => JSON.parse(readFileSync(join(dataDir, manifest.folder, path), 'utf8')) as T;
 
-  async function open(path: string, locale = 'zh-CN', expectProblems = false): Promise<Watched> {
+  async function open(path: string, locale = 'zh-CN', expectProblems = false, as: RoleName | null = 'hr'): Promise<Watched> {
     const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    if (as !== null) {
+      const [name, ...value] = cookies[as].split('=');
+      await context.addCookies([{ name: name!, value: value.join('='), url: base }]);
+    }
     const page = await context.newPage();
     const watched: Watched = { page, context, problems: [] };
     page.on('console', (message) => {
@@ -101,7 +113,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     });
     if (!expectProblems) opened.push(watched);
     await page.goto(`${base}/${path}`);
-    await ready(page);
+    if (as !== null) await ready(page);
     return watched;
   }
 
@@ -149,8 +161,17 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     const { build } = await import('../dashboard/build.ts');
     await build(distDir);
 
+    const ranked = runFile<{ outlet_id: string }[]>(`outlets/${manifest.latest_month}.json`);
+    accounts.hr = { name: 'hr', role: 'hr', password: 'hr-password-1' };
+    accounts.manager = { name: 'manager', role: 'manager', password: 'manager-password-1' };
+    accounts.outletA = { name: 'outlet-a', role: 'outlet', outlet: ranked[0]!.outlet_id, password: 'outlet-a-password-1' };
+    accounts.outletB = { name: 'outlet-b', role: 'outlet', outlet: ranked[1]!.outlet_id, password: 'outlet-b-password-1' };
+    const usersFile = join(work, 'users.json');
+    await writeUsersFile(usersFile, Object.values(accounts));
+
     const { buildServer } = await import('../dashboard/server.ts');
-    app = await buildServer({ dataDir, distDir, logger: false });
+    app = await buildServer({ dataDir, distDir, logger: false, usersFile, sessionKey: TEST_SESSION_KEY });
+    for (const [role, account] of Object.entries(accounts) as [RoleName, TestAccount][]) cookies[role] = await signIn(app, account.name, account.password);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     if (address === null || typeof address !== 'object') throw new Error('the server has no port');
@@ -169,7 +190,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     await app?.close();
     if (shots.length > 0) console.log(`dashboard screenshots:\n${shots.map((s) => `  ${s}`).join('\n')}`);
     // the screenshots stay for a person to look at; the rest of the work folder goes
-    for (const part of ['data', 'dist', 'downloads', 'warehouse.duckdb', 'warehouse.duckdb.wal']) rmSync(join(work, part), { recursive: true, force: true });
+    for (const part of ['data', 'dist', 'downloads', 'users.json', 'warehouse.duckdb', 'warehouse.duckdb.wal']) rmSync(join(work, part), { recursive: true, force: true });
   });
 
   it('renders every page with its charts and tables, without a console error', async () => {
@@ -393,4 +414,96 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     expect(watched.problems.filter((p) => p.startsWith('page error'))).toEqual([]);
     await watched.context.close();
   }, 60_000);
+
+  it('asks for a sign-in, refuses a wrong password, comes back to the page asked for, and signs out', async () => {
+    const asked = `technicians.html?month=${manifest.latest_month}`;
+    const watched = await open(asked, 'zh-CN', true, null);
+    const { page } = watched;
+    await ready(page);
+    expect(new URL(page.url()).pathname).toBe('/sign-in.html');
+    expect(new URL(page.url()).searchParams.get('next')).toBe(`/${asked}`);
+    expect(await page.locator('main h1').textContent()).toBe('登录');
+    await shoot(page, 'sign-in-zh');
+
+    await page.fill('#sign-in-name', 'hr');
+    await page.fill('#sign-in-password', 'not the password');
+    await page.click('#sign-in-form button[type="submit"]');
+    await page.waitForSelector('#sign-in-status .message-error');
+    expect(await page.locator('#sign-in-status').textContent()).toBe('账号或密码不正确。');
+    await page.click('#lang-toggle');
+    expect(await page.locator('main h1').textContent()).toBe('Sign in');
+    expect(await page.locator('#sign-in-name').inputValue()).toBe('hr');
+    await shoot(page, 'sign-in-en');
+
+    await page.fill('#sign-in-password', accounts.hr.password);
+    await Promise.all([page.waitForURL(`${base}/${asked}`), page.click('#sign-in-form button[type="submit"]')]);
+    await ready(page);
+    expect(await page.locator('#account-name').textContent()).toBe('hr · HR');
+    expect(await page.locator('#technician-table tbody tr').count()).toBeGreaterThan(0);
+    // the only refusal was the wrong password
+    expect(watched.problems.filter((p) => !/^HTTP 401 .*\/auth\/sign-in$|status of 401/.test(p))).toEqual([]);
+
+    await Promise.all([page.waitForURL(`${base}/sign-in.html`), page.click('#sign-out')]);
+    await page.goto(`${base}/index.html`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in.html');
+    await watched.context.close();
+  }, 60_000);
+
+  /** The tabs a page shows, by file. */
+  const tabsOf = (page: Page) => page.$$eval('nav.tabs a', (links) => links.map((a) => a.getAttribute('href')!.split('?')[0]));
+
+  it('gives a manager every page but the statement lines and downloads', async () => {
+    const watched = await open('penalties.html', 'zh-CN', true, 'manager');
+    const { page } = watched;
+    expect(await tabsOf(page)).toEqual(['index.html', 'technicians.html', 'outlets.html', 'penalties.html', 'quality.html', 'backlog.html']);
+    expect(await page.locator('#account-name').textContent()).toBe('manager · 管理');
+    const totals = runFile<unknown[]>(`penalties/${manifest.latest_month}.json`);
+    expect(await page.locator('#penalty-table tbody tr').count()).toBe(totals.length);
+    await shoot(page, 'penalties-manager-zh');
+    // what the page asked for and was refused: the outlets' fine lines, HR's alone
+    expect(watched.problems.filter((p) => p.startsWith('HTTP')).every((p) => /^HTTP 403 .*\/outlet_penalties\//.test(p))).toBe(true);
+    const csv = await page.request.get(`${base}/data/${manifest.folder}/penalties/${manifest.latest_month}.csv`);
+    expect(csv.status()).toBe(403);
+    await watched.context.close();
+  }, 60_000);
+
+  it('shows an outlet its own technicians, statements and the ranking, and nothing of another outlet', async () => {
+    const month = manifest.latest_month;
+    for (const role of ['outletA', 'outletB'] as const) {
+      const outletId = accounts[role].outlet!;
+      const requested: string[] = [];
+      const technicians = await open(`technicians.html?month=${month}`, 'zh-CN', false, role);
+      technicians.page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+      await technicians.page.reload();
+      await ready(technicians.page);
+      expect(await tabsOf(technicians.page)).toEqual(['index.html', 'technicians.html', 'outlets.html', 'penalties.html']);
+      const own = runFile<{ technician_id: string; outlet_id: string }[]>(`technicians/${month}.json`).filter((r) => r.outlet_id === outletId);
+      expect(await technicians.page.locator('#technician-table tbody tr').count()).toBe(own.length);
+      const shown = await technicians.page.$$eval('#technician-table tbody tr th', (cells) => cells.map((c) => c.textContent));
+      expect(shown.sort()).toEqual(own.map((r) => r.technician_id).sort());
+      if (role === 'outletA') await shoot(technicians.page, 'technicians-outlet-zh');
+
+      await technicians.page.goto(`${base}/outlets.html?month=${month}`);
+      await ready(technicians.page);
+      const ranking = runFile<unknown[]>(`ranking/${month}.json`);
+      expect(await technicians.page.locator('#outlet-table tbody tr').count()).toBe(ranking.length);
+      if (role === 'outletA') await shoot(technicians.page, 'outlets-outlet-zh');
+
+      await technicians.page.goto(`${base}/penalties.html?month=${month}`);
+      await ready(technicians.page);
+      const totals = runFile<{ outlet_id: string }[]>(`penalties/${month}.json`).filter((r) => r.outlet_id === outletId);
+      expect(await technicians.page.locator('#penalty-table tbody tr').count()).toBe(totals.length);
+      if (role === 'outletA') await shoot(technicians.page, 'penalties-outlet-zh');
+
+      // every data file the pages read is the network's, the ranking, or the outlet's own
+      const folder = `/data/${manifest.folder}/by_outlet/${encodeURIComponent(outletId)}/`;
+      const data = requested.filter((p) => p.startsWith('/data/'));
+      expect(data.length).toBeGreaterThan(0);
+      expect(data.filter((p) => !p.startsWith(folder) && !/\/(?:manifest|run|network)\.json$|\/ranking\/\d{4}-\d{2}\.json$/.test(p))).toEqual([]);
+      const quality = await technicians.page.goto(`${base}/quality.html`);
+      expect(quality?.status()).toBe(403);
+      technicians.problems.splice(0);
+      await closeAndCheck(technicians);
+    }
+  }, 90_000);
 });

@@ -50,14 +50,18 @@ function isJson(request: FastifyRequest): boolean {
   return /^application\/json\b/i.test(request.headers['content-type'] ?? '');
 }
 
-/** A request sent by a page of another site (the browser says so), which must not sign in or out. */
-function crossSite(request: FastifyRequest): boolean {
+/**
+ * A request sent by a page of another site, which must not sign in or out: what the browser says
+ * (Sec-Fetch-Site), else the Origin against the Host. A form posted under the pages' no-referrer
+ * policy may carry `Origin: null`, so that one says nothing.
+ */
+export function crossSite(request: Pick<FastifyRequest, 'headers'>): boolean {
   const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = request.headers.origin;
-  if (origin === undefined) return false;
+  if (origin === undefined || origin === 'null') return false;
   try {
-    return new URL(origin).host !== request.headers.host;
+    return new URL(origin).host !== new URL(`http://${request.headers.host ?? ''}`).host;
   } catch {
     return true;
   }

@@ -7,6 +7,19 @@ export interface Manifest {
   folder: string;
   months: string[];
   latest_month: string | null;
+  /** the signed-in account (GET api/session): which files stand for the network-wide ones */
+  access?: Access | null;
+}
+
+/** The signed-in account as the server tells it; the server decides what it may read. */
+export interface Access {
+  name: string;
+  role: 'hr' | 'manager' | 'outlet';
+  outlet_id: string | null;
+  /** the outlet's folder name under by_outlet/ (dashboard/DATA.md) */
+  outlet_folder: string | null;
+  /** the pages the account may open */
+  pages: string[];
 }
 
 /** A data file that could not be fetched or read; `file` is its path inside the run folder. */
@@ -23,6 +36,25 @@ export class DataError extends Error {
 
 export const DATA_ROOT = 'data/';
 export const MANIFEST_URL = `${DATA_ROOT}manifest.json`;
+export const SESSION_URL = 'api/session';
+export const SIGN_IN_URL = 'sign-in.html';
+
+/** The families of which an outlet's account reads its own copy, by_outlet/<outlet>/<family>/… */
+const OUTLET_OWN = new Set(['technicians', 'penalties', 'penalty_lines', 'outlet_penalties', 'settlement', 'settlement_lines']);
+
+/**
+ * The file an account reads for a path of the run folder: an outlet's account reads its own files
+ * instead of the network-wide ones, and the ranking (composite and ranks only) for the outlets'
+ * KPIs (dashboard/DATA.md, "Who reads which file"). Other accounts read the path as it is.
+ */
+export function scopedPath(access: Access | null | undefined, path: string): string {
+  if (access?.role !== 'outlet' || !access.outlet_folder) return path;
+  const own = `by_outlet/${urlSegment(access.outlet_folder)}`;
+  const family = path.split('/')[0]!;
+  if (family === 'outlets') return `ranking/${path.slice('outlets/'.length)}`;
+  if (family === 'technician_history') return `${own}/technician_history.json`;
+  return OUTLET_OWN.has(family) ? `${own}/${path}` : path;
+}
 
 /**
  * The file name the publish step gives an id: as it is when it is made of [A-Za-z0-9_.-],
@@ -61,10 +93,10 @@ export function fillPath(template: string, vars: Record<string, string>): string
   });
 }
 
-/** The URL of a file of the current run. */
-export function runUrl(manifest: Pick<Manifest, 'folder'>, path: string): string {
+/** The URL of a file of the current run, as the signed-in account reads it. */
+export function runUrl(manifest: Pick<Manifest, 'folder'> & Pick<Partial<Manifest>, 'access'>, path: string): string {
   const folder = manifest.folder.replace(/^\/+|\/+$/g, '');
-  return `${DATA_ROOT}${folder}/${path}`;
+  return `${DATA_ROOT}${folder}/${scopedPath(manifest.access, path)}`;
 }
 
 /** The path inside the run folder of a run URL, for messages. */
@@ -118,6 +150,16 @@ export class DataStore {
     if (!isManifest(value)) throw new DataError('manifest.json', null, 'not a manifest');
     const months = [...value.months].sort();
     return { ...value, months, latest_month: value.latest_month ?? months.at(-1) ?? null };
+  }
+
+  /** The signed-in account, or null when nobody is signed in (the session ended). */
+  async access(): Promise<Access | null> {
+    try {
+      return await this.json<Access>(SESSION_URL, { cache: 'no-store' });
+    } catch (e) {
+      if (e instanceof DataError && e.status === 401) return null;
+      throw e;
+    }
   }
 
   private async fetchText(url: string, init?: RequestInit): Promise<string> {

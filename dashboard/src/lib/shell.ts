@@ -2,8 +2,9 @@
 // What every page shares: the header (tabs, month picker, language toggle), the footer, reading
 // the manifest, and turning a failed file into a message in the page instead of an error.
 import type { Result } from 'vega-embed';
+import { accountLabel, accountText } from './account-strings.ts';
 import { renderChart, type ChartRequest } from './charts.ts';
-import { DataError, DataStore, runUrl, type Manifest } from './data.ts';
+import { DataError, DataStore, runUrl, SIGN_IN_URL, type Access, type Manifest } from './data.ts';
 import { clear, h, message, uniqueId, type Child } from './dom.ts';
 import { initialLang, rememberLang } from './i18n.ts';
 import { translate, type Lang, type StringKey } from './strings.ts';
@@ -65,17 +66,30 @@ export function startPage(definition: PageDefinition): void {
   void boot(definition);
 }
 
+/** Nobody is signed in (any more): to the sign-in page, which brings the reader back here. */
+function toSignIn(): void {
+  const here = `${window.location.pathname}${window.location.search}${window.location.hash}`;
+  window.location.assign(`${SIGN_IN_URL}?next=${encodeURIComponent(here)}`);
+}
+
+const signedOut = (error: unknown) => error instanceof DataError && error.status === 401;
+
 async function boot(definition: PageDefinition): Promise<void> {
   const app = document.getElementById('app') ?? document.body;
   const store = new DataStore();
   let lang = initialLang();
   let manifest: Manifest | null = null;
+  let access: Access | null = null;
   let loadError: unknown = null;
   try {
-    manifest = await store.manifest();
+    // the account decides which files stand for the network-wide ones (data.ts, scopedPath)
+    const [published, account] = await Promise.all([store.manifest(), store.access()]);
+    access = account;
+    manifest = published && { ...published, access };
   } catch (e) {
     loadError = e;
   }
+  if (signedOut(loadError) || (loadError === null && access === null)) return toSignIn();
 
   let month = '';
   let monthNotice = false;
@@ -110,7 +124,7 @@ async function boot(definition: PageDefinition): Promise<void> {
     clear(app);
     app.append(
       h('a', { class: 'skip-link', href: '#main' }, t(definition.titleKey)),
-      header(definition, lang, manifest, month, {
+      header(definition, lang, manifest, access, month, {
         onMonth: (value) => {
           month = value;
           monthNotice = false;
@@ -151,6 +165,7 @@ async function boot(definition: PageDefinition): Promise<void> {
 function context(lang: Lang, manifest: Manifest, month: string, store: DataStore, onCleanup: (fn: () => void) => void): PageContext {
   const t = (key: StringKey, vars?: Record<string, string | number>) => translate(lang, key, vars);
   const errorMessage = (error: unknown) => {
+    if (signedOut(error)) toSignIn();
     if (!(error instanceof DataError)) console.warn(error);
     return message('error', errorText(lang, error));
   };
@@ -209,6 +224,7 @@ function header(
   definition: PageDefinition,
   lang: Lang,
   manifest: Manifest | null,
+  access: Access | null,
   month: string,
   handlers: { onMonth: (month: string) => void; onLang: () => void },
 ): HTMLElement {
@@ -219,7 +235,7 @@ function header(
     h(
       'ul',
       null,
-      PAGES.map((page) =>
+      PAGES.filter((page) => access === null || access.pages.includes(page.id)).map((page) =>
         h('li', null, h('a', { href: pageHref(page.id, month), class: page.id === definition.id ? 'active' : undefined, 'aria-current': page.id === definition.id ? 'page' : undefined }, t(page.key))),
       ),
     ),
@@ -246,8 +262,18 @@ function header(
     'header',
     { class: 'site-header' },
     h('div', { class: 'brand' }, h('span', { class: 'brand-title' }, t('app.title')), h('span', { class: 'brand-subtitle' }, t('app.subtitle'))),
-    h('div', { class: 'controls' }, picker, toggle),
+    h('div', { class: 'controls' }, picker, toggle, access ? accountControl(lang, access) : null),
     nav,
+  );
+}
+
+/** Who is signed in, and signing out (a plain form post: the server answers with the sign-in page). */
+function accountControl(lang: Lang, access: Access): HTMLElement {
+  return h(
+    'form',
+    { class: 'field account', method: 'post', action: 'auth/sign-out' },
+    h('span', { class: 'field-label', id: 'account-name', title: accountText(lang, 'account.label') }, accountLabel(lang, access)),
+    h('button', { type: 'submit', class: 'lang-toggle', id: 'sign-out' }, accountText(lang, 'account.sign_out')),
   );
 }
 
