@@ -1,6 +1,6 @@
 /**
- * Complaints (投诉): about completed tickets (more often after poor service, overcharges and
- * unsatisfied verdicts, a burst for the designated technician), complaints naming no ticket, and
+ * Complaints (投诉): about completed tickets (more often after poor service not yet mended by
+ * training, overcharges and unsatisfied verdicts, a burst for the designated technician), complaints naming no ticket, and
  * the complaint mess rows (a bad resolution time, orphans about tickets outside the export).
  * All go to one file, 投诉.csv.
  * Owns the complaints. Imports only siblings.
@@ -93,7 +93,7 @@ export function complaintAboutTicket(ctx: SampleContext, file: ComplaintFile, t:
   const C = t.completed;
   const compMonth = cal.of(C).monthIdx;
   const designatedNow = tech.designated && ctx.designatedMonths.includes(compMonth);
-  const drawn = drawTicketComplaint(rng, t.overcharged, designatedNow, tech.bad, verdict);
+  const drawn = drawTicketComplaint(rng, t, designatedNow, ctx.conduct.poorNow(tech, compMonth), verdict);
   if (drawn === null) return;
   const code = (COMPLAINT_CATS[drawn.cat] as ComplaintCat).code;
   const resp: Resp = designatedNow ? 'technician' : (RESP_PICK[code] as Weighted<Resp>).pick(rng);
@@ -118,9 +118,11 @@ export function complaintAboutTicket(ctx: SampleContext, file: ComplaintFile, t:
 }
 
 /** whether the ticket draws a complaint, its category and whether it was found true (null: none) */
-function drawTicketComplaint(rng: Rng, overcharged: boolean, designatedNow: boolean, bad: boolean, verdict: Verdict): { cat: number; verified: boolean } | null {
+function drawTicketComplaint(rng: Rng, t: Ticket, designatedNow: boolean, bad: boolean, verdict: Verdict): { cat: number; verified: boolean } | null {
   const rc = rng.next();
-  if (overcharged && rc < 0.12) return { cat: CI('overcharge'), verified: rng.chance(0.9) };
+  // most customers charged above the standard complain about it
+  if (t.overchargeComplaint) return { cat: CI('overcharge'), verified: true };
+  if (t.overcharged && rc < 0.75) return { cat: CI('overcharge'), verified: rng.chance(0.9) };
   let p = designatedNow ? 0.2 : bad ? 0.025 : 0.005;
   if (verdict === Verdict.Unsatisfied) p += 0.05;
   if (!rng.chance(p)) return null;

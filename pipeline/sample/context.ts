@@ -1,11 +1,14 @@
 /**
  * What one generation run shares across the kinds it makes: the resolved options, the calendar,
- * the three random streams, the network, the open files and the mess rows written so far.
+ * the three random streams, the network, the technicians' conduct, the recently serviced products,
+ * the open files and the mess rows written so far.
  * Owns resolving options and building that state. Imports only siblings.
  */
 import { Calendar, MIN_PER_DAY } from './calendar.ts';
+import { Conduct, planOvercharges, type PlannedOvercharge } from './conduct.ts';
 import { planMess, type MessPlan } from './mess.ts';
-import { buildReference, type Outlet, type Tech } from './people.ts';
+import { buildReference, designatedMonthsOf, type Outlet, type Tech } from './people.ts';
+import { ProductBook } from './products.ts';
 import { Rng } from './random.ts';
 import { DEFAULTS, type GenerateSampleOptions, type MessRow } from './types.ts';
 import { SampleOutputs } from './writers.ts';
@@ -42,9 +45,17 @@ export interface SampleContext {
   firstDay: number;
   /** export cut-off, minutes: the end of the last month */
   cutoff: number;
+  /** revisit export cut-off, minutes: the call centre's export was taken ten days later */
+  revisitCutoff: number;
+  /** the technicians' faults this year */
+  conduct: Conduct;
+  /** the period's few overcharges, at fixed places */
+  overcharges: PlannedOvercharge[];
+  /** recently serviced products, for return visits */
+  products: ProductBook;
   /** the month exported in GBK with slash timestamps (-1: none) */
   gbkIdx: number;
-  /** the two months the designated technician draws a burst of complaints */
+  /** the two months of the designated technician's bad streak */
   designatedMonths: number[];
 }
 
@@ -74,6 +85,8 @@ export function createContext(run: SampleRun): SampleContext {
   const cal = new Calendar(run.firstYear, run.firstMonthOfYear);
   const { outlets, techs } = buildReference(new Rng(run.seed ^ 0x9e3779b9), run.outlets, run.technicians, run.months);
   const gbkIdx = run.formats && run.months > 4 ? 4 : -1;
+  const designatedMonths = designatedMonthsOf(run.months);
+  const cutoff = cal.monthStartDay(run.months) * MIN_PER_DAY;
   return {
     run,
     cal,
@@ -87,8 +100,12 @@ export function createContext(run: SampleRun): SampleContext {
     plan: planMess(run.mess, run.months, gbkIdx),
     statusCount: { completed: 0, cancelled: 0, open: 0 },
     firstDay: cal.monthStartDay(0),
-    cutoff: cal.monthStartDay(run.months) * MIN_PER_DAY,
+    cutoff,
+    revisitCutoff: cutoff + 10 * MIN_PER_DAY,
+    conduct: new Conduct(cal, designatedMonths),
+    overcharges: planOvercharges(run.months, run.tickets),
+    products: new ProductBook(),
     gbkIdx,
-    designatedMonths: [Math.floor(run.months * 0.45), Math.floor(run.months * 0.45) + 1],
+    designatedMonths,
   };
 }

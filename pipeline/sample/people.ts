@@ -49,7 +49,7 @@ export interface Tech {
   partTime: boolean;
   /** poor service: late, overcharging, complained about */
   bad: boolean;
-  /** the one technician named in a burst of complaints for two months */
+  /** the one technician, spotless until then, with a bad streak (faults and a burst of complaints) for two months, who leaves after it */
   designated: boolean;
   start: number; // first active month idx
   end: number; // last active month idx
@@ -132,10 +132,16 @@ function createTechnicians(rng: Rng, counts: readonly number[], nTechs: number, 
   return techs;
 }
 
+/** the designated technician's two bad months (indexes into the period) */
+export function designatedMonthsOf(months: number): number[] {
+  return [Math.floor(months * 0.45), Math.floor(months * 0.45) + 1];
+}
+
 /**
  * Traits drawn without replacement from one shuffled pool (the small outlet's pair is set apart):
- * a sixth part-time, a fifteenth poor (the first of them designated), a thirtieth leaving from
- * 60% of the period on (two months apart), a sixtieth joining after a quarter of it.
+ * a sixth part-time, a fifteenth poor, one designated (a good technician whose two-month bad streak
+ * ends in a dismissal review, and who leaves the month after), a thirtieth leaving from 60% of the
+ * period on (two months apart), a sixtieth joining after a quarter of it.
  */
 function assignTraits(rng: Rng, techs: Tech[], small: number, nTechs: number, months: number): void {
   const pool = techs.map((_, i) => i).filter((i) => (techs[i] as Tech).outlet !== small);
@@ -159,12 +165,12 @@ function assignTraits(rng: Rng, techs: Tech[], small: number, nTechs: number, mo
     t.partTime = true;
     t.weight = 0.25 + 0.2 * rng.next();
   }
-  const bad = take(Math.max(1, Math.round(nTechs / 15)));
-  bad.forEach((i, n) => {
+  for (const i of take(Math.max(1, Math.round(nTechs / 15)))) (techs[i] as Tech).bad = true;
+  for (const i of take(1)) {
     const t = techs[i] as Tech;
-    t.bad = true;
-    t.designated = n === 0;
-  });
+    t.designated = true;
+    t.end = Math.min(months - 1, (designatedMonthsOf(months)[1] as number) + 1);
+  }
   take(Math.round(nTechs / 30)).forEach((i, n) => {
     (techs[i] as Tech).end = Math.min(months - 1, Math.floor(months * 0.6) + 2 * n);
   });

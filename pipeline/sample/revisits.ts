@@ -1,10 +1,13 @@
 /**
  * Revisit calls (回访) after completed tickets: when the call centre rings, whether the customer
- * answers, the verdict and questionnaire, one file per month of the call, and the revisit mess
- * rows (a bad or missing call time, orphan revisits of tickets outside the export).
+ * answers, the verdict and questionnaire (where a visit's fault shows as a "no"), the follow-up
+ * calls to unsatisfied customers, one file per month of the call up to the revisit export's
+ * cut-off, and the revisit mess rows (a bad or missing call time, orphan revisits of tickets
+ * outside the export).
  * Owns the revisits and their monthly files. Imports only siblings.
  */
 import { intoCallCentreHours, MIN_PER_DAY, padN, rowTimestampStyle } from './calendar.ts';
+import { Fault } from './conduct.ts';
 import type { SampleContext } from './context.ts';
 import { BAD_TS } from './mess.ts';
 import { Weighted, type Rng } from './random.ts';
@@ -49,9 +52,25 @@ const R_ALT: Record<string, string> = {
 };
 const R_ORDER = [0, 2, 1, 3, 4, 13, 5, 6, 7, 8, 9, 10, 11, 12];
 
-/** questionnaire: base "no" rate per question (on_time .. charged_per_standard) */
-const Q_NO_RATE = [0.006, 0.0015, 0.003, 0.0008, 0.002, 0.004, 0.0012, 0.001];
-const QUESTIONS = Q_NO_RATE.length;
+/** questionnaire: on_time, uniform_badge, shoe_covers, four_nots_ok, site_cleaned, explained_usage, signed_record, charged_per_standard */
+const QUESTIONS = 8;
+/** the question a visit's fault is answered "no" on (-1: none; a late visit shows in its times) */
+const FAULT_QUESTION: Record<Fault, number> = {
+  [Fault.None]: -1,
+  [Fault.Late]: -1,
+  [Fault.Image]: 1,
+  [Fault.ShoeCovers]: 2,
+  [Fault.FourNots]: 3,
+  [Fault.SiteNotCleaned]: 4,
+  [Fault.NoExplanation]: 5,
+  [Fault.NoSignature]: 6,
+  [Fault.ChargedOverStandard]: 7,
+};
+
+/** how the call centre follows an unsatisfied customer up ("twice: within a week and within a month") */
+type FollowUpPlan = 'none' | 'week' | 'weekAndMonth' | 'late' | 'unreachedThenLate';
+const FOLLOW_UP_PICK = new Weighted<FollowUpPlan>(['none', 'week', 'weekAndMonth', 'late', 'unreachedThenLate'], [20, 28, 37, 9, 6]);
+const FOLLOW_UP_NOTES = ['跟进回访:已二次上门处理', '跟进回访:用户表示问题已解决', '跟进回访:配件已更换', '跟进回访:已向用户道歉并说明'];
 
 interface RevisitProfile {
   headers: string[];
@@ -131,14 +150,17 @@ async function closeRevisitFile(ctx: SampleContext, files: RevisitFiles, ro: Rev
 
 /** the calls after a completed ticket (its technician known); returns the verdict of the reached call */
 export function writeRevisitsOf(ctx: SampleContext, files: RevisitFiles, t: Ticket): Verdict {
-  const first = firstCallTime(ctx.rng, t);
+  // the planned answer "not charged per standard" needs a call that reaches the customer
+  const sure = t.fault === Fault.ChargedOverStandard;
+  const first = sure ? intoCallCentreHours(ctx.rng, t.completed + ctx.rng.int(60, 48 * 60)) : firstCallTime(ctx.rng, t);
   if (first < 0) return Verdict.Blank;
-  return callUntilReached(ctx, files, t, first);
+  return callUntilReached(ctx, files, t, first, sure);
 }
 
 /**
  * Most first calls come within 70 hours of completion; a few come before the completion time,
- * exactly at the 72-hour limit or after it, and 3.6% of tickets get no call: the coverage rule's edges.
+ * exactly at the 72-hour limit or after it, 1% from the call centre's backlog one to three weeks
+ * later, and 3.6% of tickets get no call: the coverage and settlement rules' edges.
  */
 function firstCallTime(rng: Rng, t: Ticket): number {
   const C = t.completed;
@@ -149,6 +171,7 @@ function firstCallTime(rng: Rng, t: Ticket): number {
     first = Math.max(t.created + 1, C - rng.int(5, Math.max(5, room)));
   } else if (rv < 0.004) first = C + 72 * 60;
   else if (rv < 0.044) first = intoCallCentreHours(rng, C + rng.int(72 * 60 + 10, 200 * 60));
+  else if (rv < 0.054) first = intoCallCentreHours(rng, C + rng.int(7 * MIN_PER_DAY, 21 * MIN_PER_DAY));
   else if (rv < 0.964) {
     first = intoCallCentreHours(rng, C + rng.int(60, 70 * 60));
     if (first > C + 71 * 60) first -= MIN_PER_DAY;
@@ -156,13 +179,13 @@ function firstCallTime(rng: Rng, t: Ticket): number {
   return first;
 }
 
-/** up to three attempts, each unanswered one a row of its own */
-function callUntilReached(ctx: SampleContext, files: RevisitFiles, t: Ticket, first: number): Verdict {
+/** up to three attempts (`sure`: the first answers), each unanswered one a row of its own; none after the revisit export was taken */
+function callUntilReached(ctx: SampleContext, files: RevisitFiles, t: Ticket, first: number, sure: boolean): Verdict {
   const { rng } = ctx;
   let at = first;
   const reachP = [0.88, 0.85, 0.75];
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (rng.chance(reachP[attempt] as number)) return reachedCall(ctx, files, t, at);
+  for (let attempt = 0; attempt < 3 && at <= ctx.revisitCutoff; attempt++) {
+    if (sure || rng.chance(reachP[attempt] as number)) return reachedCall(ctx, files, t, at);
     writeRevisit(ctx, files, t.id, at, false, Verdict.Blank, null, '');
     at = intoCallCentreHours(rng, at + (attempt === 0 ? rng.int(120, 1800) : rng.int(240, 1440)));
   }
@@ -172,17 +195,19 @@ function callUntilReached(ctx: SampleContext, files: RevisitFiles, t: Ticket, fi
 function reachedCall(ctx: SampleContext, files: RevisitFiles, t: Ticket, at: number): Verdict {
   const { rng } = ctx;
   const bad = t.tech !== null && t.tech.bad;
-  const verdict = drawVerdict(rng, bad, t.late || t.overcharged);
-  const answers = drawQuestionnaire(rng, bad, t.late, t.overcharged);
+  const verdict = drawVerdict(rng, bad, t.fault !== Fault.None || t.overcharged);
+  const answers = drawQuestionnaire(rng, t);
   let reason = '';
   if (verdict === Verdict.Unsatisfied && rng.chance(0.97)) reason = rng.pick(UNSAT_REASONS);
   else if (verdict === Verdict.Neutral && rng.chance(0.3)) reason = rng.pick(NEUTRAL_REASONS);
   writeRevisit(ctx, files, t.id, at, true, verdict, answers, reason);
+  // a call before the completion time gives no verdict, so it starts no follow-up either
+  if (verdict === Verdict.Unsatisfied && at >= t.completed) writeFollowUps(ctx, files, t.id, at);
   if (verdict !== Verdict.Blank && rng.chance(0.03)) writeSecondOpinion(ctx, files, t.id, at, verdict);
   return verdict;
 }
 
-/** poor technicians and late or overcharging visits shift verdicts towards unsatisfied */
+/** poor technicians and visits with a fault or an overcharge shift verdicts towards unsatisfied */
 function drawVerdict(rng: Rng, bad: boolean, spoilt: boolean): Verdict {
   const r = rng.next();
   let pSat = bad ? 0.74 : 0.86;
@@ -196,17 +221,44 @@ function drawVerdict(rng: Rng, bad: boolean, spoilt: boolean): Verdict {
   return r < pSat ? Verdict.Satisfied : r < pSat + pNeu ? Verdict.Neutral : r < pSat + pNeu + pUns ? Verdict.Unsatisfied : Verdict.Blank;
 }
 
-/** answers 1 yes, 0 no, -1 blank; a late visit or an overcharge makes its own question a coin toss */
-function drawQuestionnaire(rng: Rng, bad: boolean, late: boolean, overcharged: boolean): Int8Array {
+/**
+ * Answers 1 yes, 0 no, -1 blank. The visit's fault is a "no" on its question; a late visit or an
+ * overcharge is remembered half the time; a customer now and then thinks an on-time visit was late.
+ */
+function drawQuestionnaire(rng: Rng, t: Ticket): Int8Array {
   const answers = new Int8Array(QUESTIONS);
-  for (let qk = 0; qk < QUESTIONS; qk++) {
-    let pNo = (Q_NO_RATE[qk] as number) * (bad ? 4 : 1);
-    if (qk === 0 && late) pNo = 0.5;
-    if (qk === 7 && overcharged) pNo = 0.5;
-    const rq = rng.next();
-    answers[qk] = rq < 0.012 ? -1 : rq < 0.012 + pNo ? 0 : 1;
-  }
+  for (let qk = 0; qk < QUESTIONS; qk++) answers[qk] = rng.next() < 0.012 ? -1 : 1;
+  if (t.late ? rng.chance(0.5) : rng.chance(0.004)) answers[0] = 0;
+  if (t.overcharged && rng.chance(0.5)) answers[7] = 0;
+  const faultQuestion = FAULT_QUESTION[t.fault];
+  if (faultQuestion >= 0) answers[faultQuestion] = 0;
   return answers;
+}
+
+/**
+ * The follow-up calls to an unsatisfied customer after the verdict call at `v`: none, one within
+ * the week, one within the week and one within the month, or only late ones (after an unanswered
+ * try now and then). Times stay clear of the 7- and 30-day limits, which fixtures test exactly.
+ */
+function writeFollowUps(ctx: SampleContext, files: RevisitFiles, ticketId: string, v: number): void {
+  const { rng } = ctx;
+  const plan = FOLLOW_UP_PICK.pick(rng);
+  const days = (lo: number, hi: number): number => v + rng.int(lo * MIN_PER_DAY, hi * MIN_PER_DAY);
+  const calls: { at: number; reached: boolean }[] = [];
+  if (plan === 'week' || plan === 'weekAndMonth') calls.push({ at: days(1, 6), reached: true });
+  if (plan === 'weekAndMonth') calls.push({ at: days(10, 28), reached: true });
+  if (plan === 'unreachedThenLate') calls.push({ at: days(1, 5), reached: false });
+  if (plan === 'late' || plan === 'unreachedThenLate') calls.push({ at: days(8, 14), reached: true });
+  if (plan === 'late' && rng.chance(0.5)) calls.push({ at: days(16, 28), reached: true });
+  for (const call of calls) {
+    const at = intoCallCentreHours(rng, call.at);
+    if (!call.reached) writeRevisit(ctx, files, ticketId, at, false, Verdict.Blank, null, '');
+    else {
+      const r = rng.next();
+      const result = r < 0.55 ? Verdict.Satisfied : r < 0.8 ? Verdict.Neutral : Verdict.Blank;
+      writeRevisit(ctx, files, ticketId, at, true, result, null, rng.pick(FOLLOW_UP_NOTES));
+    }
+  }
 }
 
 /** a second reached call days later with a different verdict: which one counts is the pipeline's rule */
@@ -243,6 +295,7 @@ function writeRevisit(
   reason: string,
 ): void {
   const { spellingRng } = ctx;
+  if (at > ctx.revisitCutoff) return; // the call centre's export was taken before this call
   const ro = revisitFileFor(ctx, files, at);
   const p = ro.profile;
   ro.seq++;

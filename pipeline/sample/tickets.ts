@@ -1,13 +1,16 @@
 /**
  * Service tickets (工单): how many each month and day, what happens to each one (technician,
- * appointment, visit, completion, fees) and how it is written to its month's export, with the
- * ticket mess rows (bad timestamps, unknown service type, short rows, duplicates).
+ * product, appointment, visit, completion, fees, the rare fault that makes a late visit or an
+ * overcharge) and how it is written to its month's export, with the ticket mess rows (bad
+ * timestamps, unknown service type, short rows, duplicates).
  * Owns the tickets and their monthly files. Imports only siblings.
  */
 import { MIN_PER_DAY, padN, rowTimestampStyle, type Calendar, type TsStyle } from './calendar.ts';
 import type { SampleContext } from './context.ts';
 import { BAD_ENUM, BAD_TS, BAD_TS_2, type TicketMess, type TicketMessKind } from './mess.ts';
+import { dueOvercharge, Fault, type PlannedOvercharge } from './conduct.ts';
 import { activeTechnicians, type Outlet, type Tech } from './people.ts';
+import { newProduct, sameProduct, spellPhone, type Product, type ReturnVisit } from './products.ts';
 import { apportion, Weighted, type Rng } from './random.ts';
 import { headerInOrder, joinInOrder, type CsvWriter } from './writers.ts';
 
@@ -48,10 +51,16 @@ const SEASON = [0.8, 0.7, 0.85, 0.95, 1.1, 1.3, 1.4, 1.3, 1.0, 0.9, 0.85, 0.85];
 // Headers -------------------------------------------------------------------
 
 const T_COLS = [
-  '工单号', '网点编号', '工程师工号', '服务类型', '产品品类', '受理时间', '预约开始时间', '预约结束时间',
+  '工单号', '网点编号', '工程师工号', '服务类型', '产品品类', '机身条码', '受理时间', '预约开始时间', '预约结束时间',
   '原预约开始时间', '原预约结束时间', '改约时间', '上门时间', '完工时间', '工单状态', '实收金额', '标准收费',
   '联系电话', '更新时间',
 ] as const;
+/** each column's place in T_COLS, the canonical order the row's cells are built in */
+const Col = {
+  id: 0, outlet: 1, technician: 2, serviceType: 3, category: 4, serial: 5, created: 6, appointmentStart: 7,
+  appointmentEnd: 8, originalStart: 9, originalEnd: 10, rescheduled: 11, arrived: 12, completed: 13, status: 14,
+  charged: 15, standardFee: 16, phone: 17, updated: 18,
+} as const;
 const T_ALT: Record<string, string> = {
   工单号: '工单编号',
   网点编号: '网点代码',
@@ -64,9 +73,10 @@ const T_ALT: Record<string, string> = {
   标准收费: '应收金额',
   联系电话: '用户电话',
 };
-const T_ALT2: Record<string, string> = { ...T_ALT, 产品品类: '品类', 受理时间: '创建时间', 上门时间: '签到时间' };
-const T_ORDER_A = [5, 0, 13, 3, 4, 1, 2, 6, 7, 11, 12, 8, 9, 10, 15, 14, 16, 17];
-const T_ORDER_B = [0, 16, 1, 2, 13, 3, 4, 5, 12, 11, 6, 7, 10, 8, 9, 14, 15, 17];
+const T_ALT2: Record<string, string> = { ...T_ALT, 产品品类: '品类', 机身条码: '产品条码', 受理时间: '创建时间', 上门时间: '签到时间' };
+const T_ORDER_A = [6, 0, 14, 3, 4, 5, 1, 2, 7, 8, 12, 13, 9, 10, 11, 16, 15, 17, 18];
+// a system that added the serial column last
+const T_ORDER_B = [0, 17, 1, 2, 14, 3, 4, 6, 13, 12, 7, 8, 11, 9, 10, 15, 16, 18, 5];
 
 /** how one month's ticket export is spelled */
 interface TicketProfile {
@@ -89,7 +99,7 @@ function ticketProfile(i: number, formats: boolean, gbkIdx: number): TicketProfi
   if (i === 2 || i === 8) {
     extraHeader = '备注信息';
     order = T_COLS.map((_, k) => k);
-    if (i === 2) order.splice(14, 0, -1);
+    if (i === 2) order.splice(Col.charged, 0, -1);
     else order.push(-1);
   }
   return { headers, order, extraHeader, gbk: i === gbkIdx, variants: i !== gbkIdx };
@@ -212,50 +222,76 @@ export interface Ticket {
   tech: Tech | null;
   outlet: Outlet;
   type: SvcType;
-  category: string;
+  product: Product;
   status: Status;
   appointment: Appointment;
   arrived: number;
   completed: number;
+  /** the visit's penalty-worthy fault (None nearly always); a late visit also sets `late` */
+  fault: Fault;
   /** arrived after the window, or the appointment moved too late: the revisit's on-time answer is no */
   late: boolean;
   standardFee: number; // cents
   charged: number; // cents
+  /** charged above the standard fee (planned, rare) */
   overcharged: boolean;
+  /** the planned overcharge draws a complaint, found true, for sure */
+  overchargeComplaint: boolean;
   updated: number;
-  phone: string;
   techCell: string;
 }
 
+/** share of tickets that record the product serial, by service type: installs register it, calls seldom have it */
+const SERIAL_SHARE = [0.86, 0.95, 0.85, 0.4];
+
 /** the next ticket of the month, created at `created`; every draw on the data stream, in a fixed order */
 export function simulateTicket(ctx: SampleContext, month: TicketMonth, created: number): Ticket {
-  const { rng } = ctx;
+  const { rng, conduct } = ctx;
   const seq = ++month.seq;
-  const tech: Tech | null = month.techPick.empty ? null : month.techPick.pick(rng);
-  const outletIdx = tech ? tech.outlet : Math.floor(rng.next() * ctx.outlets.length);
   const type = SVC_PICK.pick(rng);
-  const category = (CAT_BY_TYPE[type] as Weighted<string>).pick(rng);
+  const back = type === SvcType.Repair ? ctx.products.returnVisit(rng, created) : null;
+  const tech = drawTechnician(rng, month, back);
+  const outletIdx = tech ? tech.outlet : back ? back.earlier.outlet : Math.floor(rng.next() * ctx.outlets.length);
+  const product = back ? sameProduct(rng, back.earlier) : newProduct(rng, (CAT_BY_TYPE[type] as Weighted<string>).pick(rng), SERIAL_SHARE[type] as number);
   const drawnStatus = drawStatus(rng, month, created);
-  const appointment = drawAppointment(rng, type, created);
-  const visit = drawVisit(rng, ctx.cutoff, drawnStatus, tech, type, appointment, created);
-  const fees = drawFees(rng, visit.status, tech, type);
-  const updated = drawUpdated(rng, visit.status, visit.completed, created);
-  const phone = '1' + (rng.next() < 0.5 ? '3' : rng.next() < 0.5 ? '5' : '8') + padN(Math.floor(rng.next() * 1e9), 9);
-  return {
+  const drawnFault = drawnStatus === Status.Completed ? conduct.drawFault(rng, tech, month.idx) : Fault.None;
+  const appointment = drawAppointment(rng, type, created, drawnFault === Fault.Late);
+  const visit = drawVisit(rng, ctx.cutoff, drawnStatus, type, appointment, created, drawnFault === Fault.Late);
+  const overcharge = takeOvercharge(ctx, month, seq, tech, visit.status, drawnFault);
+  const ticket: Ticket = {
     id: 'GD' + month.ym + padN(seq, 6),
     seq,
     created,
     tech,
     outlet: ctx.outlets[outletIdx] as Outlet,
     type,
-    category,
+    product,
     appointment,
     ...visit,
-    ...fees,
-    updated,
-    phone,
+    fault: overcharge?.kind === 'revisit' ? Fault.ChargedOverStandard : drawnFault,
+    ...drawFees(rng, visit.status, type, overcharge?.kind === 'fee'),
+    overchargeComplaint: overcharge?.complaint ?? false,
+    updated: drawUpdated(rng, visit.status, visit.completed, created),
     techCell: drawTechCell(rng, visit.status, tech),
   };
+  if (ticket.status === Status.Completed) ctx.products.add(rng, { ...product, ticketId: ticket.id, completed: ticket.completed, tech, outlet: outletIdx });
+  return ticket;
+}
+
+/** the planned overcharge due on this completed ticket without another fault, recorded against its technician */
+function takeOvercharge(ctx: SampleContext, month: TicketMonth, seq: number, tech: Tech | null, status: Status, fault: Fault): PlannedOvercharge | null {
+  if (status !== Status.Completed || fault !== Fault.None) return null;
+  const due = dueOvercharge(ctx.overcharges, month.idx, seq, month.tickets, tech);
+  if (due !== null) ctx.conduct.record(tech as Tech, month.idx);
+  return due;
+}
+
+/** a return visit goes to the technician of the first one about half the time, when he still works there */
+function drawTechnician(rng: Rng, month: TicketMonth, back: ReturnVisit | null): Tech | null {
+  if (month.techPick.empty) return null;
+  const first = back?.earlier.tech ?? null;
+  if (first !== null && first.start <= month.idx && month.idx <= first.end && rng.chance(0.5)) return first;
+  return month.techPick.pick(rng);
 }
 
 /** open tickets pile up towards the end of the last month: the export caught them unfinished */
@@ -266,7 +302,8 @@ function drawStatus(rng: Rng, month: TicketMonth, created: number): Status {
   return rs < 0.04 ? Status.Cancelled : rs < 0.04 + pOpen ? Status.Open : Status.Completed;
 }
 
-function drawAppointment(rng: Rng, type: SvcType, c: number): Appointment {
+/** `late`: the visit is going to be late; a quarter of such windows are moved with too little notice */
+function drawAppointment(rng: Rng, type: SvcType, c: number, late: boolean): Appointment {
   const ra = rng.next();
   const booking: Booking =
     type === SvcType.Consultation
@@ -277,7 +314,7 @@ function drawAppointment(rng: Rng, type: SvcType, c: number): Appointment {
     ap.start = drawWindowStart(rng, c);
     if (booking === Booking.Window) ap.end = ap.start + 120;
   }
-  if (booking === Booking.Window && rng.chance(0.065)) reschedule(rng, ap, c);
+  if (booking === Booking.Window && (rng.chance(0.065) || (late && rng.chance(0.25)))) reschedule(rng, ap, c, late);
   return ap;
 }
 
@@ -294,10 +331,11 @@ function drawWindowStart(rng: Rng, c: number): number {
 }
 
 /**
- * The window moved a day or two. A few moves are made right at the 20-minute notice limit
- * (one minute either side) or after the original window: the reschedule rule's edges.
+ * The window moved a day or two. A late visit's move came one minute short of the 20-minute
+ * notice or after the original window had passed; a few others right at the limit: the
+ * reschedule rule's edges.
  */
-function reschedule(rng: Rng, ap: Appointment, c: number): void {
+function reschedule(rng: Rng, ap: Appointment, c: number, late: boolean): void {
   ap.originalStart = ap.start;
   ap.originalEnd = ap.end;
   let ns = ap.originalStart + MIN_PER_DAY * rng.int(1, 2) + 120 * rng.int(-1, 1);
@@ -306,9 +344,8 @@ function reschedule(rng: Rng, ap: Appointment, c: number): void {
   ap.start = ns;
   ap.end = ns + 120;
   const rr = rng.next();
-  if (rr < 0.02) ap.rescheduledAt = ap.originalEnd - 20;
-  else if (rr < 0.04) ap.rescheduledAt = ap.originalEnd - 19;
-  else if (rr < 0.06) ap.rescheduledAt = ap.originalEnd + rng.int(10, 240);
+  if (late) ap.rescheduledAt = rr < 0.5 ? ap.originalEnd - 19 : ap.originalEnd + rng.int(10, 240);
+  else if (rr < 0.02) ap.rescheduledAt = ap.originalEnd - 20;
   else ap.rescheduledAt = rng.int(Math.max(c + 5, ap.originalStart - 1800), Math.max(c + 5, ap.originalStart - 60));
 }
 
@@ -317,17 +354,17 @@ function drawVisit(
   rng: Rng,
   cutoff: number,
   drawnStatus: Status,
-  tech: Tech | null,
   type: SvcType,
   ap: Appointment,
   c: number,
+  lateFault: boolean,
 ): { status: Status; arrived: number; completed: number; late: boolean } {
   let status = drawnStatus;
   let arrived = -1;
   let completed = -1;
   let late = false;
   if (status === Status.Completed) {
-    ({ arrived, late } = drawArrival(rng, tech, type, ap, c));
+    ({ arrived, late } = drawArrival(rng, type, ap, c, lateFault));
     if (arrived >= 0 && rng.chance(0.015)) arrived = -1; // missing check-in
     const [dlo, dhi] = DURATION[type] as readonly [number, number];
     const base = arrived >= 0 ? arrived : ap.start >= 0 ? ap.start + rng.int(0, 100) : c + rng.int(10, 180);
@@ -344,53 +381,45 @@ function drawVisit(
   return { status, arrived, completed, late };
 }
 
-/** poor technicians are late far more often; unbooked visits come within a day */
-function drawArrival(rng: Rng, tech: Tech | null, type: SvcType, ap: Appointment, c: number): { arrived: number; late: boolean } {
-  const bad = tech !== null && tech.bad;
+/** within the window unless the visit is a late one (after it, or moved without notice); unbooked visits come within a day */
+function drawArrival(rng: Rng, type: SvcType, ap: Appointment, c: number, lateFault: boolean): { arrived: number; late: boolean } {
   let arrived = -1;
   let late = false;
   if (ap.booking === Booking.Window) {
-    const r = rng.next();
-    const pLate = bad ? 0.06 : 0.008;
-    if (r < pLate) {
+    const movedWithoutNotice = ap.rescheduledAt >= 0 && ap.rescheduledAt > ap.originalEnd - 20;
+    if (lateFault && !movedWithoutNotice) {
       arrived = ap.end + rng.int(5, 120);
       late = true;
-    } else if (r < pLate + 0.03) arrived = ap.start - rng.int(5, 40);
+    } else if (rng.chance(0.03)) arrived = ap.start - rng.int(5, 40);
     else arrived = ap.start + rng.int(0, 115);
-    if (ap.rescheduledAt >= 0 && ap.rescheduledAt > ap.originalEnd - 20) late = true;
+    if (movedWithoutNotice) late = true;
   } else if (ap.booking === Booking.StartOnly) {
-    if (rng.chance(0.92)) arrived = ap.start - rng.int(0, 40);
-    else {
+    if (lateFault) {
       arrived = ap.start + rng.int(1, 60);
       late = true;
-    }
+    } else arrived = ap.start - rng.int(0, 40);
   } else if (type !== SvcType.Consultation) {
     arrived = c + rng.int(90, 1440);
   }
   return { arrived, late };
 }
 
-/** the standard fee by service; completed tickets now and then charged over it, or discounted */
-function drawFees(rng: Rng, status: Status, tech: Tech | null, type: SvcType): { standardFee: number; charged: number; overcharged: boolean } {
+/** the standard fee by service; completed tickets now and then discounted, or (`overcharge`) charged over it */
+function drawFees(rng: Rng, status: Status, type: SvcType, overcharge: boolean): { standardFee: number; charged: number; overcharged: boolean } {
   let std = -1;
   let charged = -1;
-  let overcharged = false;
   if (status !== Status.Cancelled) {
     if (type === SvcType.Install) std = rng.chance(0.7) ? 0 : rng.int(5, 30) * 1000;
     else if (type === SvcType.Repair) std = rng.int(10, 80) * 500;
     else if (type === SvcType.Maintenance) std = rng.int(8, 20) * 1000;
     else std = 0;
     if (status === Status.Completed) {
-      const r = rng.next();
-      const pOver = tech !== null && tech.bad ? 0.01 : 0.0015;
-      if (r < pOver) {
-        charged = std + rng.int(2, 20) * 1000;
-        overcharged = true;
-      } else if (r < pOver + 0.015 && std > 0) charged = Math.round((std * (0.7 + 0.2 * rng.next())) / 100) * 100;
+      if (overcharge) charged = std + rng.int(2, 20) * 1000;
+      else if (std > 0 && rng.chance(0.015)) charged = Math.round((std * (0.7 + 0.2 * rng.next())) / 100) * 100;
       else charged = std;
     }
   }
-  return { standardFee: std, charged, overcharged };
+  return { standardFee: std, charged, overcharged: overcharge };
 }
 
 function drawUpdated(rng: Rng, status: Status, completed: number, c: number): number {
@@ -436,25 +465,27 @@ function ticketFields(ctx: SampleContext, month: TicketMonth, t: Ticket, statusC
   const { cal, spellingRng } = ctx;
   const style: TsStyle = month.profile.gbk ? 'slash' : rowTimestampStyle(spellingRng, month.profile.variants);
   const ap = t.appointment;
-  const f: string[] = new Array<string>(18);
-  f[0] = t.id;
-  f[1] = t.outlet.id;
-  f[2] = t.techCell;
-  f[3] = SVC_ZH[t.type];
-  f[4] = t.category;
-  f[5] = cal.fmt(t.created, style);
-  f[6] = cal.fmt(ap.start, style);
-  f[7] = cal.fmt(ap.end, style);
-  f[8] = cal.fmt(ap.originalStart, style);
-  f[9] = cal.fmt(ap.originalEnd, style);
-  f[10] = cal.fmt(ap.rescheduledAt, style);
-  f[11] = cal.fmt(t.arrived, style);
-  f[12] = cal.fmt(t.completed, style);
-  f[13] = statusCell;
-  f[14] = money(spellingRng, t.charged, month.plainMoney);
-  f[15] = money(spellingRng, t.standardFee, true);
-  f[16] = t.phone;
-  f[17] = cal.fmt(t.updated, style);
+  const f: string[] = new Array<string>(T_COLS.length);
+  f[Col.id] = t.id;
+  f[Col.outlet] = t.outlet.id;
+  f[Col.technician] = t.techCell;
+  f[Col.serviceType] = SVC_ZH[t.type];
+  f[Col.category] = t.product.category;
+  f[Col.serial] = t.product.serial;
+  f[Col.created] = cal.fmt(t.created, style);
+  f[Col.appointmentStart] = cal.fmt(ap.start, style);
+  f[Col.appointmentEnd] = cal.fmt(ap.end, style);
+  f[Col.originalStart] = cal.fmt(ap.originalStart, style);
+  f[Col.originalEnd] = cal.fmt(ap.originalEnd, style);
+  f[Col.rescheduled] = cal.fmt(ap.rescheduledAt, style);
+  f[Col.arrived] = cal.fmt(t.arrived, style);
+  f[Col.completed] = cal.fmt(t.completed, style);
+  f[Col.status] = statusCell;
+  f[Col.charged] = money(spellingRng, t.charged, month.plainMoney);
+  f[Col.standardFee] = money(spellingRng, t.standardFee, true);
+  // systems differ in how they store a phone: the same customer in several spellings
+  f[Col.phone] = ctx.run.formats ? spellPhone(spellingRng, t.product.phone) : t.product.phone;
+  f[Col.updated] = cal.fmt(t.updated, style);
   return f;
 }
 
@@ -508,15 +539,15 @@ function spoilCancelledTicket(
   const { profile, out } = month;
   const at = { file: out.file, line: out.nextLine, kind: 'tickets' as const, key: t.id };
   if (kind === 'bad_created' || kind === 'bad_updated') {
-    const ci = kind === 'bad_created' ? 5 : 17;
+    const ci = kind === 'bad_created' ? Col.created : Col.updated;
     const v = kind === 'bad_created' ? BAD_TS : BAD_TS_2;
     f[ci] = v;
     ctx.messRows.push({ ...at, column: profile.headers[ci] as string, problem: 'bad_timestamp', value: v, note: 'cancelled ticket with an unparseable timestamp' });
     return joinInOrder(f, profile.order, extra);
   }
   if (kind === 'enum') {
-    f[3] = BAD_ENUM;
-    ctx.messRows.push({ ...at, column: profile.headers[3] as string, problem: 'unknown_enum', value: BAD_ENUM, note: 'cancelled ticket with an unknown service type' });
+    f[Col.serviceType] = BAD_ENUM;
+    ctx.messRows.push({ ...at, column: profile.headers[Col.serviceType] as string, problem: 'unknown_enum', value: BAD_ENUM, note: 'cancelled ticket with an unknown service type' });
     return joinInOrder(f, profile.order, extra);
   }
   ctx.messRows.push({ ...at, column: null, problem: 'wrong_column_count', value: `6 of ${month.header.length} fields`, note: 'cancelled ticket row cut short' });

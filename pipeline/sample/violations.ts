@@ -1,6 +1,7 @@
 /**
- * Manual violations (违规): inspectors' findings against technicians, a few a month, more often
- * against poor technicians; one file, 违规.csv.
+ * Manual violations (违规): inspectors' findings against technicians, about one a month, found
+ * where faults are (poor technicians far more often, rarely one just back from training); each
+ * finding counts in the technician's record. One file, 违规.csv.
  * Owns the violations. Imports only siblings.
  */
 import { MIN_PER_DAY, padN } from './calendar.ts';
@@ -23,9 +24,9 @@ const VIOLATION_RULES: readonly ViolationRule[] = [
   { id: 'FOUR_NOTS', weight: 2, amount: '', notes: ['收取用户礼品', '接受用户宴请'] },
   { id: 'SITE_NOT_CLEANED', weight: 4, amount: '', notes: ['完工未清理现场,用户投诉', '旧机包装遗留现场'] },
   { id: 'NO_EXPLANATION', weight: 3, amount: '', notes: ['未讲解使用保养', '服务单无用户签字'] },
-  { id: 'OVERCHARGE', weight: 1, amount: '', notes: ['私收材料费未开票', '超标准收费'] },
-  { id: 'SAFETY', weight: 3, amount: '200', notes: ['高空作业未系安全带', '带电作业'] },
-  { id: 'PARTS_RETURN', weight: 2, amount: '100', notes: ['旧件逾期未返还', '旧件返还缺失'] },
+  { id: 'OVERCHARGE', weight: 0.5, amount: '', notes: ['私收材料费未开票', '超标准收费'] },
+  { id: 'SAFETY', weight: 4, amount: '200', notes: ['高空作业未系安全带', '带电作业'] },
+  { id: 'PARTS_RETURN', weight: 3, amount: '100', notes: ['旧件逾期未返还', '旧件返还缺失'] },
 ];
 const VIOLATION_PICK = new Weighted(VIOLATION_RULES, VIOLATION_RULES.map((r) => r.weight));
 
@@ -36,25 +37,26 @@ export interface ViolationFile {
   perMonth: number[];
 }
 
-/** about 30 violations per 24,000 tickets, evenly over the months */
+/** about 14 violations per 24,000 tickets, evenly over the months */
 export function openViolationFile(ctx: SampleContext): ViolationFile {
   const { run } = ctx;
   return {
     out: ctx.outputs.csv('违规.csv', 'violations', V_COLS),
-    perMonth: apportion(Math.max(1, Math.round((30 * run.tickets) / 24000)), new Array<number>(run.months).fill(1)),
+    perMonth: apportion(Math.max(1, Math.round((14 * run.tickets) / 24000)), new Array<number>(run.months).fill(1)),
   };
 }
 
-/** the month's violations in time order, against its working technicians (poor ones four times as often) */
+/** the month's violations in time order, against its working technicians as likely as their own faults */
 export function writeMonthViolations(ctx: SampleContext, file: ViolationFile, month: TicketMonth): void {
-  const { rng, cal } = ctx;
-  const vPick = new Weighted(month.active, month.active.map((t) => (t.bad ? 4 : 1)));
+  const { rng, cal, conduct } = ctx;
+  const vPick = new Weighted(month.active, month.active.map((t) => conduct.faultChance(t, month.idx)));
   const vTimes: number[] = [];
   for (let n = 0; n < (file.perMonth[month.idx] as number); n++) vTimes.push(month.startMin + rng.int(0, month.days - 1) * MIN_PER_DAY + rng.int(480, 1080));
   vTimes.sort((a, b) => a - b);
   vTimes.forEach((at, n) => {
     if (vPick.empty) return;
     const t = vPick.pick(rng);
+    conduct.record(t, month.idx);
     const rule = VIOLATION_PICK.pick(rng);
     const amount = rule.amount !== '' ? rule.amount : rng.chance(0.08) ? '30' : '';
     file.out.add(['WG' + month.ym + padN(n + 1, 4), t.id, cal.fmt(at, 'std'), rule.id, amount, quoteField(rng.pick(rule.notes))].join(','));
