@@ -13,6 +13,22 @@ with checks as (
   select 'penalty_totals: key (month, technician_id) not unique'
   where exists (select 1 from penalty_totals group by month, technician_id having count(*) > 1)
   union all
+  select 'penalty_lines: line_id not unique'
+  where exists (select 1 from penalty_lines group by line_id having count(*) > 1)
+  union all
+  select 'outlet_penalty_lines: line_id not unique'
+  where exists (select 1 from outlet_penalty_lines group by line_id having count(*) > 1)
+  union all
+  select 'int_repeat_repairs: a repeat (ticket_id) counted more than once'
+  where exists (select 1 from int_repeat_repairs group by ticket_id having count(*) > 1)
+  union all
+  select 'settlement_lines: ticket_id or line_id not unique'
+  where exists (select 1 from settlement_lines group by ticket_id having count(*) > 1)
+     or exists (select 1 from settlement_lines group by line_id having count(*) > 1)
+  union all
+  select 'settlement_totals: key (month, outlet_id) not unique'
+  where exists (select 1 from settlement_totals group by month, outlet_id having count(*) > 1)
+  union all
   select 'tickets: ticket_id not unique'
   where exists (select 1 from tickets group by ticket_id having count(*) > 1)
   union all
@@ -37,11 +53,59 @@ with checks as (
      or revisit_covered > tickets_completed
      or on_time > on_time_judged
   union all
+  select level || ' ' || month || ' ' || coalesce(unit_id, '') || ': follow-ups not within 0 <= month <= week <= due = unsatisfied, or a repeat or follow-up rate out of range'
+  from int_month_measures
+  where followup_due <> unsatisfied
+     or followup_week > followup_due
+     or followup_month > followup_week
+     or followup_month < 0
+     or followup_week_rate not between 0 and 1
+     or followup_month_rate not between 0 and 1
+     or repeat_repair_rate < 0
+  union all
+  select 'kpi_network_month: repeat_repairs of ' || coalesce(network.month, repeats.month) || ' is not the number of repeats completed then'
+  from (select month, repeat_repairs from kpi_network_month where repeat_repairs > 0) as network
+  full join (select month, count(*) as repeats from int_repeat_repairs group by month) as repeats
+    on repeats.month = network.month
+  where network.repeat_repairs is distinct from repeats.repeats
+  union all
   select 'penalty_totals do not add up to penalty_lines in ' || coalesce(totals.month, lines.month)
   from (select month, technician_id, sum(violations) as violations, sum(amount) as amount from penalty_totals group by all) as totals
   full join (select month, technician_id, count(*) as violations, sum(amount) as amount from penalty_lines group by all) as lines
     on lines.month = totals.month and lines.technician_id is not distinct from totals.technician_id
   where totals.violations is distinct from lines.violations or totals.amount is distinct from lines.amount
+  union all
+  select 'settlement_totals do not add up to settlement_lines and outlet_penalty_lines for ' || coalesce(totals.outlet_id, lines.outlet_id, fines.outlet_id)
+    || ' in ' || coalesce(totals.month, lines.month, fines.month)
+  from settlement_totals as totals
+  full join (select settlement_month as month, outlet_id, count(*) as tickets, sum(fee) as fees from settlement_lines group by all) as lines
+    on lines.month = totals.month and lines.outlet_id = totals.outlet_id
+  full join (select month, outlet_id, sum(amount) as amount from outlet_penalty_lines group by all) as fines
+    on fines.month = coalesce(totals.month, lines.month) and fines.outlet_id = coalesce(totals.outlet_id, lines.outlet_id)
+  where coalesce(totals.tickets_settled, 0) <> coalesce(lines.tickets, 0)
+     or coalesce(totals.fees, 0) <> coalesce(lines.fees, 0)
+     or coalesce(totals.outlet_fines, 0) <> coalesce(fines.amount, 0)
+     or totals.net is distinct from totals.fees - totals.outlet_fines
+  union all
+  -- every completed ticket of an outlet up to a month is settled by then or withheld at its end
+  select 'settlement_totals: settled + withheld <> completed for ' || totals.outlet_id || ' up to ' || totals.month
+  from settlement_totals as totals
+  asof left join (
+    select
+      month,
+      outlet_id,
+      sum(completed) over (partition by outlet_id order by month) as completed_so_far,
+      sum(settled) over (partition by outlet_id order by month) as settled_so_far
+    from (
+      select coalesce(completions.month, settlements.month) as month, coalesce(completions.outlet_id, settlements.outlet_id) as outlet_id,
+        coalesce(completions.tickets, 0) as completed, coalesce(settlements.tickets, 0) as settled
+      from (select month, outlet_id, count(*) as tickets from int_ticket_outcomes group by all) as completions
+      full join (select settlement_month as month, outlet_id, count(*) as tickets from settlement_lines group by all) as settlements
+        on settlements.month = completions.month and settlements.outlet_id = completions.outlet_id
+    )
+  ) as so_far
+    on so_far.outlet_id = totals.outlet_id and so_far.month <= totals.month
+  where totals.tickets_withheld + coalesce(so_far.settled_so_far, 0) <> coalesce(so_far.completed_so_far, 0)
   union all
   -- the tables rebuilt month by month agree with each other and with the months beside them
   select 'int_ticket_outcomes: ' || coalesce(outcomes.month, network.month) || ' has ' || coalesce(outcomes.tickets, 0)

@@ -3,7 +3,9 @@
 // exactly as a full build of the same stored records in a fresh database does. The records come from
 // a seeded generator with the awkward cases in it: calls and complaints in the month after their
 // ticket, orphans whose ticket arrives in a later export, rankings and year-to-date escalation across
-// a year boundary. Each build also records for the publish what it rewrote, under a new build id.
+// a year boundary, repairs of the same products (by serial, or by phone in any spelling and category),
+// unsatisfied customers called again, tickets whose revisit slip arrives months later (settled late).
+// Each build also records for the publish what it rewrote, under a new build id.
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../pipeline/common/config.ts';
 import { Db, type Row } from '../pipeline/common/db.ts';
@@ -28,6 +30,8 @@ function testConfig(): Config {
   config.ranking.outlet_min_tickets = 8;
   config.escalation.training_violations_per_month = 2;
   config.escalation.training_violations_per_year = 4;
+  // repeat repairs fined, so that their lines are compared too
+  config.penalty_rules = config.penalty_rules.map((r) => (r.rule_id === 'REPEAT_REPAIR' ? { ...r, enabled: true } : r));
   return config;
 }
 
@@ -101,15 +105,15 @@ async function fullBuildOf(records: Records, config: Config): Promise<Record<str
   }
 }
 
-/** Builds incrementally and checks every model table against a fresh full build. */
-async function expectSameAsFullBuild(db: Db, records: Records, config: Config): Promise<BuildResult> {
+/** Builds incrementally and checks every model table against a fresh full build (and, unless told, that it has rows). */
+async function expectSameAsFullBuild(db: Db, records: Records, config: Config, options = { emptyTables: false }): Promise<BuildResult> {
   const result = await buildModels(db);
   expect(await db.value(`select count(*) from stale_months`)).toBe(0);
   expect(await checkInvariants(db)).toEqual([]);
   const incremental = await modelTables(db);
   const full = await fullBuildOf(records, config);
   for (const table of MODEL_TABLES) {
-    if (table !== 'data_orphans') expect(incremental[table]!.length, table).toBeGreaterThan(0);
+    if (table !== 'data_orphans' && !options.emptyTables) expect(incremental[table]!.length, table).toBeGreaterThan(0);
     expect(incremental[table], table).toEqual(full[table]);
   }
   return result;
@@ -131,6 +135,7 @@ function timestamp(ms: number): string {
 }
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const TECHNICIANS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'];
 const OUTLETS = ['W1', 'W2', 'W3'];
 const MONTHS = ['2025-11', '2025-12', '2026-01', '2026-02', '2026-03'];
@@ -143,9 +148,53 @@ interface Export {
   violations: Row[];
 }
 
+/** A customer's product: by serial, or by the customer's phone and the product category. */
+interface Product {
+  serial: string | null;
+  phone: string | null;
+  category: string | null;
+}
+
+const PHONE_SPELLINGS = [(n: string) => n, (n: string) => `+86 ${n.slice(0, 3)}-${n.slice(3, 7)}-${n.slice(7)}`, (n: string) => `86${n}`, (n: string) => `(+86) ${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`];
+
+/** The products of the network's customers: most with a serial, some known by phone and category, a few by neither. */
+function products(rnd: () => number): Product[] {
+  return Array.from({ length: 90 }, (_, i) => {
+    const x = rnd();
+    const phone = `139${String(10000000 + i * 7919).slice(-8)}`;
+    if (x < 0.6) return { serial: `SN-${String(i).padStart(4, '0')}`, phone, category: 'washer' };
+    if (x < 0.9) return { serial: null, phone, category: rnd() < 0.5 ? 'fridge' : 'aircon' };
+    return { serial: null, phone: rnd() < 0.5 ? phone : null, category: rnd() < 0.5 ? null : 'fridge' };
+  });
+}
+
+/** A ticket's product columns, the phone in one of the spellings customers give. */
+function productColumns(rnd: () => number, product: Product): Row {
+  const spell = PHONE_SPELLINGS[Math.floor(rnd() * PHONE_SPELLINGS.length)]!;
+  return { product_serial: product.serial, customer_phone: product.phone === null ? null : spell(product.phone), product_category: product.category };
+}
+
+/**
+ * The calls after a verdict: an unsatisfied customer is called again zero, one or two times, within
+ * the week, the month or later; now and then a call is not reached.
+ */
+function followUps(rnd: () => number, ticketId: string, n: number, verdictAt: number): Row[] {
+  const calls = rnd() < 0.3 ? 0 : rnd() < 0.5 ? 1 : 2;
+  const out: Row[] = [];
+  let at = verdictAt;
+  for (let c = 0; c < calls; c++) {
+    at += (rnd() < 0.6 ? 1 + Math.floor(rnd() * 7 * 24) : 7 * 24 + Math.floor(rnd() * 30 * 24)) * HOUR;
+    out.push({ revisit_id: `HF${String(n).padStart(5, '0')}-F${c}`, ticket_id: ticketId, revisit_at: timestamp(at), reached: rnd() < 0.85, result: rnd() < 0.5 ? 'neutral' : null });
+  }
+  return out;
+}
+
 /** Monthly exports of a small network, with the reference data. */
 function generate(seed: number): { exports: Map<string, Export>; technicians: Row[]; outlets: Row[] } {
   const rnd = random(seed);
+  // the products, follow-ups and late slips from a stream of their own: the rest of the records stay as they were
+  const more = random(seed + 1000);
+  const known = products(more);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const exports = new Map<string, Export>(MONTHS.map((m) => [m, { tickets: [], revisits: [], complaints: [], violations: [] }]));
   const exportOf = (ts: string) => exports.get(ts.slice(0, 7));
@@ -180,6 +229,8 @@ function generate(seed: number): { exports: Map<string, Export>; technicians: Ro
         fee_charged: rnd() < 0.1 ? 150 : 100,
         fee_standard: 100,
         updated_at: timestamp(created),
+        // most repairs are of a product seen before: repeats within the 90 days and after
+        ...productColumns(more, known[Math.floor(more() * (more() < 0.7 ? 30 : known.length))]!),
       };
       // a few tickets reach the exports only in a later month: their calls and complaints are orphans until then
       const late = rnd() < 0.05 && m !== MONTHS.at(-1);
@@ -204,6 +255,14 @@ function generate(seed: number): { exports: Map<string, Export>; technicians: Ro
           charged_per_standard: answer(),
         };
         exportOf(revisit.revisit_at as string)?.revisits.push(revisit);
+        if (revisit.reached && revisit.result === 'unsatisfied' && at >= completed) {
+          for (const call of followUps(more, id, n, at)) exportOf(call.revisit_at as string)?.revisits.push(call);
+        }
+      }
+      // a revisit slip that arrives one to three months after the job: the ticket is withheld until then
+      if (status === 'completed' && calls === 0 && more() < 0.5) {
+        const at = completed + (20 + Math.floor(more() * 70)) * DAY;
+        exportOf(timestamp(at))?.revisits.push({ revisit_id: `HF${String(n).padStart(5, '0')}-L`, ticket_id: id, revisit_at: timestamp(at), reached: true, result: 'satisfied' });
       }
       if (rnd() < 0.18) {
         const received = completed + Math.floor(rnd() * 24 * 20) * HOUR;
@@ -257,6 +316,59 @@ async function storeExport(db: Db, records: Records, e: Export): Promise<void> {
   await store(db, records, 'violations', e.violations);
 }
 
+/**
+ * One random change to the stored records, of a kind whose effects reach other months: a ticket's
+ * people, status and times; its product (a repeat found or lost, as the repair or as the job before
+ * one); a call's outcome and time; a new call (a follow-up, or a revisit slip months late); a
+ * complaint's ticket; a violation's month.
+ */
+async function randomChange(db: Db, records: Records, rnd: () => number): Promise<void> {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const shift = (ts: unknown, hours: number): string => timestamp(Date.parse(`${String(ts).replace(' ', 'T')}Z`) + hours * HOUR);
+  const kind = pick(['ticket', 'ticket', 'product', 'product', 'revisit', 'call', 'complaint', 'violation'] as const);
+  if (kind === 'ticket') {
+    const t = pick([...records.tickets.values()]);
+    const completed = t.completed_at ? shift(t.completed_at, Math.floor((rnd() - 0.5) * 24 * 40)) : null;
+    await store(db, records, 'tickets', [{
+      ...t,
+      technician_id: pick(TECHNICIANS),
+      outlet_id: pick(OUTLETS),
+      status: rnd() < 0.8 ? 'completed' : 'cancelled',
+      completed_at: completed ?? shift(t.created_at, 30),
+      arrived_at: rnd() < 0.5 ? null : shift(completed ?? t.created_at, -1),
+      fee_charged: pick([100, 120, 180]),
+    }]);
+  } else if (kind === 'product') {
+    const t = pick([...records.tickets.values()]);
+    const other = pick([...records.tickets.values()]);
+    const blank = rnd() < 0.15;
+    await store(db, records, 'tickets', [{
+      ...t,
+      product_serial: blank ? null : other.product_serial,
+      customer_phone: blank ? null : other.customer_phone,
+      product_category: blank ? null : other.product_category,
+      service_type: rnd() < 0.6 ? 'repair' : t.service_type,
+      created_at: shift(t.created_at, Math.floor((rnd() - 0.5) * 24 * 30)),
+    }]);
+  } else if (kind === 'revisit') {
+    const r = pick([...records.revisits.values()]);
+    await store(db, records, 'revisits', [{ ...r, reached: rnd() < 0.7, result: pick(['satisfied', 'unsatisfied', null]), shoe_covers: pick([true, false, null]), revisit_at: shift(r.revisit_at, Math.floor((rnd() - 0.3) * 24 * 20)) }]);
+  } else if (kind === 'call') {
+    const t = pick([...records.tickets.values()].filter((x) => x.completed_at));
+    const after = rnd() < 0.6 ? Math.floor(rnd() * 24 * 40) : 24 * 30 + Math.floor(rnd() * 24 * 70);
+    await store(db, records, 'revisits', [{
+      revisit_id: `HF-NEW-${records.revisits.size}`, ticket_id: t.ticket_id, revisit_at: shift(t.completed_at, after),
+      reached: rnd() < 0.85, result: pick(['unsatisfied', 'neutral', null]),
+    }]);
+  } else if (kind === 'complaint') {
+    const c = pick([...records.complaints.values()]);
+    await store(db, records, 'complaints', [{ ...c, verified: rnd() < 0.8, responsible: pick(['technician', 'outlet']), ticket_id: rnd() < 0.8 ? c.ticket_id : pick([...records.tickets.keys()]), received_at: shift(c.received_at, Math.floor((rnd() - 0.5) * 24 * 30)) }]);
+  } else {
+    const v = pick([...records.violations.values()]);
+    await store(db, records, 'violations', [{ ...v, technician_id: pick(TECHNICIANS), occurred_at: shift(v.occurred_at, Math.floor((rnd() - 0.5) * 24 * 60)) }]);
+  }
+}
+
 describe('an incremental build', () => {
   it('adds a new month onto the history: rebuilds that month and the months its records touch, as a full build would', async () => {
     const config = testConfig();
@@ -276,6 +388,28 @@ describe('an incremental build', () => {
       db.close();
     }
   });
+
+  it('loads the months one after the other, each build the same as a full build of what is loaded so far', async () => {
+    const config = testConfig();
+    const { db, records, data } = await history(MONTHS.slice(0, 1), config, 5);
+    try {
+      for (const m of MONTHS.slice(1)) {
+        await storeExport(db, records, data.exports.get(m)!);
+        const result = await expectSameAsFullBuild(db, records, config, { emptyTables: true });
+        expect(result.full).toBe(false);
+        expect(result.months).toContain(m);
+      }
+      // by the last month every new measure has something to compare
+      for (const table of MODEL_TABLES.filter((t) => t !== 'data_orphans')) expect(await db.value<number>(`select count(*) from ${table}`), table).toBeGreaterThan(0);
+      expect(await db.value<number>(`select count(*) from int_repeat_repairs where month > month_of(related_completed_at)`)).toBeGreaterThan(0);
+      expect(await db.value<number>(`select sum(followup_month) from kpi_network_month`)).toBeGreaterThan(0);
+      expect(await db.value<number>(`select sum(followup_week - followup_month) from kpi_network_month`)).toBeGreaterThan(0);
+      expect(await db.value<number>(`select count(*) from settlement_lines where settlement_month > month_of(completed_at)`)).toBeGreaterThan(0);
+      expect(await db.value<number>(`select count(*) from penalty_lines where rule_id = 'REPEAT_REPAIR'`)).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
 
   it('replaces records of old months, one change at a time, each reaching the months it feeds', async () => {
     const config = testConfig();
@@ -416,35 +550,9 @@ describe('an incremental build', () => {
     const config = testConfig();
     const { db, records } = await history(MONTHS, config, 11);
     const rnd = random(23);
-    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-    const shift = (ts: unknown, hours: number): string => timestamp(Date.parse(`${String(ts).replace(' ', 'T')}Z`) + hours * HOUR);
     try {
-      for (let round = 0; round < 4; round++) {
-        for (let change = 0; change < 6; change++) {
-          const kind = pick(['ticket', 'ticket', 'revisit', 'complaint', 'violation'] as const);
-          if (kind === 'ticket') {
-            const t = pick([...records.tickets.values()]);
-            const completed = t.completed_at ? shift(t.completed_at, Math.floor((rnd() - 0.5) * 24 * 40)) : null;
-            await store(db, records, 'tickets', [{
-              ...t,
-              technician_id: pick(TECHNICIANS),
-              outlet_id: pick(OUTLETS),
-              status: rnd() < 0.8 ? 'completed' : 'cancelled',
-              completed_at: completed ?? shift(t.created_at, 30),
-              arrived_at: rnd() < 0.5 ? null : shift(completed ?? t.created_at, -1),
-              fee_charged: pick([100, 120, 180]),
-            }]);
-          } else if (kind === 'revisit') {
-            const r = pick([...records.revisits.values()]);
-            await store(db, records, 'revisits', [{ ...r, reached: rnd() < 0.7, result: pick(['satisfied', 'unsatisfied', null]), shoe_covers: pick([true, false, null]), revisit_at: shift(r.revisit_at, Math.floor((rnd() - 0.3) * 24 * 20)) }]);
-          } else if (kind === 'complaint') {
-            const c = pick([...records.complaints.values()]);
-            await store(db, records, 'complaints', [{ ...c, verified: rnd() < 0.8, responsible: pick(['technician', 'outlet']), ticket_id: rnd() < 0.8 ? c.ticket_id : pick([...records.tickets.keys()]), received_at: shift(c.received_at, Math.floor((rnd() - 0.5) * 24 * 30)) }]);
-          } else {
-            const v = pick([...records.violations.values()]);
-            await store(db, records, 'violations', [{ ...v, technician_id: pick(TECHNICIANS), occurred_at: shift(v.occurred_at, Math.floor((rnd() - 0.5) * 24 * 60)) }]);
-          }
-        }
+      for (let round = 0; round < 5; round++) {
+        for (let change = 0; change < 7; change++) await randomChange(db, records, rnd);
         const result = await expectSameAsFullBuild(db, records, config);
         expect(result.full).toBe(false);
       }

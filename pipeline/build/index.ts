@@ -68,7 +68,7 @@ export async function buildModels(db: Db, onModel: (name: string, ms: number) =>
       await recordBuild(db, buildId, result.full ? ['*'] : result.months);
     }
     await db.run(`drop table if exists build_changed_tickets`);
-    await db.run(`drop table if exists build_previous_credits`);
+    await db.run(`drop table if exists build_previous_rows`);
     return result;
   });
 }
@@ -85,16 +85,20 @@ async function buildFull(db: Db, onModel: (name: string, ms: number) => void): P
     select month from kpi_network_month
     union select month from penalty_lines
     union select month from outlet_penalty_lines
+    union select month from settlement_totals
     order by month`);
   return { full: true, months: months.map((r) => String(r.month)) };
 }
 
 /**
  * Rewrites the rows of the months the changed records feed. The loader names the months of every
- * record it inserted or replaced (`changed`). A ticket's change reaches its complaints in other
- * months (whom they are credited to), so the credits of the changed tickets are built first and the
- * months whose credits moved join in. Then the month after each (rank change, TOP_COMPLAINT_RATE
- * repeated), then the later months of the same years (year-to-date totals and escalation).
+ * record it inserted or replaced (`changed`). A ticket's change reaches records of other months
+ * through the models that link records (complaint credits: whom a complaint counts against; repeat
+ * repairs: which earlier job a repair repeats), so those are built first and the months whose links
+ * moved join in. Then the month after each (rank change, TOP_COMPLAINT_RATE repeated), then the
+ * later months of the same years (year-to-date totals and escalation). The months rewritten, for the
+ * publish, also take in those of the settlement rows that changed (a ticket is settled in the month
+ * its revisit slip arrives).
  */
 async function buildIncremental(db: Db, changed: string[], onModel: (name: string, ms: number) => void): Promise<BuildResult> {
   await setScope(db, { full: false, changed, months: changed, yearMonths: changed });
@@ -108,24 +112,14 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
     where created_at >= ${from}
       and in_build_changed_months(month_of(created_at))`);
 
-  const credits = MODELS.find((m) => m.name === 'int_complaint_credits')!;
-  let started = performance.now();
-  await db.run(`create or replace temp table build_previous_credits as select * from int_complaint_credits where ${SCOPE_ROWS.changed_records}`);
-  await replaceRows(db, credits);
-  const moved = await db.all(`
-    with rebuilt as (
-      select * from int_complaint_credits where ${SCOPE_ROWS.changed_records}
-    ),
-    differences as (
-      (select * from build_previous_credits except all select * from rebuilt)
-      union all
-      (select * from rebuilt except all select * from build_previous_credits)
-    )
-    select month from differences
-    union select ticket_month from differences where ticket_month is not null`);
-  onModel(credits.name, performance.now() - started);
+  const moved: string[] = [];
+  for (const model of MODELS.filter((m) => m.links !== undefined)) {
+    const started = performance.now();
+    moved.push(...(await relink(db, model)));
+    onModel(model.name, performance.now() - started);
+  }
 
-  const direct = [...new Set([...changed, ...moved.map((r) => String(r.month))])].sort();
+  const direct = [...new Set([...changed, ...moved])].sort();
   // a record dated outside the years 0000-9999 has no 'YYYY-MM' month to scope by
   if (!direct.every((m) => MONTH.test(m))) return buildFull(db, onModel);
   const latest = await latestMonth(db);
@@ -134,21 +128,51 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
   const yearMonths = [...new Set([...months, ...months.flatMap((m) => laterMonthsOfYear(m).filter((later) => later <= latest))])].sort();
   await setScope(db, { full: false, changed, months, yearMonths });
 
+  const published = new Set(yearMonths);
   for (const model of MODELS) {
-    if (model.materialized === 'view' || model === credits) continue;
-    started = performance.now();
-    await replaceRows(db, model);
+    if (model.materialized === 'view' || model.links !== undefined) continue;
+    const started = performance.now();
+    for (const month of await replaceRows(db, model)) if (MONTH.test(month)) published.add(month);
     onModel(model.name, performance.now() - started);
   }
-  return { full: false, months: yearMonths };
+  return { full: false, months: [...published].sort() };
 }
 
-async function replaceRows(db: Db, model: Model): Promise<void> {
+/**
+ * Rebuilds the rows in scope of a model that links records, and returns the months (its `links`
+ * columns) of the rows that differ from before: added, gone or changed.
+ */
+async function relink(db: Db, model: Model): Promise<string[]> {
+  const scope = SCOPE_ROWS[model.scope!];
+  await db.run(`create or replace temp table build_previous_rows as select * from ${model.name} where ${scope}`);
+  await replaceRows(db, model);
+  const moved = await db.all(`
+    with rebuilt as (
+      select * from ${model.name} where ${scope}
+    ),
+    differences as (
+      (select * from build_previous_rows except all select * from rebuilt)
+      union all
+      (select * from rebuilt except all select * from build_previous_rows)
+    )
+    ${model.links!.map((column) => `select ${column} as month from differences where ${column} is not null`).join('\n    union ')}`);
+  await db.run(`drop table build_previous_rows`);
+  return moved.map((r) => String(r.month));
+}
+
+/**
+ * Replaces a model's rows in scope with those its SQL makes now. Returns the months (its
+ * publishedMonth column) of the rows that changed, for a model that places rows outside the months
+ * built; otherwise none.
+ */
+async function replaceRows(db: Db, model: Model): Promise<string[]> {
   const scope = SCOPE_ROWS[model.scope!];
   if (model.key === undefined) {
+    const column = model.publishedMonth;
+    if (column !== undefined) await db.run(`create or replace temp table build_previous_rows as select * from ${model.name} where ${scope}`);
     await db.run(`delete from ${model.name} where ${scope}`);
     await db.run(`insert into ${model.name} by name\n${sqlFile(model.file)}`);
-    return;
+    return column === undefined ? [] : changedMonths(db, model.name, scope, column);
   }
   // A large table: only the rows that differ are deleted and inserted. Most rows of a rebuilt month
   // come out as they were, and deleting them would make the next checkpoint rewrite their blocks.
@@ -161,12 +185,29 @@ async function replaceRows(db: Db, model: Model): Promise<void> {
       on stored.${model.key} = rebuilt.${model.key}
     where stored.${model.key} is null
       or rebuilt is distinct from stored`);
-  await db.run(`
-    delete from ${model.name}
+  const replaced = `
+    from ${model.name}
     where (${scope})
       and (${model.key} in (select ${model.key} from build_changed_rows)
-        or ${model.key} not in (select ${model.key} from build_rows))`);
+        or ${model.key} not in (select ${model.key} from build_rows))`;
+  const column = model.publishedMonth;
+  const months = column === undefined ? [] : await db.all(`select ${column} as month ${replaced} union select ${column} from build_changed_rows`);
+  await db.run(`delete ${replaced}`);
   await db.run(`insert into ${model.name} by name select * from build_changed_rows`);
   await db.run(`drop table build_rows`);
   await db.run(`drop table build_changed_rows`);
+  return months.map((r) => String(r.month));
+}
+
+/** The months (column) of the rows in scope that differ from build_previous_rows, which it drops. */
+async function changedMonths(db: Db, table: string, scope: string, column: string): Promise<string[]> {
+  const months = await db.all(`
+    with rebuilt as (
+      select * from ${table} where ${scope}
+    )
+    select ${column} as month from (select * from build_previous_rows except all select * from rebuilt)
+    union
+    select ${column} from (select * from rebuilt except all select * from build_previous_rows)`);
+  await db.run(`drop table build_previous_rows`);
+  return months.map((r) => String(r.month));
 }

@@ -7,11 +7,14 @@
  * exactly the rows the model's SQL file produces in that build:
  * - months: the months being built (build_months)
  * - completion_months: the same for rows placed by completed_at
+ * - settled_tickets: the same for settlement lines, by their ticket's completion month
  * - year_months: those plus the later months of their years (year-to-date totals)
  * - changed_records: records of the changed months, or about a changed ticket
+ * - repeat_reach: repairs created in a changed month or in the repeat window after one
  * - orphans: orphans of the changed months, and those whose ticket is now loaded
+ * - every_month: the whole table, on every build (small tables that every month feeds)
  */
-export type Scope = 'months' | 'completion_months' | 'year_months' | 'changed_records' | 'orphans';
+export type Scope = 'months' | 'completion_months' | 'settled_tickets' | 'year_months' | 'changed_records' | 'repeat_reach' | 'orphans' | 'every_month';
 
 export interface Model {
   name: string;
@@ -20,6 +23,17 @@ export interface Model {
   scope?: Scope;
   /** a column that identifies a row: given for the large tables, whose unchanged rows an incremental build leaves in place */
   key?: string;
+  /**
+   * A model that links records of different months: an incremental build makes it first, and the
+   * months (these columns) of the rows that moved (added, gone or changed) join the months built.
+   */
+  links?: string[];
+  /**
+   * The column of the month a row is published in, when it is not one of the months built (a
+   * ticket settled after the month of its completion): the months of the rows that changed are
+   * published again.
+   */
+  publishedMonth?: string;
 }
 
 export const MODELS: Model[] = [
@@ -29,8 +43,9 @@ export const MODELS: Model[] = [
   { name: 'stg_violations', file: 'staging/stg_violations.sql', materialized: 'view' },
   { name: 'stg_technicians', file: 'staging/stg_technicians.sql', materialized: 'view' },
   { name: 'stg_outlets', file: 'staging/stg_outlets.sql', materialized: 'view' },
-  // first: the months whose credits moved join the months to build (see buildIncremental)
-  { name: 'int_complaint_credits', file: 'intermediate/int_complaint_credits.sql', materialized: 'table', scope: 'changed_records' },
+  // first: the months whose credits or repeats moved join the months to build (see buildIncremental)
+  { name: 'int_complaint_credits', file: 'intermediate/int_complaint_credits.sql', materialized: 'table', scope: 'changed_records', links: ['month', 'ticket_month'] },
+  { name: 'int_repeat_repairs', file: 'intermediate/int_repeat_repairs.sql', materialized: 'table', scope: 'repeat_reach', links: ['month'] },
   { name: 'int_ticket_outcomes', file: 'intermediate/int_ticket_outcomes.sql', materialized: 'table', scope: 'completion_months', key: 'ticket_id' },
   { name: 'int_ticket_counts', file: 'intermediate/int_ticket_counts.sql', materialized: 'table', scope: 'months' },
   { name: 'int_month_measures', file: 'intermediate/int_month_measures.sql', materialized: 'table', scope: 'months' },
@@ -40,6 +55,9 @@ export const MODELS: Model[] = [
   { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'table', scope: 'months' },
   { name: 'penalty_totals', file: 'marts/penalty_totals.sql', materialized: 'table', scope: 'year_months' },
   { name: 'outlet_penalty_lines', file: 'marts/outlet_penalty_lines.sql', materialized: 'table', scope: 'months' },
+  { name: 'int_settlement_counts', file: 'intermediate/int_settlement_counts.sql', materialized: 'table', scope: 'months' },
+  { name: 'settlement_lines', file: 'marts/settlement_lines.sql', materialized: 'table', scope: 'settled_tickets', key: 'ticket_id', publishedMonth: 'settlement_month' },
+  { name: 'settlement_totals', file: 'marts/settlement_totals.sql', materialized: 'table', scope: 'every_month', publishedMonth: 'month' },
   { name: 'data_orphans', file: 'marts/data_orphans.sql', materialized: 'table', scope: 'orphans' },
 ];
 
@@ -48,7 +66,10 @@ export const SCOPE_ROWS: Record<Scope, string> = {
   months: 'in_build_months(month)',
   // the same, for ticket rows: their completion time lets the scan skip the blocks of earlier months
   completion_months: 'in_build_reach(completed_at) and in_build_months(month)',
+  settled_tickets: 'in_build_reach(completed_at) and in_build_months(month_of(completed_at))',
   year_months: 'in_build_year_months(month)',
   changed_records: `in_build_changed_months(month) or ticket_id in (${CHANGED_TICKETS})`,
+  repeat_reach: 'in_build_repeat_reach(created_at)',
   orphans: `in_build_changed_months(month_of(event_at)) or ticket_id in (${CHANGED_TICKETS})`,
+  every_month: 'true',
 };

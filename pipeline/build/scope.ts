@@ -1,5 +1,7 @@
 // The months an incremental build rewrites, handed to the SQL as the build_* variables that the
 // macros in_build_months and friends read, and the month arithmetic that finds them.
+// build_repeat_months: the months of the repairs whose repeat links a changed ticket can move (its
+// own months and the repeat window after them, variable repeat_window_days, set by the config).
 import type { Db } from '../common/db.ts';
 
 export const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -22,6 +24,18 @@ export async function setScope(db: Db, scope: Scoping): Promise<void> {
   }
   const earliest = scope.months[0] ?? scope.changed[0];
   await db.run(`set variable build_from = ${earliest ? monthStart(earliest) : `'-infinity'::timestamp`}`);
+  await db.run(`
+    set variable build_repeat_months = (
+      select coalesce(list(distinct month_of(reached)), []::varchar[])
+      from (
+        select unnest(generate_series(
+          month_start,
+          month_start + interval 1 month + days_interval(getvariable('repeat_window_days')),
+          interval 1 month
+        )) as reached
+        from (select strptime(changed || '-01', '%Y-%m-%d') as month_start from unnest(getvariable('build_changed_months')) as months(changed))
+      )
+    )`);
 }
 
 /** A checked 'YYYY-MM' month as the SQL timestamp of its first moment. */

@@ -12,8 +12,8 @@ import { MODELS } from './models.ts';
  */
 export const BUILD_STATE_TABLE = 'model_build_state';
 /** Raise when the build logic here changes in a way the SQL texts do not show: the next build is then full. */
-// 2: the build id and the publish state
-const BUILD_LOGIC_VERSION = 2;
+// 2: the build id and the publish state; 3: the linking models first (repeats), settlement months published
+const BUILD_LOGIC_VERSION = 3;
 
 /** The config, the SQL of every model and macro, and the build logic, as one hash. */
 export async function buildFingerprint(db: Db): Promise<string> {
@@ -25,7 +25,8 @@ export async function buildFingerprint(db: Db): Promise<string> {
   );
   const rules = await db.all(`select * from cfg_penalty_rules order by all`);
   const windows = await db.all(`select * from cfg_revisit_windows order by all`);
-  hash.update(JSON.stringify({ variables, rules, windows }));
+  const fees = await db.all(`select service_type, fee::varchar as fee from cfg_settlement_fees order by all`);
+  hash.update(JSON.stringify({ variables, rules, windows, fees }));
   return hash.digest('hex');
 }
 

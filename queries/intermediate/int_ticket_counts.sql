@@ -19,7 +19,10 @@ final as (
     count(*) filter (where verdict = 'neutral') as neutral,
     count(*) filter (where verdict = 'unsatisfied') as unsatisfied,
     count(*) filter (where on_time_judged) as on_time_judged,
-    count(*) filter (where on_time) as on_time
+    count(*) filter (where on_time) as on_time,
+    count(*) filter (where followup_due) as followup_due,
+    count(*) filter (where followup_week) as followup_week,
+    count(*) filter (where followup_month) as followup_month
   from outcomes
   group by month, technician_id, outlet_id
 )

@@ -24,7 +24,14 @@ final as (
     on_time_rate,
     complaints,
     complaint_rate,
-    composite_score(revisit_coverage, satisfied_rate, on_time_rate, complaint_rate) as composite
+    composite_score(revisit_coverage, satisfied_rate, on_time_rate, complaint_rate) as composite,
+    repeat_repairs,
+    repeat_repair_rate,
+    followup_due,
+    followup_week,
+    followup_month,
+    followup_week_rate,
+    followup_month_rate
   from measures
 )
 

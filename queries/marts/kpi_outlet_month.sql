@@ -71,7 +71,14 @@ final as (
     previous_outlet_rank - outlet_rank as rank_change,
     previous_tier_rank,
     -- the same within the tier, when the outlet was in the same tier last month
-    previous_tier_rank - tier_rank as tier_rank_change
+    previous_tier_rank - tier_rank as tier_rank_change,
+    repeat_repairs,
+    repeat_repair_rate,
+    followup_due,
+    followup_week,
+    followup_month,
+    followup_week_rate,
+    followup_month_rate
   from with_previous
 )
 

@@ -52,7 +52,14 @@ final as (
     ranked.on_time_rate,
     ranked.complaints,
     ranked.complaint_rate,
-    ranked.complaint_rank
+    ranked.complaint_rank,
+    ranked.repeat_repairs,
+    ranked.repeat_repair_rate,
+    ranked.followup_due,
+    ranked.followup_week,
+    ranked.followup_month,
+    ranked.followup_week_rate,
+    ranked.followup_month_rate
   from ranked
   left join home_outlets
     on home_outlets.month = ranked.month

@@ -37,7 +37,9 @@ final as (
     complaint_id,
     ticket_id,
     overcharge::decimal(18, 2) as overcharge,
-    (overcharge * getvariable('outlet_overcharge_multiplier'))::decimal(18, 2) as amount
+    (overcharge * getvariable('outlet_overcharge_multiplier'))::decimal(18, 2) as amount,
+    -- the same on every run for the same facts (spec 6.1)
+    'OUTLET_OVERCHARGE:' || ticket_id as line_id
   from matched
 )
 

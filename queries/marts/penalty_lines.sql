@@ -3,10 +3,12 @@
 -- Each rule fires at most once per ticket; a line's month is the ticket's completion month
 -- (manual violations: month of occurred_at). Only completed tickets and reached revisits after
 -- completion give evidence.
--- Inputs: int_ticket_outcomes, stg_violations, stg_technicians, kpi_technician_month,
---   int_complaint_credits, cfg_penalty_rules.
--- Grain: one row per rule per ticket (ticket rules), per technician per month (TOP_COMPLAINT_RATE),
---   per violation record (manual rules).
+-- Every line has a line_id that stays the same on every run for the same facts (spec 6.1):
+-- RULE_ID:ticket_id, RULE_ID:violation_id (manual records), TOP_COMPLAINT_RATE:technician_id:month.
+-- Inputs: int_ticket_outcomes, int_repeat_repairs, stg_violations, stg_technicians,
+--   kpi_technician_month, int_complaint_credits, cfg_penalty_rules.
+-- Grain: one row per rule per ticket (ticket rules; REPEAT_REPAIR: per repeat, the repeat's ticket),
+--   per technician per month (TOP_COMPLAINT_RATE), per violation record (manual rules).
 -- Scope: the months being built (in_build_months); TOP_COMPLAINT_RATE also reads the month before.
 with rules as (
   select * from cfg_penalty_rules
@@ -106,10 +108,35 @@ ticket_penalties as (
     ticket_lines.revisit_id,
     null::varchar as complaint_id,
     null::varchar as violation_id,
-    rules.dismissal
+    rules.dismissal,
+    ticket_lines.rule_id || ':' || ticket_lines.ticket_id as line_id,
+    null::varchar as related_ticket_id
   from ticket_lines
   join rules
     on rules.rule_id = ticket_lines.rule_id
+),
+
+-- a repair done again (spec 5.2): the repeat's line is the first job's technician's, in the
+-- repeat's completion month, dated when the repeat was reported; related_ticket_id is the first job
+repeat_repairs as (
+  select
+    repeats.month,
+    repeats.technician_id,
+    repeats.outlet_id,
+    'REPEAT_REPAIR' as rule_id,
+    rules.amount,
+    repeats.created_at as occurred_at,
+    repeats.ticket_id,
+    null::varchar as revisit_id,
+    null::varchar as complaint_id,
+    null::varchar as violation_id,
+    rules.dismissal,
+    'REPEAT_REPAIR:' || repeats.ticket_id as line_id,
+    repeats.related_ticket_id
+  from int_repeat_repairs as repeats
+  join rules
+    on rules.rule_id = 'REPEAT_REPAIR'
+  where in_build_months(repeats.month)
 ),
 
 technician_months as (
@@ -142,7 +169,9 @@ top_complaint_rate as (
     null::varchar as complaint_id,
     null::varchar as violation_id,
     rules.dismissal
-      or (rules.dismissal_when_repeated and coalesce(previous_month.complaint_rank = 1 and previous_month.complaint_rate > 0, false)) as dismissal
+      or (rules.dismissal_when_repeated and coalesce(previous_month.complaint_rank = 1 and previous_month.complaint_rate > 0, false)) as dismissal,
+    'TOP_COMPLAINT_RATE:' || current_month.technician_id || ':' || current_month.month as line_id,
+    null::varchar as related_ticket_id
   from technician_months as current_month
   join rules
     on rules.rule_id = 'TOP_COMPLAINT_RATE'
@@ -169,7 +198,9 @@ manual_penalties as (
     null::varchar as revisit_id,
     null::varchar as complaint_id,
     violations.violation_id,
-    coalesce(rules.dismissal, false) as dismissal
+    coalesce(rules.dismissal, false) as dismissal,
+    violations.rule_id || ':' || violations.violation_id as line_id,
+    null::varchar as related_ticket_id
   from stg_violations as violations
   left join cfg_penalty_rules as rules
     on rules.rule_id = violations.rule_id
@@ -186,6 +217,8 @@ manual_penalties as (
 
 all_lines as (
   select * from ticket_penalties
+  union all
+  select * from repeat_repairs
   union all
   select * from top_complaint_rate
   union all
@@ -206,7 +239,9 @@ final as (
     all_lines.violation_id,
     all_lines.dismissal,
     coalesce(schedule.name_zh, all_lines.rule_id) as rule_name_zh,
-    coalesce(schedule.name_en, all_lines.rule_id) as rule_name_en
+    coalesce(schedule.name_en, all_lines.rule_id) as rule_name_en,
+    all_lines.line_id,
+    all_lines.related_ticket_id
   from all_lines
   left join cfg_penalty_rules as schedule
     on schedule.rule_id = all_lines.rule_id
