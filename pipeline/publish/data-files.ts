@@ -13,6 +13,8 @@ export const PUBLISHED_TABLES = [
   'penalty_lines',
   'penalty_totals',
   'outlet_penalty_lines',
+  'settlement_lines',
+  'settlement_totals',
   'load_batches',
   'load_rejects',
   'load_skipped_files',
