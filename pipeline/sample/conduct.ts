@@ -128,7 +128,6 @@ export interface PlannedOvercharge {
   kind: 'fee' | 'revisit';
   /** the customer complains (found true): the outlet is fined too */
   complaint: boolean;
-  done: boolean;
 }
 
 /** every third overcharge is the revisit kind; every third, from the first, draws a complaint for sure */
@@ -138,22 +137,29 @@ export function planOvercharges(months: number, tickets: number): PlannedOvercha
   for (let k = 0; k < n; k++) {
     const at = ((k + 0.4) / n) * months;
     const month = Math.floor(at);
-    plan.push({ month, pos: at - month, kind: k % 3 === 1 ? 'revisit' : 'fee', complaint: k % 3 === 0, done: false });
+    plan.push({ month, pos: at - month, kind: k % 3 === 1 ? 'revisit' : 'fee', complaint: k % 3 === 0 });
   }
   return plan;
 }
 
-/**
- * The planned overcharge that completed ticket `seq` of `tickets` in its month carries, if one is
- * due: a poor technician's ticket, or anyone's once a tenth of the month has passed without one.
- */
-export function dueOvercharge(plan: readonly PlannedOvercharge[], monthIdx: number, seq: number, tickets: number, tech: Tech | null): PlannedOvercharge | null {
-  if (tech === null || tech.designated) return null;
-  for (const p of plan) {
-    if (p.done || p.month !== monthIdx || seq < p.pos * tickets) continue;
-    if (!tech.bad && seq < (p.pos + 0.1) * tickets) continue;
-    p.done = true;
+/** one month's planned overcharges in the order they fall due; only the next one can be due (constant work per ticket) */
+export class OverchargeQueue {
+  private readonly planned: readonly PlannedOvercharge[];
+  private next = 0;
+  constructor(plan: readonly PlannedOvercharge[], monthIdx: number) {
+    this.planned = plan.filter((p) => p.month === monthIdx).sort((a, b) => a.pos - b.pos);
+  }
+
+  /**
+   * The overcharge completed ticket `seq` of the month's `tickets` carries, if one is due: a poor
+   * technician's ticket, or anyone's (but the designated one's) once a tenth of the month has
+   * passed without one.
+   */
+  take(seq: number, tickets: number, tech: Tech | null): PlannedOvercharge | null {
+    const p = this.planned[this.next];
+    if (p === undefined || tech === null || tech.designated || seq < p.pos * tickets) return null;
+    if (!tech.bad && seq < (p.pos + 0.1) * tickets) return null;
+    this.next++;
     return p;
   }
-  return null;
 }

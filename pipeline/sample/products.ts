@@ -26,8 +26,8 @@ export interface Product {
 }
 
 /** a completed ticket a later visit can come back to */
-export interface ProductVisit extends Product {
-  ticketId: string;
+export interface ProductVisit {
+  product: Product;
   completed: number;
   tech: Tech | null;
   outlet: number;
@@ -66,7 +66,7 @@ export class ProductBook {
 
   /** a completed ticket's product, kept for the return visits of the next months */
   add(rng: Rng, visit: ProductVisit): void {
-    if (visit.serial === '' && visit.phone === '') return;
+    if (visit.product.serial === '' && visit.product.phone === '') return;
     const day = Math.floor(visit.completed / MIN_PER_DAY);
     let bucket = this.byDay.get(day);
     if (bucket === undefined) {

@@ -8,7 +8,7 @@
 import { MIN_PER_DAY, padN, rowTimestampStyle, type Calendar, type TsStyle } from './calendar.ts';
 import type { SampleContext } from './context.ts';
 import { BAD_ENUM, BAD_TS, BAD_TS_2, type TicketMess, type TicketMessKind } from './mess.ts';
-import { dueOvercharge, Fault, type PlannedOvercharge } from './conduct.ts';
+import { Fault, OverchargeQueue, type PlannedOvercharge } from './conduct.ts';
 import { activeTechnicians, type Outlet, type Tech } from './people.ts';
 import { newProduct, sameProduct, spellPhone, type Product, type ReturnVisit } from './products.ts';
 import { apportion, Weighted, type Rng } from './random.ts';
@@ -145,6 +145,7 @@ export interface TicketMonth {
   out: CsvWriter;
   plainMoney: boolean;
   mess: TicketMess[];
+  overcharges: OverchargeQueue;
   duplicate: PendingDuplicate | null;
   /** tickets created so far this month */
   seq: number;
@@ -178,6 +179,7 @@ export function openTicketMonth(ctx: SampleContext, idx: number, tickets: number
     // the GBK system writes plain amounts only
     plainMoney: !run.formats || profile.gbk,
     mess: ctx.plan.tickets.filter((m) => m.month === idx),
+    overcharges: new OverchargeQueue(ctx.overcharges, idx),
     duplicate: null,
     seq: 0,
   };
@@ -252,7 +254,7 @@ export function simulateTicket(ctx: SampleContext, month: TicketMonth, created: 
   const back = type === SvcType.Repair ? ctx.products.returnVisit(rng, created) : null;
   const tech = drawTechnician(rng, month, back);
   const outletIdx = tech ? tech.outlet : back ? back.earlier.outlet : Math.floor(rng.next() * ctx.outlets.length);
-  const product = back ? sameProduct(rng, back.earlier) : newProduct(rng, (CAT_BY_TYPE[type] as Weighted<string>).pick(rng), SERIAL_SHARE[type] as number);
+  const product = back ? sameProduct(rng, back.earlier.product) : newProduct(rng, (CAT_BY_TYPE[type] as Weighted<string>).pick(rng), SERIAL_SHARE[type] as number);
   const drawnStatus = drawStatus(rng, month, created);
   const drawnFault = drawnStatus === Status.Completed ? conduct.drawFault(rng, tech, month.idx) : Fault.None;
   const appointment = drawAppointment(rng, type, created, drawnFault === Fault.Late);
@@ -274,14 +276,14 @@ export function simulateTicket(ctx: SampleContext, month: TicketMonth, created: 
     updated: drawUpdated(rng, visit.status, visit.completed, created),
     techCell: drawTechCell(rng, visit.status, tech),
   };
-  if (ticket.status === Status.Completed) ctx.products.add(rng, { ...product, ticketId: ticket.id, completed: ticket.completed, tech, outlet: outletIdx });
+  if (ticket.status === Status.Completed) ctx.products.add(rng, { product, completed: ticket.completed, tech, outlet: outletIdx });
   return ticket;
 }
 
 /** the planned overcharge due on this completed ticket without another fault, recorded against its technician */
 function takeOvercharge(ctx: SampleContext, month: TicketMonth, seq: number, tech: Tech | null, status: Status, fault: Fault): PlannedOvercharge | null {
   if (status !== Status.Completed || fault !== Fault.None) return null;
-  const due = dueOvercharge(ctx.overcharges, month.idx, seq, month.tickets, tech);
+  const due = month.overcharges.take(seq, month.tickets, tech);
   if (due !== null) ctx.conduct.record(tech as Tech, month.idx);
   return due;
 }
