@@ -6,6 +6,7 @@
 //   USERS_FILE (default data/users.json), SESSION_KEY or SESSION_KEY_FILE (default data/session.key)
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { DEFAULT_USERS_FILE } from './users/accounts.ts';
 import access from './server/access.ts';
 import auth from './server/auth.ts';
 import errors, { clientErrorHandler, frameworkErrors } from './server/errors.ts';
@@ -45,14 +46,22 @@ export interface StartOptions {
   host: string;
   port: number;
   logLevel?: string;
+  /** the accounts (default: USERS_FILE, else data/users.json) */
+  usersFile?: string;
+}
+
+/** What the operator reads when no account can sign in yet. */
+export function noAccountHint(usersFile: string): string {
+  return `No account yet: nobody can sign in. Add one with\n  npm run users -- add NAME --role hr|manager|outlet [--outlet ID]${usersFile === DEFAULT_USERS_FILE ? '' : ` --users ${usersFile}`}\n`;
 }
 
 /**
  * Builds the server, listens, and closes it cleanly on SIGTERM or SIGINT (exit 0).
  * Returns the address a browser opens.
  */
-export async function startServer(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await buildServer({ dataDir: options.dataDir, distDir: options.distDir, logger: { level: options.logLevel ?? 'info' } });
+export async function startServer(options: StartOptions): Promise<{ app: FastifyInstance; url: string; accounts: number }> {
+  const logger = { level: options.logLevel ?? 'info' };
+  const app = await buildServer({ dataDir: options.dataDir, distDir: options.distDir, logger, ...(options.usersFile ? { usersFile: options.usersFile } : {}) });
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = address !== null && typeof address === 'object' ? address.port : options.port;
@@ -78,7 +87,7 @@ export async function startServer(options: StartOptions): Promise<{ app: Fastify
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  return { app, url: urlOf(options.host, port) };
+  return { app, url: urlOf(options.host, port), accounts: await app.accounts.count() };
 }
 
 async function main(): Promise<void> {
@@ -96,7 +105,8 @@ async function main(): Promise<void> {
   }
   const dataDir = process.env.DATA_DIR || DEFAULT_DATA_DIR;
   const distDir = process.env.DIST_DIR || DEFAULT_DIST_DIR;
-  const { url } = await startServer({ dataDir, distDir, ...listen, logLevel });
+  const { url, app, accounts } = await startServer({ dataDir, distDir, ...listen, logLevel });
+  if (accounts === 0) process.stdout.write(noAccountHint(app.accounts.file));
   process.stdout.write(`Dashboard: ${url}\n`);
 }
 

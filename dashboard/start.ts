@@ -1,12 +1,16 @@
 // npm start: the dashboard on the sample data, ready to open. Publishes the sample through the
 // pipeline when nothing is published yet, builds the pages when they are not built, then serves.
+// On the bundled sample it makes one demo account per role and prints them (users/demo.ts); on
+// anything else published there is no account until one is added (npm run users), and it says so.
 // HOST (default 127.0.0.1), PORT (default 3000) and LOG_LEVEL (default info) come from the
 // environment; a bad value stops with one line and exit code 2.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './server.ts';
+import { noAccountHint, startServer } from './server.ts';
 import { ConfigError, listenOptionsFromEnv, logLevelFromEnv } from './server/options.ts';
+import { usersFileFromEnv } from './users/accounts.ts';
+import { type DemoAccount, demoRunOf, demoTable, DEMO_USERS_FILE, makeDemoAccounts, removeDemoAccounts } from './users/demo.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SAMPLE_DIR = join(ROOT, 'data', 'sample');
@@ -39,6 +43,21 @@ async function buildPages(): Promise<void> {
   await build(DIST_DIR);
 }
 
+/**
+ * The users file to serve with: the demo accounts while the published run is the sample this
+ * command published (USERS_FILE set by the operator always wins), else the real users file.
+ */
+async function accountsFor(sampleJustPublished: boolean): Promise<{ usersFile: string; demo: DemoAccount[] }> {
+  const runId = (JSON.parse(readFileSync(join(DATA_DIR, 'manifest.json'), 'utf8')) as { run_id?: unknown }).run_id;
+  const onSample = sampleJustPublished || (typeof runId === 'string' && demoRunOf() === runId);
+  if (process.env.USERS_FILE || !onSample) {
+    // real data published over the sample: its demo accounts must not open it
+    removeDemoAccounts();
+    return { usersFile: usersFileFromEnv(), demo: [] };
+  }
+  return { usersFile: DEMO_USERS_FILE, demo: await makeDemoAccounts(DATA_DIR) };
+}
+
 async function main(): Promise<void> {
   let listen: { host: string; port: number };
   let logLevel: string;
@@ -50,10 +69,14 @@ async function main(): Promise<void> {
     throw e;
   }
 
-  if (!existsSync(join(DATA_DIR, 'manifest.json'))) await publishSample();
+  const publishing = !existsSync(join(DATA_DIR, 'manifest.json'));
+  if (publishing) await publishSample();
   if (!existsSync(join(DIST_DIR, 'index.html'))) await buildPages();
+  const { usersFile, demo } = await accountsFor(publishing);
 
-  const { url } = await startServer({ dataDir: DATA_DIR, distDir: DIST_DIR, ...listen, logLevel });
+  const { url, accounts } = await startServer({ dataDir: DATA_DIR, distDir: DIST_DIR, ...listen, logLevel, usersFile });
+  if (demo.length > 0) process.stdout.write(demoTable(demo));
+  else if (accounts === 0) process.stdout.write(noAccountHint(usersFile));
   process.stdout.write(`Dashboard: ${url}\n`);
 }
 

@@ -29,6 +29,8 @@ export interface Account {
 export interface UsersFile {
   format: 1;
   users: Account[];
+  /** demo accounts only (demo.ts): the published sample run they were made for */
+  sample_run_id?: string;
 }
 
 export class AccountError extends Error {}
