@@ -128,7 +128,7 @@ describe('a full publish', () => {
   it('writes every month file, and the manifest last', async () => {
     expect(manifest.months).toHaveLength(12);
     expect(manifest.latest_month).toBe('2026-10');
-    expect(manifest.format).toBe(2);
+    expect(manifest.format).toBe(3);
     expect(manifest.build_id).toBe(await currentBuild(db));
     expect(manifest.build_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     // published: nothing pending, the build confirmed
@@ -175,36 +175,33 @@ describe('a full publish', () => {
     expect(lines.map((l) => ({ technician_id: l.technician_id, rule_id: l.rule_id, amount: l.amount, ticket_id: l.ticket_id, revisit_id: l.revisit_id, complaint_id: l.complaint_id, violation_id: l.violation_id }))).toEqual(expected);
   });
 
-  it('writes the workbook with the CSV rows: numbers as numbers, flags as booleans, times as text', async () => {
-    const csv = parseCsv(readFileSync(join(run, 'penalties', `${MONTH}.csv`), 'utf8').replace(/^\uFEFF/, ''));
-    expect(csv.some((fields) => fields.some((f) => f.includes('"')))).toBe(true); // a rule name in quotes: the CSV quotes it
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile(join(run, 'penalties', `${MONTH}.xlsx`));
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['罚款明细', '汇总']);
-    const detail = workbook.getWorksheet('罚款明细')!;
-    expect(detail.rowCount).toBe(csv.length);
-    expect(detail.getRow(1).getCell(1).font?.bold).toBe(true);
-    detail.eachRow((row, n) => {
-      const cells = Array.from({ length: 13 }, (_, i) => row.getCell(i + 1).value);
-      const fields = csv[n - 1]!;
-      if (n === 1) {
-        expect(cells).toEqual(fields);
-        return;
-      }
-      expect(typeof cells[6], `amount, row ${n}`).toBe('number');
-      expect(typeof cells[12], `dismissal, row ${n}`).toBe('boolean');
-      expect(cells[7]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
-      expect(cells[6]).toBe(Number(fields[6]));
-      expect(cells.map((v, i) => (i === 6 ? fields[6] : v === null ? '' : String(v)))).toEqual(fields);
-    });
-    const totals = workbook.getWorksheet('汇总')!;
-    const expected = await db.all(`select technician_id, violations, amount, training from penalty_totals where month = '${MONTH}' order by technician_id`);
-    const headers = (totals.getRow(1).values as unknown[]).map(String);
-    const sheet: Record<string, unknown>[] = [];
-    totals.eachRow((row, n) => {
-      if (n > 1) sheet.push(Object.fromEntries(['technician_id', 'violations', 'amount', 'training'].map((h) => [h, row.getCell(headers.indexOf(h)).value])));
-    });
-    expect(sheet).toEqual(expected);
+  it("writes each language's workbook with its CSV's rows: text as text, amounts as numbers, times as dates; the summary as penalty_totals", async () => {
+    const lineCount = await db.value<number>(`select count(*)::integer from penalty_lines where month = '${MONTH}'`);
+    const expected = await db.all(`select technician_id, violations, amount::double as amount, training from penalty_totals where month = '${MONTH}' order by technician_id`);
+    for (const [suffix, yes] of [['', '是'], ['.en', 'Yes']] as const) {
+      const csv = parseCsv(readFileSync(join(run, 'penalties', `${MONTH}${suffix}.csv`), 'utf8').replace(/^\uFEFF/, ''));
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.readFile(join(run, 'penalties', `${MONTH}${suffix}.xlsx`));
+      const [statement, summary] = workbook.worksheets;
+      // a line per penalty line, a subtotal per technician, the total
+      expect([statement!.rowCount, csv.length]).toEqual([1 + lineCount + expected.length + 1, 1 + lineCount + expected.length + 1]);
+      statement!.eachRow((row, n) => {
+        const fields = csv[n - 1]!;
+        const cells = fields.map((_, i) => row.getCell(i + 1).value);
+        if (n === 1) return expect(cells).toEqual(fields);
+        expect(typeof cells[7], `amount, row ${n}`).toBe('number');
+        expect(cells[7]).toBe(Number(fields[7]));
+        expect(cells[9] instanceof Date ? cells[9].toISOString().replace('T', ' ').slice(0, 19) : cells[9] ?? '', `time, row ${n}`).toBe(fields[9]);
+        // text: as in the CSV, without the apostrophe the CSV puts before a formula-looking text
+        const texts = (values: unknown[]) => values.filter((_, i) => i !== 7 && i !== 9).map((v) => (v === null ? '' : String(v).replace(/^'(?=[=+\-@\t\r])/, '')));
+        expect(texts(cells)).toEqual(texts(fields));
+      });
+      const sheet: Record<string, unknown>[] = [];
+      summary!.eachRow((row, n) => {
+        if (n > 1 && n < summary!.rowCount) sheet.push({ technician_id: row.getCell(2).value, violations: row.getCell(6).value, amount: row.getCell(8).value, training: row.getCell(9).value === yes });
+      });
+      expect(sheet).toEqual(expected);
+    }
   });
 });
 
@@ -339,7 +336,7 @@ describe('a month of manual violations only', () => {
     expect([manifest.months, manifest.latest_month]).toEqual([['2026-03', '2026-04'], '2026-03']);
     for (const file of monthFiles('2026-04')) expect(existsSync(join(run, file)), file).toBe(true);
     expect(json(join(run, 'penalties', '2026-04.json'))).toEqual([
-      { month: '2026-04', technician_id: 'T1', technician_name: '王师傅', outlet_id: 'W1', outlet_name: '青岛一店', violations: 1, amount: 20, violations_ytd: 1, training: false, dismissal_review: false },
+      { month: '2026-04', technician_id: 'T1', technician_name: '王师傅', outlet_id: 'W1', outlet_name: '青岛一店', violations: 1, amount: 20, violations_ytd: 1, training: false, dismissal_review: false, training_reason: null, dismissal_reason: null },
     ]);
     const line = {
       month: '2026-04', technician_id: 'T1', outlet_id: 'W1', rule_id: 'IMAGE', rule_name_zh: '上门形象不规范', rule_name_en: 'Uniform or badge not shown',
@@ -347,8 +344,10 @@ describe('a month of manual violations only', () => {
     };
     expect(json(join(run, 'penalty_lines', '2026-04.json'))).toEqual([line]);
     expect(readFileSync(join(run, 'penalties', '2026-04.csv'), 'utf8')).toBe(
-      '\uFEFFmonth,technician_id,outlet_id,rule_id,rule_name_zh,rule_name_en,amount,occurred_at,ticket_id,revisit_id,complaint_id,violation_id,dismissal\r\n' +
-        '2026-04,T1,W1,IMAGE,上门形象不规范,Uniform or badge not shown,20.00,2026-04-10 09:30:00,,,,V1,false\r\n',
+      '\uFEFF月份,工号,姓名,网点,网点名称,规则,说明,金额,证据,发生时间,除名条款,处理\r\n' +
+        '2026-04,T1,王师傅,W1,青岛一店,IMAGE,上门形象不规范,20.00,违规记录 V1,2026-04-10 09:30:00,否,\r\n' +
+        '2026-04,T1,王师傅,W1,青岛一店,,小计: 1 次违规,20.00,,,,\r\n' +
+        '2026-04,,,,,,"合计: 1 人, 1 次违规",20.00,,,,停工培训 0 人；除名审核 0 人\r\n',
     );
     // March: tickets, no line
     expect(json(join(run, 'penalties', '2026-03.json'))).toEqual([]);
@@ -366,12 +365,15 @@ describe('a month of manual violations only', () => {
       return rows;
     };
     expect(values('罚款明细')).toEqual([
-      ['month', 'technician_id', 'outlet_id', 'rule_id', 'rule_name_zh', 'rule_name_en', 'amount', 'occurred_at', 'ticket_id', 'revisit_id', 'complaint_id', 'violation_id', 'dismissal'],
-      ['2026-04', 'T1', 'W1', 'IMAGE', '上门形象不规范', 'Uniform or badge not shown', 20, '2026-04-10 09:30:00', undefined, undefined, undefined, 'V1', false],
+      ['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名条款', '处理'],
+      ['2026-04', 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', '上门形象不规范', 20, '违规记录 V1', new Date('2026-04-10T09:30:00Z'), '否'],
+      ['2026-04', 'T1', '王师傅', 'W1', '青岛一店', undefined, '小计: 1 次违规', 20],
+      ['2026-04', undefined, undefined, undefined, undefined, undefined, '合计: 1 人, 1 次违规', 20, undefined, undefined, undefined, '停工培训 0 人；除名审核 0 人'],
     ]);
     expect(values('汇总')).toEqual([
-      ['month', 'technician_id', 'technician_name', 'outlet_id', 'outlet_name', 'violations', 'amount', 'violations_ytd', 'training', 'dismissal_review'],
-      ['2026-04', 'T1', '王师傅', 'W1', '青岛一店', 1, 20, 1, false, false],
+      ['月份', '工号', '姓名', '网点', '网点名称', '违规次数', '本年累计违规', '金额', '停工培训', '培训原因', '除名审核', '除名原因'],
+      ['2026-04', 'T1', '王师傅', 'W1', '青岛一店', 1, 1, 20, '否', undefined, '否'],
+      ['2026-04', '合计', '1 人', undefined, undefined, 1, undefined, 20, '0 人', undefined, '0 人'],
     ]);
   });
 });
@@ -391,14 +393,16 @@ describe('awkward text', () => {
     const line = json(join(run, 'penalty_lines', `${month}.json`))[0]!;
     expect(line.rule_name_en).toBe(text);
     expect(json(join(run, 'penalties', `${month}.json`)).find((r) => r.technician_id === first!.technician_id)!.technician_name).toBe(text);
-    const csv = parseCsv(readFileSync(join(run, 'penalties', `${month}.csv`), 'utf8').replace(/^\uFEFF/, ''));
-    expect(csv[1]![csv[0]!.indexOf('rule_name_en')]).toBe(text);
+    // the English download's first line (the first line of the first technician's block)
+    const csv = parseCsv(readFileSync(join(run, 'penalties', `${month}.en.csv`), 'utf8').replace(/^\uFEFF/, ''));
+    expect(csv[1]![csv[0]!.indexOf('Description')]).toBe(text);
+    expect(csv[1]![csv[0]!.indexOf('Name')]).toBe(text);
 
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile(join(run, 'penalties', `${month}.xlsx`));
+    await workbook.xlsx.readFile(join(run, 'penalties', `${month}.en.xlsx`));
     const inSheet = text.replace(String.fromCharCode(1), '').replace('\r\n', '\n'); // XML reads a CR LF as LF
-    expect(workbook.getWorksheet('罚款明细')!.getRow(2).getCell(csv[0]!.indexOf('rule_name_en') + 1).value).toBe(inSheet);
-    const totals = workbook.getWorksheet('汇总')!;
+    expect(workbook.getWorksheet('Penalty lines')!.getRow(2).getCell(csv[0]!.indexOf('Description') + 1).value).toBe(inSheet);
+    const totals = workbook.getWorksheet('Summary')!;
     const names: unknown[] = [];
     totals.eachRow((row, n) => {
       if (n > 1 && row.getCell(2).value === first!.technician_id) names.push(row.getCell(3).value);

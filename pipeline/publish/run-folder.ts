@@ -13,9 +13,10 @@ import type { RunInfo } from './reports.ts';
 
 /**
  * The layout and byte format of a run folder. An incremental publish reuses files only from a run
- * of the same format: raise it whenever any published file would come out different.
+ * of the same format: raise it whenever any published file would come out different (3: HR's
+ * downloads in both languages, with the flags' reasons).
  */
-export const PUBLISH_FORMAT = 2;
+export const PUBLISH_FORMAT = 3;
 
 export interface Manifest {
   run_id: string;
@@ -53,6 +54,8 @@ export function monthFiles(month: string): string[] {
     `penalty_lines/${month}.json`,
     `penalties/${month}.csv`,
     `penalties/${month}.xlsx`,
+    `penalties/${month}.en.csv`,
+    `penalties/${month}.en.xlsx`,
   ];
 }
 

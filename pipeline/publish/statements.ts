@@ -1,44 +1,55 @@
-// HR's statements of a month: the lines and totals the penalties page reads, and the CSV and XLSX
-// downloads of the same rows in the same order, each built by DuckDB as text in one query.
+// HR's statements of a month: the lines and totals the penalties page reads, and HR's downloads in
+// the pages' two languages (CSV and XLSX, zh and en), each built by DuckDB as text in one query.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlString } from '../common/db.ts';
-import { EMPTY_ARRAY, fileTexts, jsonArray } from './data-files.ts';
+import { sqlFile, sqlString } from '../common/db.ts';
+import { EMPTY_ARRAY, fileTexts, monthJson } from './data-files.ts';
 import type { RunFolder } from './run-folder.ts';
-import { columnLetter, type SheetColumn, writeXlsx } from './workbook.ts';
+import { csvHeader, csvLine, type SheetColumn, sheetRow, writeXlsx } from './workbook.ts';
 
-const BOM = '\uFEFF';
+type Lang = 'zh' | 'en';
 
-const TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S';
+/** A download's column: the cell (workbook.ts) and its header in each language. */
+interface DownloadColumn extends SheetColumn {
+  zh: string;
+  en: string;
+}
 
-/** HR's statement lines: the CSV columns and the 罚款明细 sheet (dashboard/DATA.md). */
-const LINE_COLUMNS: SheetColumn[] = [
-  { name: 'month', kind: 'text' },
-  { name: 'technician_id', kind: 'text' },
-  { name: 'outlet_id', kind: 'text' },
-  { name: 'rule_id', kind: 'text' },
-  { name: 'rule_name_zh', kind: 'text' },
-  { name: 'rule_name_en', kind: 'text' },
-  { name: 'amount', kind: 'number' },
-  { name: 'occurred_at', kind: 'time' },
-  { name: 'ticket_id', kind: 'text' },
-  { name: 'revisit_id', kind: 'text' },
-  { name: 'complaint_id', kind: 'text' },
-  { name: 'violation_id', kind: 'text' },
-  { name: 'dismissal', kind: 'boolean' },
+/** The downloads of each language: penalties/<month>.csv and .xlsx (zh), penalties/<month>.en.csv and .en.xlsx. */
+const LANGUAGES: { lang: Lang; suffix: string; sheets: [string, string] }[] = [
+  { lang: 'zh', suffix: '', sheets: ['罚款明细', '汇总'] },
+  { lang: 'en', suffix: '.en', sheets: ['Penalty lines', 'Summary'] },
 ];
 
-/** HR's monthly totals: the 汇总 sheet, the columns of queries/publish/penalty_totals.sql. */
-const TOTAL_COLUMNS: SheetColumn[] = [
-  { name: 'month', kind: 'text' },
-  { name: 'technician_id', kind: 'text' },
-  { name: 'technician_name', kind: 'text' },
-  { name: 'outlet_id', kind: 'text' },
-  { name: 'outlet_name', kind: 'text' },
-  { name: 'violations', kind: 'number' },
-  { name: 'amount', kind: 'number' },
-  { name: 'violations_ytd', kind: 'number' },
-  { name: 'training', kind: 'boolean' },
-  { name: 'dismissal_review', kind: 'boolean' },
+/** The statement rows (queries/publish/penalty_statement.sql): the CSV and the first sheet. */
+const STATEMENT_COLUMNS: DownloadColumn[] = [
+  { name: 'month', kind: 'text', width: 9, zh: '月份', en: 'Month' },
+  { name: 'technician_id', kind: 'text', width: 12, zh: '工号', en: 'Technician ID' },
+  { name: 'technician_name', kind: 'text', width: 12, zh: '姓名', en: 'Name' },
+  { name: 'outlet_id', kind: 'text', width: 10, zh: '网点', en: 'Outlet' },
+  { name: 'outlet_name', kind: 'text', width: 20, zh: '网点名称', en: 'Outlet name' },
+  { name: 'rule_id', kind: 'text', width: 20, zh: '规则', en: 'Rule' },
+  { name: 'description', kind: 'text', width: 30, zh: '说明', en: 'Description' },
+  { name: 'amount', kind: 'money', width: 12, zh: '金额', en: 'Amount' },
+  { name: 'evidence', kind: 'text', width: 32, zh: '证据', en: 'Evidence' },
+  { name: 'occurred_at', kind: 'time', width: 17, zh: '发生时间', en: 'Occurred at' },
+  { name: 'dismissal_rule', kind: 'text', width: 10, zh: '除名条款', en: 'Dismissal rule' },
+  { name: 'action', kind: 'text', width: 60, zh: '处理', en: 'Action' },
+];
+
+/** The technicians' totals (queries/publish/penalty_summary.sql): the second sheet. */
+const SUMMARY_COLUMNS: DownloadColumn[] = [
+  { name: 'month', kind: 'text', width: 9, zh: '月份', en: 'Month' },
+  { name: 'technician_id', kind: 'text', width: 12, zh: '工号', en: 'Technician ID' },
+  { name: 'technician_name', kind: 'text', width: 12, zh: '姓名', en: 'Name' },
+  { name: 'outlet_id', kind: 'text', width: 10, zh: '网点', en: 'Outlet' },
+  { name: 'outlet_name', kind: 'text', width: 20, zh: '网点名称', en: 'Outlet name' },
+  { name: 'violations', kind: 'count', width: 10, zh: '违规次数', en: 'Violations' },
+  { name: 'violations_ytd', kind: 'count', width: 12, zh: '本年累计违规', en: 'Violations this year' },
+  { name: 'amount', kind: 'money', width: 12, zh: '金额', en: 'Amount' },
+  { name: 'training', kind: 'text', width: 10, zh: '停工培训', en: 'Training' },
+  { name: 'training_reason', kind: 'text', width: 40, zh: '培训原因', en: 'Training reason' },
+  { name: 'dismissal_review', kind: 'text', width: 10, zh: '除名审核', en: 'Dismissal review' },
+  { name: 'dismissal_reason', kind: 'text', width: 50, zh: '除名原因', en: 'Dismissal reason' },
 ];
 
 // Row orders are total (ties broken down to the row's identity), so a month file comes out the
@@ -46,79 +57,51 @@ const TOTAL_COLUMNS: SheetColumn[] = [
 const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id';
 
 /**
- * Per month, from one scan of its lines and one of its totals: the statement lines the penalties
- * page reads (penalty_lines/<month>.json), the month's totals (penalties/<month>.json), and HR's
- * CSV and XLSX downloads of the same rows in the same order.
+ * Per month: the statement lines the penalties page reads (penalty_lines/<month>.json), the month's
+ * totals (penalties/<month>.json), and HR's CSV and XLSX downloads in each language.
  */
 export async function writeStatements(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  const csvHeader = Buffer.from(BOM + LINE_COLUMNS.map((c) => c.name).join(',') + '\r\n');
+  // the downloads' views, over pub_penalty_totals and pub_penalty_lines and the publish macros that
+  // the statements' connection has (publish/index.ts)
+  await connection.run(
+    ['reasons', 'statement', 'summary'].map((view) => `create or replace temp view pub_penalty_${view} as ${sqlFile(`publish/penalty_${view}.sql`)};`).join('\n'),
+  );
   folder.directory('penalties');
-  // a month at a time: a national network's month of statements is tens of MB of text in three
+  // a month at a time: a national network's month of statements is tens of MB of text in several
   // forms, and a year of them at once would hold gigabytes
   for (const month of months) {
-    const inMonths = `month = ${sqlString(month)}`;
-    const lines = await fileTexts(connection, `
-    select month,
-      ${jsonArray('json_row', 'n')},
-      encode(string_agg(${csvLine(LINE_COLUMNS)}, E'\\r\\n' order by n) || E'\\r\\n'),
-      encode(string_agg(${sheetRow(LINE_COLUMNS)}, '' order by n))
-    from (
-      select *, xml_rare(json_row) as rare, (n + 1)::varchar as r
-      from (
-        select lines.*, to_json(lines)::varchar as json_row, row_number() over (partition by month order by ${LINE_ORDER}) as n
-        from pub_penalty_lines as lines
-        where ${inMonths}
-      )
-    )
-    group by month`);
-    const totals = await fileTexts(connection, `
-    select month,
-      ${jsonArray('json_row', 'n')},
-      encode(string_agg(${sheetRow(TOTAL_COLUMNS)}, '' order by n))
-    from (
-      select *, xml_rare(json_row) as rare, (n + 1)::varchar as r
-      from (
-        select totals.*, to_json(totals)::varchar as json_row, row_number() over (partition by month order by technician_id) as n
-        from pub_penalty_totals as totals
-        where ${inMonths}
-      )
-    )
-    group by month`);
-    const [linesJson, csv, lineRows] = lines.get(month) ?? [];
-    const [totalsJson, totalRows] = totals.get(month) ?? [];
-    folder.page(`penalty_lines/${month}.json`, linesJson ?? EMPTY_ARRAY);
-    folder.page(`penalties/${month}.json`, totalsJson ?? EMPTY_ARRAY);
-    folder.file(`penalties/${month}.csv`, csv ? Buffer.concat([csvHeader, csv]) : csvHeader);
-    folder.later(
-      writeXlsx(folder.path(`penalties/${month}.xlsx`), [
-        { name: '罚款明细', columns: LINE_COLUMNS, rows: lineRows ?? Buffer.alloc(0) },
-        { name: '汇总', columns: TOTAL_COLUMNS, rows: totalRows ?? Buffer.alloc(0) },
-      ]),
-    );
-    // the workbook is zipped on the thread pool while the next month is queried
+    const inMonth = `month = ${sqlString(month)}`;
+    const lines = await monthJson(connection, 'pub_penalty_lines', LINE_ORDER, inMonth);
+    const totals = await monthJson(connection, 'pub_penalty_totals', 'technician_id', inMonth);
+    folder.page(`penalty_lines/${month}.json`, lines.get(month) ?? EMPTY_ARRAY);
+    folder.page(`penalties/${month}.json`, totals.get(month) ?? EMPTY_ARRAY);
+    await writeDownloads(connection, folder, month, inMonth);
   }
 }
 
-/** A column's value as SQL text (null stays null): times as naive text, numbers as DuckDB prints them. */
-function textOf(column: SheetColumn): string {
-  if (column.kind === 'time') return `strftime(${column.name}, '${TIMESTAMP_FORMAT}')`;
-  return `${column.name}::varchar`;
-}
-
-function csvLine(columns: SheetColumn[]): string {
-  return `concat_ws(',', ${columns.map((c) => `csv_field(${textOf(c)})`).join(', ')})`;
-}
-
-/**
- * A worksheet row as SQL text, over the columns r (the row number as text: data rows start under
- * the header) and rare (xml_rare of the row). concat() leaves out the cells of missing values.
- */
-function sheetRow(columns: SheetColumn[]): string {
-  const cells = columns.map((c, i) => {
-    const col = `'${columnLetter(i)}'`;
-    if (c.kind === 'number') return `xlsx_number(${col}, r, ${c.name})`;
-    if (c.kind === 'boolean') return `xlsx_boolean(${col}, r, ${c.name})`;
-    return `xlsx_text(${col}, r, ${textOf(c)}, rare)`;
-  });
-  return `concat('<row r="', r, '">', ${cells.join(', ')}, '</row>')`;
+/** HR's downloads of a month, one CSV and one workbook per language, from one query per sheet. */
+async function writeDownloads(connection: DuckDBConnection, folder: RunFolder, month: string, inMonth: string): Promise<void> {
+  const statement = await fileTexts(connection, `
+    select lang,
+      encode(string_agg(${csvLine(STATEMENT_COLUMNS)}, E'\\r\\n' order by n) || E'\\r\\n'),
+      encode(string_agg(${sheetRow(STATEMENT_COLUMNS, `row_kind <> 'line'`)}, '' order by n))
+    from (select *, xml_rare(to_json(source)::varchar) as rare, (n + 1)::varchar as r from pub_penalty_statement as source where ${inMonth})
+    group by lang`);
+  const summary = await fileTexts(connection, `
+    select lang, encode(string_agg(${sheetRow(SUMMARY_COLUMNS, `row_kind = 'total'`)}, '' order by n))
+    from (select *, xml_rare(to_json(source)::varchar) as rare, (n + 1)::varchar as r from pub_penalty_summary as source where ${inMonth})
+    group by lang`);
+  for (const { lang, suffix, sheets } of LANGUAGES) {
+    const [csv, statementRows] = statement.get(lang) ?? [];
+    const [summaryRows] = summary.get(lang) ?? [];
+    const header = csvHeader(STATEMENT_COLUMNS.map((c) => c[lang]));
+    folder.file(`penalties/${month}${suffix}.csv`, csv ? Buffer.concat([header, csv]) : header);
+    // the workbook is zipped on the thread pool while the next month is queried
+    folder.later(
+      writeXlsx(folder.path(`penalties/${month}${suffix}.xlsx`), [
+        { name: sheets[0], headers: STATEMENT_COLUMNS.map((c) => c[lang]), columns: STATEMENT_COLUMNS, rows: statementRows ?? Buffer.alloc(0) },
+        { name: sheets[1], headers: SUMMARY_COLUMNS.map((c) => c[lang]), columns: SUMMARY_COLUMNS, rows: summaryRows ?? Buffer.alloc(0) },
+      ]),
+    );
+  }
 }

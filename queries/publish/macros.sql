@@ -1,7 +1,18 @@
--- Text helpers for the files the publish step builds set-based: HR's CSV lines and the XLSX sheet
--- rows (SpreadsheetML cells). Temporary: they live only as long as the publish connection. They run
--- once per cell, so the common case is a few contains() tests and one concat(); a row that needs
--- more (see xml_rare) takes the careful path.
+-- Text helpers for the files the publish step builds set-based: the CSV lines and the XLSX sheet
+-- rows (SpreadsheetML cells) of every download, HR's and the outlets'. Temporary: they live only as
+-- long as the publish connection. They run once per cell, so the common case is a few contains()
+-- tests and one concat(); a row that needs more (see xml_rare) takes the careful path.
+--
+-- Spreadsheet safety (OWASP CSV injection): a text cell never becomes a formula. A text that starts
+-- with =, +, -, @, a tab or a return (formula_like) gets a leading ' in a CSV, which Excel and
+-- LibreOffice show as text; in a workbook it stays an inline string (never evaluated) and gets a
+-- quote-prefix style, so that editing the cell does not turn it into a formula either. Numbers are
+-- written as numbers, whatever their sign.
+
+-- The downloads' wording in the pages' two languages: zh unless 'en'.
+create or replace temp macro pub_text(lang, zh, en) as case when lang = 'en' then en else zh end;
+
+create or replace temp macro formula_like(v) as ascii(v) in (61, 43, 45, 64, 9, 13);
 
 -- A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; an empty text is
 -- quoted too, so that it reads back apart from a missing value (an empty field).
@@ -10,6 +21,9 @@ create or replace temp macro csv_field(v) as case
   when v = '' or contains(v, '"') or contains(v, ',') or contains(v, chr(10)) or contains(v, chr(13)) then '"' || replace(v, '"', '""') || '"'
   else v
 end;
+
+-- A text CSV field: formula-looking text starts with ' (numbers go through csv_field as they are).
+create or replace temp macro csv_text(v) as csv_field(case when formula_like(v) then '''' || v else v end);
 
 -- True when a row, as to_json prints it, may hold a text XML 1.0 cannot carry as it is: a control
 -- character (JSON escapes them: \u00XX, \b, \f) or a text that starts or ends with a blank (a
@@ -30,19 +44,28 @@ end;
 -- feed and return) dropped.
 create or replace temp macro xml_clean(v) as xml_escape(regexp_replace(v, '[\x00-\x08\x0B\x0C\x0E-\x1F]', '', 'g'));
 
--- One worksheet cell in column `col` of row `r`, or null (no cell) for a missing value. Text is
--- written inline (no shared-strings part to build); in a rare row its surrounding blanks are kept.
-create or replace temp macro xlsx_text(col, r, v, rare) as case
+-- One worksheet cell in column `col` of row `r` with the style `s` (an index of the workbook's cell
+-- formats, workbook.ts), or null (no cell) for a missing value. Text is written inline (no
+-- shared-strings part to build); in a rare row its surrounding blanks are kept; a formula-looking
+-- text takes the style `quoted` (the same format with the quote prefix).
+create or replace temp macro xlsx_style(s) as case when s = 0 then '' else concat(' s="', s, '"') end;
+
+create or replace temp macro xlsx_text(col, r, v, rare, s, quoted) as case
   when v is not null then concat(
-    '<c r="', col, r, '" t="inlineStr"><is><t',
+    '<c r="', col, r, '"', xlsx_style(case when formula_like(v) then quoted else s end), ' t="inlineStr"><is><t',
     case when rare and (ascii(v) <= 32 or ascii(right(v, 1)) <= 32) then ' xml:space="preserve"' else '' end,
     '>', case when rare then xml_clean(v) else xml_escape(v) end, '</t></is></c>')
 end;
 
-create or replace temp macro xlsx_number(col, r, v) as case
-  when v is not null then concat('<c r="', col, r, '"><v>', v::varchar, '</v></c>')
+create or replace temp macro xlsx_number(col, r, v, s) as case
+  when v is not null then concat('<c r="', col, r, '"', xlsx_style(s), '><v>', v::varchar, '</v></c>')
 end;
 
-create or replace temp macro xlsx_boolean(col, r, v) as case
-  when v is not null then concat('<c r="', col, r, '" t="b"><v>', case when v then '1' else '0' end, '</v></c>')
+-- A naive local time as Excel's serial number (days since 1899-12-30, the time as the fraction), in
+-- a cell whose style gives it a date format: the wall-clock time, no zone shift.
+create or replace temp macro xlsx_time(col, r, v, s) as case
+  when v is not null then concat('<c r="', col, r, '"', xlsx_style(s), '><v>', (epoch_us(v) / 86400000000 + 25569)::varchar, '</v></c>')
 end;
+
+-- Reason codes (queries/marts/penalty_totals.sql) keep '%', ':' and ';' of an id escaped.
+create or replace temp macro reason_field(v) as replace(replace(replace(v, '%3B', ';'), '%3A', ':'), '%25', '%');

@@ -1,4 +1,5 @@
--- HR's monthly totals with the technician's and the outlet's name.
+-- HR's monthly totals with the technician's and the outlet's name, and the flags' reason codes (the
+-- pages render them in their language: dashboard/DATA.md).
 -- Inputs: penalty_totals, stg_technicians, stg_outlets. Grain: one row per technician per month with a penalty.
 with final as (
   select
@@ -11,7 +12,9 @@ with final as (
     totals.amount,
     totals.violations_ytd,
     totals.training,
-    totals.dismissal_review
+    totals.dismissal_review,
+    totals.training_reason,
+    totals.dismissal_reason
   from penalty_totals as totals
   left join stg_technicians as technicians
     on technicians.technician_id = totals.technician_id
