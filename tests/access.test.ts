@@ -113,7 +113,7 @@ function familyOf(path: string): { family: string; folder: string | null } {
     'run.json': 'run', 'network.json': 'network', 'quality.json': 'quality', 'backlog.json': 'backlog',
     'ranking/M.json': 'ranking', 'technicians/M.json': 'technicians', 'outlets/M.json': 'outlets',
     'penalties/M.json': 'penalty_totals', 'penalty_lines/M.json': 'statement_lines', 'penalties/M.csv': 'hr_download',
-    'penalties/M.xlsx': 'hr_download', 'outlet_penalties/M.json': 'outlet_fines',
+    'penalties/M.xlsx': 'hr_download', 'penalties/M.en.csv': 'hr_download', 'penalties/M.en.xlsx': 'hr_download', 'outlet_penalties/M.json': 'outlet_fines',
   };
   if (known[name]) return { family: known[name]!, folder: null };
   if (/^technician_history\/\d{2}\.json$/.test(name)) return { family: 'technician_history', folder: null };
@@ -217,6 +217,7 @@ describe('refused files', () => {
       ['outletA', `${run}/technicians/${latest}.json`, `runs/20000101T000000-000/technicians/${latest}.json`],
       ['outletA', `${run}/tables/penalty_lines.parquet`, `${run}/tables/no_such_table.parquet`],
       ['manager', `${run}/penalties/${latest}.csv`, `${run}/penalties/1999-01.csv`],
+      ['outletB', `${run}/penalties/${latest}.en.xlsx`, `${run}/penalties/1999-01.en.xlsx`],
       ['manager', `${run}/penalty_lines/${latest}.json`, `${run}/penalty_lines/1999-01.json`],
       ['anonymous', `${run}/network.json`, `runs/20000101T000000-000/network.json`],
       ['anonymous', `${run}/penalties/${latest}.xlsx`, `${run}/penalties/1999-01.xlsx`],

@@ -77,9 +77,9 @@ const RUN_FILES: [RegExp, Grant][] = [
   rule(String.raw`outlets/${MONTH}\.json`, STAFF),
   rule(String.raw`penalties/${MONTH}\.json`, STAFF),
   rule(String.raw`penalty_lines/${MONTH}\.json`, HR),
-  rule(String.raw`penalties/${MONTH}\.(?:csv|xlsx)`, HR),
+  rule(String.raw`penalties/${MONTH}(?:\.en)?\.(?:csv|xlsx)`, HR),
   rule(String.raw`outlet_penalties/${MONTH}\.json`, HR),
-  rule(String.raw`settlement/${MONTH}\.(?:json|csv|xlsx)`, HR),
+  rule(String.raw`settlement/${MONTH}(?:\.json|(?:\.en)?\.(?:csv|xlsx))`, HR),
   rule(String.raw`settlement_lines/${MONTH}\.json`, HR),
   rule(String.raw`tables/[a-z_]+\.parquet`, HR),
 ];
@@ -91,7 +91,7 @@ const OUTLET_FILES: [RegExp, Grant][] = [
   rule(String.raw`penalties/${MONTH}\.json`, STAFF_OR_OWN),
   rule(String.raw`penalty_lines/${MONTH}\.json`, HR_OR_OWN),
   rule(String.raw`outlet_penalties/${MONTH}\.json`, HR_OR_OWN),
-  rule(String.raw`settlement/${MONTH}\.(?:json|csv|xlsx)`, HR_OR_OWN),
+  rule(String.raw`settlement/${MONTH}(?:\.json|(?:\.en)?\.(?:csv|xlsx))`, HR_OR_OWN),
   rule(String.raw`settlement_lines/${MONTH}\.json`, HR_OR_OWN),
 ];
 
