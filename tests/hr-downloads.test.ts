@@ -89,7 +89,7 @@ const at = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
 describe("HR's CSV", () => {
   it('zh: headers, names, each technician\'s lines and subtotal with the flags\' reasons, the total; formula-looking text quoted', () => {
     expect(csvRecords('2026-03.csv')).toEqual([
-      ['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名条款', '处理'],
+      ['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名项', '处理'],
       ['2026-03', "'+1", `'${HYPERLINK}`, "'-5", "'\t青岛二店", 'OVERCHARGE', '私收费、乱收费', '500.00', '工单 GD1', '2026-03-02 13:00:00', '是', ''],
       ['2026-03', "'+1", `'${HYPERLINK}`, "'-5", "'\t青岛二店", '', '小计: 1 次违规', '500.00', '', '', '', '除名审核: 私收费、乱收费 500 元, 工单 GD1'],
       ['2026-03', 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', '上门形象不规范', '20.00', '违规记录 V1', '2026-03-01 10:00:00', '否', ''],
@@ -102,7 +102,7 @@ describe("HR's CSV", () => {
 
   it('en: the same rows in English, Yes/No', () => {
     expect(csvRecords('2026-03.en.csv')).toEqual([
-      ['Month', 'Technician ID', 'Name', 'Outlet', 'Outlet name', 'Rule', 'Description', 'Amount', 'Evidence', 'Occurred at', 'Dismissal rule', 'Action'],
+      ['Month', 'Technician ID', 'Name', 'Outlet', 'Outlet name', 'Rule', 'Description', 'Amount', 'Evidence', 'Occurred at', 'Dismissal item', 'Action'],
       ['2026-03', "'+1", `'${HYPERLINK}`, "'-5", "'\t青岛二店", 'OVERCHARGE', 'Overcharging', '500.00', 'ticket GD1', '2026-03-02 13:00:00', 'Yes', ''],
       ['2026-03', "'+1", `'${HYPERLINK}`, "'-5", "'\t青岛二店", '', 'Subtotal: 1 violation', '500.00', '', '', '', 'Dismissal review: Overcharging ¥500, ticket GD1'],
       ['2026-03', 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', 'Uniform or badge not shown', '20.00', 'violation record V1', '2026-03-01 10:00:00', 'No', ''],
@@ -133,7 +133,7 @@ describe("HR's workbook", () => {
     const sheet = workbook.getWorksheet('罚款明细')!;
     const none = undefined;
     expect(values(sheet)).toEqual([
-      ['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名条款', '处理'],
+      ['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名项', '处理'],
       ['2026-03', '+1', HYPERLINK, '-5', '\t青岛二店', 'OVERCHARGE', '私收费、乱收费', 500, '工单 GD1', at('2026-03-02 13:00'), '是', none],
       ['2026-03', '+1', HYPERLINK, '-5', '\t青岛二店', none, '小计: 1 次违规', 500, none, none, none, '除名审核: 私收费、乱收费 500 元, 工单 GD1'],
       ['2026-03', 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', '上门形象不规范', 20, '违规记录 V1', at('2026-03-01 10:00'), '否', none],

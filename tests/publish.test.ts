@@ -344,7 +344,7 @@ describe('a month of manual violations only', () => {
     };
     expect(json(join(run, 'penalty_lines', '2026-04.json'))).toEqual([line]);
     expect(readFileSync(join(run, 'penalties', '2026-04.csv'), 'utf8')).toBe(
-      '\uFEFF月份,工号,姓名,网点,网点名称,规则,说明,金额,证据,发生时间,除名条款,处理\r\n' +
+      '\uFEFF月份,工号,姓名,网点,网点名称,规则,说明,金额,证据,发生时间,除名项,处理\r\n' +
         '2026-04,T1,王师傅,W1,青岛一店,IMAGE,上门形象不规范,20.00,违规记录 V1,2026-04-10 09:30:00,否,\r\n' +
         '2026-04,T1,王师傅,W1,青岛一店,,小计: 1 次违规,20.00,,,,\r\n' +
         '2026-04,,,,,,"合计: 1 人, 1 次违规",20.00,,,,停工培训 0 人；除名审核 0 人\r\n',
@@ -365,7 +365,7 @@ describe('a month of manual violations only', () => {
       return rows;
     };
     expect(values('罚款明细')).toEqual([
-      ['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名条款', '处理'],
+      ['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名项', '处理'],
       ['2026-04', 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', '上门形象不规范', 20, '违规记录 V1', new Date('2026-04-10T09:30:00Z'), '否'],
       ['2026-04', 'T1', '王师傅', 'W1', '青岛一店', undefined, '小计: 1 次违规', 20],
       ['2026-04', undefined, undefined, undefined, undefined, undefined, '合计: 1 人, 1 次违规', 20, undefined, undefined, undefined, '停工培训 0 人；除名审核 0 人'],

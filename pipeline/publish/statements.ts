@@ -32,7 +32,7 @@ const STATEMENT_COLUMNS: DownloadColumn[] = [
   { name: 'amount', kind: 'money', width: 12, zh: '金额', en: 'Amount' },
   { name: 'evidence', kind: 'text', width: 32, zh: '证据', en: 'Evidence' },
   { name: 'occurred_at', kind: 'time', width: 17, zh: '发生时间', en: 'Occurred at' },
-  { name: 'dismissal_rule', kind: 'text', width: 10, zh: '除名条款', en: 'Dismissal rule' },
+  { name: 'dismissal_rule', kind: 'text', width: 10, zh: '除名项', en: 'Dismissal item' },
   { name: 'action', kind: 'text', width: 60, zh: '处理', en: 'Action' },
 ];
 
