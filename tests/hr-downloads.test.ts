@@ -213,7 +213,7 @@ describe('the reasons as the downloads word them', () => {
       { month: '2026-05', technician_id: 'T1', lang: 'zh', training_text: '本月违规 3 次；本年累计违规 5 次 (2026-05 达到)', dismissal_text: '培训后再犯 (2026-03 停工培训)' },
       { month: '2026-05', technician_id: 'T1', lang: 'en', training_text: '3 violations this month; 5 violations this year (threshold reached in 2026-05)', dismissal_text: 'violation after training (trained in 2026-03)' },
       { month: '2026-05', technician_id: 'T2', lang: 'zh', training_text: null, dismissal_text: '私收费、乱收费 500 元, 工单 GD:1；投诉率连续两月第一' },
-      { month: '2026-05', technician_id: 'T2', lang: 'en', training_text: null, dismissal_text: 'Overcharging ¥500, ticket GD:1; highest complaint rate 2 months running' },
+      { month: '2026-05', technician_id: 'T2', lang: 'en', training_text: null, dismissal_text: 'Overcharging ¥500, ticket GD:1; highest complaint rate two months running' },
       {
         month: '2026-05', technician_id: 'T3', lang: 'zh', training_text: '本月违规 1 次',
         dismissal_text: '违反"四不"原则 100 元, 回访 HF1；NEW:RULE 12.5 元, 违规记录 V1；月度投诉率排名第一 100 元；X 1 元, 投诉 C1；later:9',

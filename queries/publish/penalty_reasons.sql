@@ -70,7 +70,7 @@ rendered as (
         'violation after training (trained in ' || rule_parts.part[2] || ')')
       when 'top_complaint_rate' then pub_text(languages.lang,
         '投诉率连续' || case when rule_parts.part[2] = '2' then '两' else rule_parts.part[2] end || '月第一',
-        'highest complaint rate ' || rule_parts.part[2] || ' months running')
+        'highest complaint rate ' || case when rule_parts.part[2] = '2' then 'two' else rule_parts.part[2] end || ' months running')
       when 'rule' then pub_text(languages.lang,
         rule_parts.rule_name_zh || ' ' || rule_parts.amount || ' 元',
         rule_parts.rule_name_en || ' ¥' || rule_parts.amount)
