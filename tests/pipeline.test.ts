@@ -60,17 +60,17 @@ describe('the sample run', () => {
   // lines checked by hand against the files (grep -n / awk 'NR==…'): the line an editor shows
   it('rejects exactly the broken rows the generator planted, with their lines', async () => {
     expect(await db.all(`select file, line, "column", reason from load_rejects order by file, line`)).toEqual([
-      { file: '回访_2026-02.csv', line: 107, column: 'revisit_at', reason: 'invalid_timestamp' },
+      { file: '回访_2026-02.csv', line: 105, column: 'revisit_at', reason: 'invalid_timestamp' },
       { file: '回访_2026-07.csv', line: 201, column: 'revisit_at', reason: 'missing_value' },
-      { file: '工单_2025-12.csv', line: 128, column: 'created_at', reason: 'invalid_timestamp' },
+      { file: '工单_2025-12.csv', line: 146, column: 'created_at', reason: 'invalid_timestamp' },
       { file: '工单_2026-01.csv', line: 434, column: 'ticket_id', reason: 'duplicate_key' },
-      { file: '工单_2026-03.csv', line: 190, column: 'service_type', reason: 'unknown_value' },
-      { file: '工单_2026-04.csv', line: 281, column: 'created_at', reason: 'too_few_columns' },
+      { file: '工单_2026-03.csv', line: 201, column: 'service_type', reason: 'unknown_value' },
+      { file: '工单_2026-04.csv', line: 255, column: 'created_at', reason: 'too_few_columns' },
       { file: '工单_2026-05.csv', line: 85, column: 'ticket_id', reason: 'duplicate_key' },
-      { file: '工单_2026-06.csv', line: 370, column: 'updated_at', reason: 'invalid_timestamp' },
-      { file: '工单_2026-08.csv', line: 170, column: 'service_type', reason: 'unknown_value' },
+      { file: '工单_2026-06.csv', line: 343, column: 'updated_at', reason: 'invalid_timestamp' },
+      { file: '工单_2026-08.csv', line: 187, column: 'service_type', reason: 'unknown_value' },
       { file: '工单_2026-09.csv', line: 1502, column: 'ticket_id', reason: 'duplicate_key' },
-      { file: '投诉.csv', line: 141, column: 'resolved_at', reason: 'invalid_timestamp' },
+      { file: '投诉.csv', line: 150, column: 'resolved_at', reason: 'invalid_timestamp' },
     ]);
   });
 
@@ -107,7 +107,7 @@ describe('the sample run', () => {
     const runDir = join(work, 'out', manifest.folder);
     const month = '2026-05';
     const lines = await db.all(`select technician_id, rule_id, amount, ticket_id, revisit_id, violation_id from penalty_lines where month = '${month}' order by technician_id, occurred_at, rule_id`);
-    expect(lines.length).toBe(15);
+    expect(lines.length).toBe(17);
 
     const csv = readFileSync(join(runDir, 'penalties', `${month}.csv`));
     expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);

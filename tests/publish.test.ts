@@ -171,7 +171,7 @@ describe('a full publish', () => {
       select technician_id, rule_id, amount, ticket_id, revisit_id, complaint_id, violation_id
       from penalty_lines where month = '${MONTH}'
       order by technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id`);
-    expect(expected.length).toBe(15);
+    expect(expected.length).toBe(17);
     expect(lines.map((l) => ({ technician_id: l.technician_id, rule_id: l.rule_id, amount: l.amount, ticket_id: l.ticket_id, revisit_id: l.revisit_id, complaint_id: l.complaint_id, violation_id: l.violation_id }))).toEqual(expected);
   });
 

@@ -159,8 +159,9 @@ export function writeRevisitsOf(ctx: SampleContext, files: RevisitFiles, t: Tick
 
 /**
  * Most first calls come within 70 hours of completion; a few come before the completion time,
- * exactly at the 72-hour limit or after it, 1% from the call centre's backlog one to three weeks
- * later, and 3.6% of tickets get no call: the coverage and settlement rules' edges.
+ * exactly at the 72-hour limit or after it, 3.5% from the call centre's backlog one to three weeks
+ * later (not covered; settled late, often in the next month), and 0.6% of tickets get no call:
+ * the coverage and settlement rules' edges.
  */
 function firstCallTime(rng: Rng, t: Ticket): number {
   const C = t.completed;
@@ -171,8 +172,8 @@ function firstCallTime(rng: Rng, t: Ticket): number {
     first = Math.max(t.created + 1, C - rng.int(5, Math.max(5, room)));
   } else if (rv < 0.004) first = C + 72 * 60;
   else if (rv < 0.044) first = intoCallCentreHours(rng, C + rng.int(72 * 60 + 10, 200 * 60));
-  else if (rv < 0.054) first = intoCallCentreHours(rng, C + rng.int(7 * MIN_PER_DAY, 21 * MIN_PER_DAY));
-  else if (rv < 0.964) {
+  else if (rv < 0.079) first = intoCallCentreHours(rng, C + rng.int(7 * MIN_PER_DAY, 21 * MIN_PER_DAY));
+  else if (rv < 0.994) {
     first = intoCallCentreHours(rng, C + rng.int(60, 70 * 60));
     if (first > C + 71 * 60) first -= MIN_PER_DAY;
   }
