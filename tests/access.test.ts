@@ -13,6 +13,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildServer, type ServerOptions } from '../dashboard/server.ts';
 import { outletFolderName as serverFolderName, safeNext, targetOf } from '../dashboard/server/access-rules.ts';
+import { DataStore, runUrl, scopedPath } from '../dashboard/src/lib/data.ts';
 import { readUsers, writeUsers } from '../dashboard/users/accounts.ts';
 import { usersCommand } from '../dashboard/users/cli.ts';
 import { outletFolderName as publishedFolderName } from '../pipeline/publish/outlet-files.ts';
@@ -121,8 +122,8 @@ function familyOf(path: string): { family: string; folder: string | null } {
   throw new Error(`a published file of a family this test does not know: ${path}`);
 }
 
-const OWN_FAMILIES = ['own/technicians/M.json', 'own/technician_history.json', 'own/penalties/M.json', 'own/penalty_lines/M.json', 'own/outlet_penalties/M.json'];
-const MANAGER_FAMILIES = ['manifest', 'run', 'network', 'quality', 'backlog', 'ranking', 'technicians', 'technician_history', 'outlets', 'penalty_totals', 'own/technicians/M.json', 'own/technician_history.json', 'own/penalties/M.json'];
+const OWN_FAMILIES = ['own/technicians.json', 'own/penalties.json', 'own/penalty_lines.json', 'own/outlet_penalties.json'];
+const MANAGER_FAMILIES = ['manifest', 'run', 'network', 'quality', 'backlog', 'ranking', 'technicians', 'technician_history', 'outlets', 'penalty_totals', 'own/technicians.json', 'own/penalties.json'];
 
 /** Spec §7, stated for this test: what each caller may read. */
 function expectedStatus(who: Who, path: string): number {
@@ -154,7 +155,7 @@ describe('every published file, for every caller', () => {
     for (const who of ['outletA', 'outletB'] as const) {
       const mine = accounts[who].outlet!;
       // technicians seen only at other outlets, in HR's files: none may appear in what the outlet reads
-      const everywhere = files.filter((f) => /\/(technicians|penalties|penalty_lines)\/\d{4}-\d{2}\.json$/.test(f) && !f.includes('/by_outlet/'));
+      const everywhere = files.filter((f) => /\/(technicians|penalties|penalty_lines)\/\d{4}-\d{2}\.json$/.test(f));
       const rows = everywhere.flatMap((f) => JSON.parse(readFileSync(join(dataDir, f), 'utf8')) as { technician_id: string; outlet_id: string }[]);
       const ownTechs = new Set(rows.filter((r) => r.outlet_id === mine).map((r) => r.technician_id));
       const otherTechs = [...new Set(rows.filter((r) => r.outlet_id !== mine && !ownTechs.has(r.technician_id)).map((r) => r.technician_id))];
@@ -191,6 +192,44 @@ describe('every published file, for every caller', () => {
     }
   }, 60_000);
 
+  it('holds in an outlet\'s files exactly its rows of the network-wide month files, month by month', () => {
+    const mine = accounts.outletA.outlet!;
+    const own = (file: string) => JSON.parse(readFileSync(join(dataDir, runFolder, 'by_outlet', folderOf('outletA'), file), 'utf8')) as { month: string }[];
+    for (const [file, family] of [['technicians.json', 'technicians'], ['penalties.json', 'penalties'], ['penalty_lines.json', 'penalty_lines'], ['outlet_penalties.json', 'outlet_penalties']]) {
+      const months = files.filter((f) => f.startsWith(`${runFolder}/${family}/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
+      expect(months.length, family).toBeGreaterThan(10);
+      const rows = own(file!);
+      for (const month of months) {
+        const all = JSON.parse(readFileSync(join(dataDir, runFolder, family!, `${month}.json`), 'utf8')) as { outlet_id: string }[];
+        expect(rows.filter((r) => r.month === month), `${file} ${month}`).toEqual(all.filter((r) => r.outlet_id === mine));
+      }
+      expect(rows.every((r) => months.includes(r.month)), file).toBe(true);
+    }
+  });
+
+  it('has the pages of an outlet read its own files, keeping the month\'s rows', async () => {
+    const access = { name: 'outlet-a', role: 'outlet' as const, outlet_id: '张三', outlet_folder: '%E5%BC%A0%E4%B8%89', pages: [] };
+    const own = 'by_outlet/%25E5%25BC%25A0%25E4%25B8%2589';
+    expect(scopedPath(access, 'technicians/2026-03.json')).toBe(`${own}/technicians.json#month=2026-03`);
+    expect(scopedPath(access, 'technician_history/07.json')).toBe(`${own}/technicians.json`);
+    expect(scopedPath(access, 'penalty_lines/2026-03.json')).toBe(`${own}/penalty_lines.json#month=2026-03`);
+    expect(scopedPath(access, 'settlement_lines/2026-03.json')).toBe(`${own}/settlement_lines.json#settlement_month=2026-03`);
+    expect(scopedPath(access, 'settlement/2026-03.xlsx')).toBe(`${own}/settlement/2026-03.xlsx`);
+    expect(scopedPath(access, 'outlets/2026-03.json')).toBe('ranking/2026-03.json');
+    for (const same of ['network.json', 'run.json', 'penalties/2026-03.csv', 'quality.json']) expect(scopedPath(access, same)).toBe(same);
+    expect(scopedPath({ ...access, role: 'manager', outlet_id: null, outlet_folder: null }, 'technicians/2026-03.json')).toBe('technicians/2026-03.json');
+
+    const calls: string[] = [];
+    const store = new DataStore(async (url) => {
+      calls.push(url);
+      return new Response('[{"month":"2026-02","v":1},{"month":"2026-03","v":2},{"month":"2026-03","v":3}]');
+    });
+    const url = runUrl({ folder: 'runs/r', access }, 'technicians/2026-03.json');
+    expect(await store.json(url)).toEqual([{ month: '2026-03', v: 2 }, { month: '2026-03', v: 3 }]);
+    expect(await store.json(runUrl({ folder: 'runs/r', access }, 'technicians/2026-02.json'))).toEqual([{ month: '2026-02', v: 1 }]);
+    expect(calls).toEqual([`data/runs/r/${own}/technicians.json`]);
+  });
+
   it('reads every outlet folder name the same as the publish step writes it', () => {
     for (const id of ['W3701', 'a.b', '..', '.', '张三', 'A/B', 'x y', '%41', '~!*()', 'W'.repeat(300), '网'.repeat(40), '']) {
       expect(serverFolderName(id), id).toBe(publishedFolderName(id));
@@ -212,8 +251,8 @@ describe('refused files', () => {
     const run = runFolder;
     const b = folderOf('outletB');
     const cases: [Who, string, string][] = [
-      ['outletA', `${run}/by_outlet/${b}/penalty_lines/${latest}.json`, `${run}/by_outlet/${b}/penalty_lines/1999-01.json`],
-      ['outletA', `${run}/by_outlet/${b}/technicians/${latest}.json`, `${run}/by_outlet/NO-SUCH-OUTLET/technicians/${latest}.json`],
+      ['outletA', `${run}/by_outlet/${b}/penalty_lines.json`, `${run}/by_outlet/NO-SUCH-OUTLET/penalty_lines.json`],
+      ['outletA', `${run}/by_outlet/${b}/technicians.json`, `runs/20000101T000000-000/by_outlet/${b}/technicians.json`],
       ['outletA', `${run}/technicians/${latest}.json`, `runs/20000101T000000-000/technicians/${latest}.json`],
       ['outletA', `${run}/tables/penalty_lines.parquet`, `${run}/tables/no_such_table.parquet`],
       ['manager', `${run}/penalties/${latest}.csv`, `${run}/penalties/1999-01.csv`],
@@ -245,7 +284,7 @@ describe('refused files', () => {
     }) as typeof fs.stat);
     try {
       const b = folderOf('outletB');
-      for (const path of [`${runFolder}/by_outlet/${b}/penalty_lines/${latest}.json`, `${runFolder}/penalty_lines/${latest}.json`, `${runFolder}/by_outlet/${b}/nothing/${latest}.json`]) {
+      for (const path of [`${runFolder}/by_outlet/${b}/penalty_lines.json`, `${runFolder}/penalty_lines/${latest}.json`, `${runFolder}/by_outlet/${b}/nothing/${latest}.json`]) {
         expect((await as('outletA', { method: 'GET', url: dataUrl(path) })).statusCode).not.toBe(200);
       }
       expect(looked).toEqual([]);

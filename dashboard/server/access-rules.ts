@@ -84,15 +84,15 @@ const RUN_FILES: [RegExp, Grant][] = [
   rule(String.raw`tables/[a-z_]+\.parquet`, HR),
 ];
 
-/** Files of one outlet's folder (runs/<run_id>/by_outlet/<folder>/…). */
+/** Files of one outlet's folder (runs/<run_id>/by_outlet/<folder>/…): every month in one file, downloads per month. */
 const OUTLET_FILES: [RegExp, Grant][] = [
-  rule(String.raw`technicians/${MONTH}\.json`, STAFF_OR_OWN),
-  rule(String.raw`technician_history\.json`, STAFF_OR_OWN),
-  rule(String.raw`penalties/${MONTH}\.json`, STAFF_OR_OWN),
-  rule(String.raw`penalty_lines/${MONTH}\.json`, HR_OR_OWN),
-  rule(String.raw`outlet_penalties/${MONTH}\.json`, HR_OR_OWN),
-  rule(String.raw`settlement/${MONTH}(?:\.json|(?:\.en)?\.(?:csv|xlsx))`, HR_OR_OWN),
-  rule(String.raw`settlement_lines/${MONTH}\.json`, HR_OR_OWN),
+  rule(String.raw`technicians\.json`, STAFF_OR_OWN),
+  rule(String.raw`penalties\.json`, STAFF_OR_OWN),
+  rule(String.raw`penalty_lines\.json`, HR_OR_OWN),
+  rule(String.raw`outlet_penalties\.json`, HR_OR_OWN),
+  rule(String.raw`settlement\.json`, HR_OR_OWN),
+  rule(String.raw`settlement_lines\.json`, HR_OR_OWN),
+  rule(String.raw`settlement/${MONTH}(?:\.en)?\.(?:csv|xlsx)`, HR_OR_OWN),
 ];
 
 const RUN_ID = /^[0-9A-Za-z][0-9A-Za-z_-]*$/;

@@ -1,19 +1,20 @@
 // The files an outlet's account reads (spec §7): every file it may open holds only what it may see.
 //
-//   ranking/<month>.json                                 every outlet's composite and ranks, no KPI detail
-//   by_outlet/<outlet>/technicians/<month>.json          its technicians' KPI rows of the month
-//   by_outlet/<outlet>/technician_history.json           its technicians' KPI rows, every month
-//   by_outlet/<outlet>/penalties/<month>.json            its technicians' penalty totals
-//   by_outlet/<outlet>/penalty_lines/<month>.json        its technicians' statement lines
-//   by_outlet/<outlet>/outlet_penalties/<month>.json     its own fines
+//   ranking/<month>.json                        every outlet's composite and ranks, no KPI detail
+//   by_outlet/<outlet>/technicians.json         its technicians' KPI rows, every month
+//   by_outlet/<outlet>/penalties.json           its technicians' penalty totals, every month
+//   by_outlet/<outlet>/penalty_lines.json       its technicians' statement lines, every month
+//   by_outlet/<outlet>/outlet_penalties.json    its own fines, every month
 //
-// Each is the rows of the network-wide file whose outlet_id is the outlet's, the same bytes per
-// row, in the same order; a month without rows is `[]`. <outlet> is the outlet id as a folder name
-// (outletFolderName; the server computes the same to decide who may read the folder). The
-// settlement step writes its outlet statements into the same folder, by the same name.
+// Each is the rows of the network-wide month files whose outlet_id is the outlet's, the same bytes
+// per row, by month and then in the order of the month file; `[]` when it has none. One file per
+// outlet and family, not per month: a national network has hundreds of outlets, and a file per
+// outlet, family and month was tens of thousands of files, which took the publish most of its time.
+// A page keeps the rows of its month (dashboard/src/lib/data.ts). <outlet> is the outlet id as a
+// folder name (outletFolderName; the server computes the same to decide who may read the folder).
+// The settlement step writes its outlet statements into the same folder, by the same rule.
 //
-// These files are written in full on every publish (they span outlets, whose set can change with
-// any month): a few thousand small files at a national network's size.
+// These files are written in full on every publish, like every file spanning months.
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
@@ -45,13 +46,18 @@ export function outletPath(outletId: string, file: string): string {
   return `${OUTLET_ROOT}/${outletFolderName(outletId)}/${file}`;
 }
 
-/** The month files of each outlet: the rows of a published family whose outlet_id is the outlet's. */
-const OUTLET_MONTH_FILES = [
-  { folder: 'technicians', from: 'pub_scoped_technicians', order: 'technician_id, outlet_id' },
-  { folder: 'penalties', from: 'pub_scoped_penalty_totals', order: 'technician_id' },
-  { folder: 'penalty_lines', from: 'pub_scoped_penalty_lines', order: 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id' },
-  { folder: 'outlet_penalties', from: 'pub_scoped_outlet_penalties', order: 'outlet_id, ticket_id, complaint_id, amount' },
+const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id';
+
+/** Each outlet's files: the rows of a published family whose outlet_id is the outlet's, every month. */
+const OUTLET_FILES = [
+  { file: 'technicians.json', from: 'pub_scoped_technicians', order: 'month, technician_id, outlet_id' },
+  { file: 'penalties.json', from: 'pub_scoped_penalty_totals', order: 'month, technician_id' },
+  { file: 'penalty_lines.json', from: 'pub_scoped_penalty_lines', order: `month, ${LINE_ORDER}` },
+  { file: 'outlet_penalties.json', from: 'pub_scoped_outlet_penalties', order: 'month, outlet_id, ticket_id, complaint_id, amount' },
 ] as const;
+
+/** Outlets serialised per query: their texts are held until written. */
+const OUTLETS_AT_A_TIME = 100;
 
 async function prepare(connection: DuckDBConnection): Promise<string[]> {
   await connection.run(
@@ -75,29 +81,26 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
   return ids;
 }
 
-/** One JSON array per outlet of a view's rows (where), in order: outlet_id → file text. */
-async function perOutlet(connection: DuckDBConnection, from: string, order: string, where: string): Promise<Map<string, (Buffer | null)[]>> {
+/** One JSON array per outlet of the given ones, of a view's rows in order: outlet_id → file text. */
+async function perOutlet(connection: DuckDBConnection, from: string, order: string, outlets: string[]): Promise<Map<string, (Buffer | null)[]>> {
   return fileTexts(connection, `
     select outlet_id, ${jsonArray('to_json(source)::varchar', order)}
     from ${from} as source
-    where ${where} and outlet_id is not null
+    where outlet_id in (${outlets.map(sqlString).join(', ')})
     group by outlet_id`);
 }
 
-/** Every outlet's files and the ranking, for every month published. */
+/** Every outlet's files, and the ranking of every month published. */
 export async function writeOutletFiles(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   const outlets = await prepare(connection);
-  // a month at a time: a national network's statement lines of a year, held at once, would be large
-  for (const month of months) {
-    const inMonth = `month = ${sqlString(month)}`;
-    for (const family of OUTLET_MONTH_FILES) {
-      const bodies = await perOutlet(connection, family.from, family.order, inMonth);
-      for (const id of outlets) folder.page(outletPath(id, `${family.folder}/${month}.json`), bodies.get(id)?.[0] ?? EMPTY_ARRAY);
+  for (let from = 0; from < outlets.length; from += OUTLETS_AT_A_TIME) {
+    const group = outlets.slice(from, from + OUTLETS_AT_A_TIME);
+    for (const family of OUTLET_FILES) {
+      const bodies = await perOutlet(connection, family.from, family.order, group);
+      for (const id of group) folder.page(outletPath(id, family.file), bodies.get(id)?.[0] ?? EMPTY_ARRAY);
     }
-    const ranking = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', 'outlet_rank nulls last, outlet_id')} from pub_scoped_ranking as source where ${inMonth} group by month`);
-    folder.page(`ranking/${month}.json`, ranking.get(month)?.[0] ?? EMPTY_ARRAY);
   }
-  const histories = await perOutlet(connection, 'pub_scoped_technicians', 'technician_id, month', 'true');
-  for (const id of outlets) folder.page(outletPath(id, 'technician_history.json'), histories.get(id)?.[0] ?? EMPTY_ARRAY);
+  const rankings = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', 'outlet_rank nulls last, outlet_id')} from pub_scoped_ranking as source group by month`);
+  for (const month of months) folder.page(`ranking/${month}.json`, rankings.get(month)?.[0] ?? EMPTY_ARRAY);
   await connection.run(`drop table pub_scoped_outlets`);
 }

@@ -39,21 +39,44 @@ export const MANIFEST_URL = `${DATA_ROOT}manifest.json`;
 export const SESSION_URL = 'api/session';
 export const SIGN_IN_URL = 'sign-in.html';
 
-/** The families of which an outlet's account reads its own copy, by_outlet/<outlet>/<family>/… */
-const OUTLET_OWN = new Set(['technicians', 'penalties', 'penalty_lines', 'outlet_penalties', 'settlement', 'settlement_lines']);
+/**
+ * The month files of which an outlet's account reads its own file, by_outlet/<outlet>/<family>.json
+ * (every month in one file), and the column that says the month of a row.
+ */
+const OUTLET_OWN: Record<string, string> = {
+  technicians: 'month',
+  penalties: 'month',
+  penalty_lines: 'month',
+  outlet_penalties: 'month',
+  settlement: 'month',
+  settlement_lines: 'settlement_month',
+};
 
 /**
- * The file an account reads for a path of the run folder: an outlet's account reads its own files
- * instead of the network-wide ones, and the ranking (composite and ranks only) for the outlets'
- * KPIs (dashboard/DATA.md, "Who reads which file"). Other accounts read the path as it is.
+ * The file an account reads for a path of the run folder (dashboard/DATA.md, "Who reads which
+ * file"). An outlet's account reads its own file for a network-wide month file, with a fragment
+ * `#<column>=<month>` that keeps the month's rows (DataStore.text), its own technicians' file for a
+ * technician history, and the ranking (composite and ranks only) for the outlets' KPIs. Other
+ * accounts, and the downloads, read the path as it is.
  */
 export function scopedPath(access: Access | null | undefined, path: string): string {
   if (access?.role !== 'outlet' || !access.outlet_folder) return path;
   const own = `by_outlet/${urlSegment(access.outlet_folder)}`;
-  const family = path.split('/')[0]!;
-  if (family === 'outlets') return `ranking/${path.slice('outlets/'.length)}`;
-  if (family === 'technician_history') return `${own}/technician_history.json`;
-  return OUTLET_OWN.has(family) ? `${own}/${path}` : path;
+  const [family, file] = path.split('/') as [string, string | undefined];
+  if (family === 'outlets') return `ranking/${file}`;
+  if (family === 'technician_history') return `${own}/technicians.json`;
+  const month = /^(\d{4}-\d{2})\.json$/.exec(file ?? '')?.[1];
+  const column = OUTLET_OWN[family];
+  if (column !== undefined && month !== undefined) return `${own}/${family}.json#${column}=${month}`;
+  // an outlet's own downloads: its settlement statements
+  return family === 'settlement' && file !== undefined ? `${own}/${path}` : path;
+}
+
+/** The rows of a JSON array file's text whose column holds the value (a fragment `column=value`). */
+export function keepRows(text: string, fragment: string): string {
+  const [column, value] = fragment.split('=') as [string, string | undefined];
+  const rows = JSON.parse(text) as Record<string, unknown>[];
+  return JSON.stringify(rows.filter((row) => String(row[column]) === value));
 }
 
 /**
@@ -101,7 +124,7 @@ export function runUrl(manifest: Pick<Manifest, 'folder'> & Pick<Partial<Manifes
 
 /** The path inside the run folder of a run URL, for messages. */
 export function fileOfUrl(url: string): string {
-  const match = /^data\/runs\/[^/]+\/(.*)$/.exec(url);
+  const match = /^data\/runs\/[^/]+\/([^#]*)/.exec(url);
   return decodeURIComponent(match ? match[1]! : url.replace(/^data\//, ''));
 }
 
@@ -118,16 +141,28 @@ export class DataStore {
 
   constructor(private readonly fetcher: Fetcher = (url, init) => fetch(url, init)) {}
 
-  /** The text of a file, fetched once. Rejects with a DataError. */
+  /**
+   * The text of a file, fetched once. Rejects with a DataError. A URL with a fragment `#column=value`
+   * is the rows of the file (fetched once for every fragment) whose column holds the value.
+   */
   text(url: string, init?: RequestInit): Promise<string> {
     let pending = this.texts.get(url);
     if (!pending) {
-      pending = this.fetchText(url, init);
+      const [file, fragment] = url.split('#') as [string, string | undefined];
+      pending = fragment === undefined ? this.fetchText(url, init) : this.text(file, init).then((text) => this.kept(url, text, fragment));
       this.texts.set(url, pending);
       // a failed fetch may succeed later (a run being published): do not keep the failure
       pending.catch(() => this.texts.delete(url));
     }
     return pending;
+  }
+
+  private kept(url: string, text: string, fragment: string): string {
+    try {
+      return keepRows(text, fragment);
+    } catch (e) {
+      throw new DataError(fileOfUrl(url), null, (e as Error).message);
+    }
   }
 
   async json<T>(url: string, init?: RequestInit): Promise<T> {
