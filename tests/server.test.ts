@@ -63,8 +63,8 @@ function publishRun(runId: string, months: string[]): void {
   write(join(run, 'penalties', '2026-03.xlsx'), Buffer.from('PK\u0003\u0004 not really a workbook'));
   write(join(run, 'tables', 'penalty_lines.parquet'), Buffer.from('PAR1 not really parquet PAR1'));
   // the folders of outlets whose ids are no plain file names
-  write(join(run, 'by_outlet', encodeURIComponent('张三'), 'technician_history.json'), '[{"outlet_id":"张三"}]');
-  write(join(run, 'by_outlet', encodeURIComponent('A/B'), 'technician_history.json'), '[{"outlet_id":"A/B"}]');
+  write(join(run, 'by_outlet', encodeURIComponent('张三'), 'technicians.json'), '[{"outlet_id":"张三"}]');
+  write(join(run, 'by_outlet', encodeURIComponent('A/B'), 'technicians.json'), '[{"outlet_id":"A/B"}]');
   const tmp = join(dataDir, `.manifest-${runId}.json`);
   writeFileSync(tmp, JSON.stringify(manifestOf(runId, months), null, 2) + '\n');
   renameSync(tmp, join(dataDir, 'manifest.json'));
@@ -290,11 +290,11 @@ describe('published files', () => {
   it('serves files of percent-encoded ids when the URL encodes the file name once more', async () => {
     for (const id of ['张三', 'A/B']) {
       const folder = encodeURIComponent(id);
-      const res = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${encodeURIComponent(folder)}/technician_history.json` });
+      const res = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${encodeURIComponent(folder)}/technicians.json` });
       expect(res.statusCode, id).toBe(200);
       expect(res.json()).toEqual([{ outlet_id: id }]);
       // the folder name used as the URL is decoded by the server to the id itself: not that folder
-      const bare = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${folder}/technician_history.json` });
+      const bare = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${folder}/technicians.json` });
       expect(bare.statusCode, id).toBe(404);
     }
   });
@@ -530,7 +530,7 @@ describe('caching', () => {
       [`${run()}/network.json`, {}],
       [`${run()}/technicians/2026-03.json`, { 'accept-encoding': 'gzip' }], // its .gz copy
       [`${run()}/technicians/2026-03.json`, {}],
-      [`${run()}/by_outlet/${encodeURIComponent(encodeURIComponent('张三'))}/technician_history.json`, {}],
+      [`${run()}/by_outlet/${encodeURIComponent(encodeURIComponent('张三'))}/technicians.json`, {}],
       [`${run()}/penalties/2026-03.csv`, {}],
       [`${run()}/penalties/2026-03.xlsx`, {}],
       [`${run()}/tables/penalty_lines.parquet`, {}],
@@ -542,7 +542,7 @@ describe('caching', () => {
       const res = await inject({ method: 'GET', url, headers });
       seen.push([url, headers['accept-encoding'] ?? null, res.statusCode, res.headers['content-encoding'] ?? null, res.headers['cache-control']]);
     }
-    const history = `${run()}/by_outlet/${encodeURIComponent(encodeURIComponent('张三'))}/technician_history.json`;
+    const history = `${run()}/by_outlet/${encodeURIComponent(encodeURIComponent('张三'))}/technicians.json`;
     expect(seen).toEqual([
       [`${run()}/network.json`, null, 200, null, 'private, no-cache'],
       [`${run()}/technicians/2026-03.json`, 'gzip', 200, 'gzip', 'private, no-cache'],
