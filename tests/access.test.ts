@@ -13,6 +13,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildServer, type ServerOptions } from '../dashboard/server.ts';
 import { outletFolderName as serverFolderName, safeNext, targetOf } from '../dashboard/server/access-rules.ts';
+import { ConfigError } from '../dashboard/server/options.ts';
 import { DataStore, runUrl, scopedPath } from '../dashboard/src/lib/data.ts';
 import { readUsers, writeUsers } from '../dashboard/users/accounts.ts';
 import { usersCommand } from '../dashboard/users/cli.ts';
@@ -521,6 +522,13 @@ describe('the users command', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('keeps a server from starting on a users file it cannot use', async () => {
+    const broken = join(work, 'broken-users.json');
+    writeFileSync(broken, '{"format": 1, "users": [{"name": "x"}]}');
+    await expect(buildServer(serverOptions({ usersFile: broken }))).rejects.toThrow(/^the users file .*broken-users\.json: x: role must be one of hr, manager, outlet$/);
+    await expect(buildServer(serverOptions({ usersFile: broken }))).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('refuses what it cannot do, with one line and its exit code', async () => {

@@ -9,8 +9,9 @@
 // sign-in page, anything else is 401; signed in without the right: 403. Each refusal is logged.
 import secureSession from '@fastify/secure-session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccountStore } from '../users/accounts.ts';
+import { AccountStore, readUsers } from '../users/accounts.ts';
 import { type Caller, outletFolderName, SIGN_IN_PAGE, targetOf } from './access-rules.ts';
+import { ConfigError } from './config-error.ts';
 import { sendError } from './errors.ts';
 import type { AuthOptions } from './options.ts';
 import { rootPlugin } from './root-plugin.ts';
@@ -71,6 +72,12 @@ function toSignIn(request: FastifyRequest, reply: FastifyReply): FastifyReply {
 }
 
 export default rootPlugin<{ auth: AuthOptions }>('access', async (app, { auth }) => {
+  // checked at start like any setting: a users file that is there but unusable stops the server
+  try {
+    readUsers(auth.usersFile);
+  } catch (e) {
+    throw new ConfigError(`the users file ${(e as Error).message}`);
+  }
   app.decorate('accounts', new AccountStore(auth.usersFile, (problem) => app.log.error({ usersFile: auth.usersFile }, `the users file is unusable, so no account can sign in: ${problem}`)));
   await app.register(secureSession, {
     key: auth.sessionKey,
