@@ -70,7 +70,7 @@ export function crossSite(request: Pick<FastifyRequest, 'headers'>): boolean {
 type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: boolean; isExceeded?: boolean; ttlInSeconds?: number }>;
 
 /** Counts the attempt per address, then per account; the seconds to wait when one is over its limit. */
-function attemptCounter(app: FastifyInstance, limits: SignInLimits): (request: FastifyRequest, name: string) => Promise<number | null> {
+function attemptCounter(app: FastifyInstance, limits: SignInLimits): (request: FastifyRequest) => Promise<number | null> {
   const perAddress: Limiter = app.createRateLimit({ max: limits.perAddress, timeWindow: limits.windowMs });
   const perAccount: Limiter = app.createRateLimit({
     max: limits.perAccount,
@@ -101,7 +101,7 @@ function signIn(app: FastifyInstance, limits: SignInLimits) {
       return sendError(reply, 403);
     }
     const { name, password, next } = request.body;
-    const wait = await tooMany(request, name);
+    const wait = await tooMany(request);
     if (wait !== null) {
       logAccess(request, null, 'too-many-attempts', 429);
       return sendError(reply.header('retry-after', String(wait)), 429);
