@@ -14,7 +14,6 @@
 with jobs as not materialized (
   select
     ticket_id,
-    product_key_kind,
     product_key,
     completed_at,
     technician_id,
@@ -45,7 +44,8 @@ repairs as not materialized (
 
 -- the latest job completed before each repair was created, in the order (completed_at, ticket_id):
 -- ties go to the larger ticket_id, and '' (before every id) makes the bound strict. A repair
--- completed no earlier than it was created cannot be its own job before.
+-- completed no earlier than it was created cannot be its own job before. The key alone is compared:
+-- a phone key holds chr(31), which no serial can (the load rejects control characters).
 latest_jobs as (
   select
     repairs.ticket_id,
@@ -58,8 +58,7 @@ latest_jobs as (
     jobs.outlet_id
   from repairs
   asof left join jobs
-    on jobs.product_key_kind = repairs.product_key_kind
-    and jobs.product_key = repairs.product_key
+    on jobs.product_key = repairs.product_key
     and {'at': repairs.created_at, 'id': ''} > {'at': jobs.completed_at, 'id': jobs.ticket_id}
   where repairs.completed_at >= repairs.created_at
 ),
@@ -77,8 +76,7 @@ backdated_products_jobs as (
   select jobs.*
   from jobs
   semi join backdated_repairs as backdated
-    on backdated.product_key_kind = jobs.product_key_kind
-    and backdated.product_key = jobs.product_key
+    on backdated.product_key = jobs.product_key
 ),
 
 backdated_jobs as (
@@ -93,8 +91,7 @@ backdated_jobs as (
     arg_max(jobs.outlet_id, {'at': jobs.completed_at, 'id': jobs.ticket_id}) as outlet_id
   from backdated_repairs as backdated
   join backdated_products_jobs as jobs
-    on jobs.product_key_kind = backdated.product_key_kind
-    and jobs.product_key = backdated.product_key
+    on jobs.product_key = backdated.product_key
     and jobs.completed_at < backdated.created_at
     and jobs.ticket_id <> backdated.ticket_id
   group by backdated.ticket_id, backdated.product_key_kind, backdated.created_at, backdated.completion_month

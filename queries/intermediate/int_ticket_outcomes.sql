@@ -1,9 +1,9 @@
--- What happened to each completed ticket: revisit coverage, the satisfaction verdict, punctuality,
--- the follow-up calls of an unsatisfied customer, the call that makes it settleable (the earliest
--- reached call at or after completion, any time), and the calls whose questionnaire answers break a
--- rule (the evidence of penalty lines).
+-- What happened to each completed ticket: revisit coverage, the satisfaction verdict and the time
+-- of its call (the follow-ups of an unsatisfied customer are counted from it, int_followups),
+-- punctuality, the call that makes it settleable (the earliest reached call at or after completion,
+-- any time), and the calls whose questionnaire answers break a rule (the evidence of penalty lines).
 -- Inputs: stg_tickets, stg_revisits, cfg_revisit_windows; variables revisit_window_hours,
---   grace_minutes, reschedule_notice_minutes, followup_week_days, followup_month_days.
+--   grace_minutes, reschedule_notice_minutes.
 -- Grain: one row per completed ticket (status completed), month = month of completed_at.
 -- Scope: tickets completed in the months being built (in_build_months).
 with completed as (
@@ -85,7 +85,7 @@ ticket_calls as (
 -- one pass over the calls, grouped by the ticket's own columns (no join back to the tickets): the
 -- earliest rated call decides the verdict and later follow-up calls do not overwrite it. The few
 -- calls with an answer that breaks a rule are kept as they are, for the penalty lines.
-outcomes as (
+final as (
   select
     ticket_id,
     month,
@@ -99,8 +99,6 @@ outcomes as (
     coalesce(bool_or(in_window), false) as covered,
     first(result order by revisit_at, revisit_id) filter (where result is not null) as verdict,
     min(revisit_at) filter (where result is not null) as verdict_at,
-    -- the times of the reached calls: the follow-ups of an unsatisfied verdict are among them
-    list(revisit_at) filter (where revisit_at is not null) as call_times,
     -- the settlement slip: the earliest reached call at or after completion (ties: the smallest id)
     first(revisit_id order by revisit_at, revisit_id) filter (where revisit_id is not null) as settle_revisit_id,
     min(revisit_at) as settle_revisit_at,
@@ -125,22 +123,6 @@ outcomes as (
   group by
     ticket_id, month, technician_id, outlet_id, service_type, completed_at, arrived_at, fee_charged, fee_standard,
     on_time_judged, deadline
-),
-
--- an unsatisfied customer is called again within a week of the verdict call, and twice within a
--- month, the first of those within the week (spec 5.3); null for a ticket with no such verdict
-final as (
-  select
-    * exclude (call_times),
-    coalesce(verdict = 'unsatisfied', false) as followup_due,
-    case when verdict = 'unsatisfied' then
-      len(list_filter(call_times, t -> t > verdict_at and t <= verdict_at + days_interval(getvariable('followup_week_days')))) > 0
-    end as followup_week,
-    case when verdict = 'unsatisfied' then
-      len(list_filter(call_times, t -> t > verdict_at and t <= verdict_at + days_interval(getvariable('followup_month_days')))) >= 2
-      and list_min(list_filter(call_times, t -> t > verdict_at)) <= verdict_at + days_interval(getvariable('followup_week_days'))
-    end as followup_month
-  from outcomes
 )
 
 select * from final
