@@ -1,6 +1,7 @@
 -- Outlet KPIs, the composite score and the outlet ranking, overall and within tier.
 -- Inputs: int_month_measures, stg_outlets; variables outlet_min_tickets and the composite weights.
--- Grain: one row per outlet per month.
+-- Grain: one row per outlet per month (a month with completed tickets, credited complaints or
+--   repeats of the outlet's jobs).
 -- Scope: the months being built (in_build_months), ranked beside the month before each.
 with measures as (
   select * from int_month_measures

@@ -1,6 +1,8 @@
--- Technician KPIs and the monthly complaint ranking (rank 1 = highest complaint rate).
+-- Technician KPIs and the monthly complaint ranking (rank 1 = highest complaint rate), with the
+-- repeat repairs of the technician's earlier jobs and the follow-ups of their unsatisfied customers.
 -- Inputs: int_month_measures, int_ticket_counts, stg_technicians; variable technician_min_tickets.
--- Grain: one row per technician per month (a month with completed tickets or credited complaints).
+-- Grain: one row per technician per month (a month with completed tickets, credited complaints or
+--   repeats of the technician's jobs).
 -- Scope: the months being built (in_build_months).
 with measures as (
   select * from int_month_measures
