@@ -13,18 +13,22 @@ with checks as (
   select 'penalty_totals: key (month, technician_id) not unique'
   where exists (select 1 from penalty_totals group by month, technician_id having count(*) > 1)
   union all
-  select 'penalty_lines: line_id not unique'
-  where exists (select 1 from penalty_lines group by line_id having count(*) > 1)
+  -- a line is once in a month; one that moved from a closed month to an open one is in both
+  select 'penalty_lines: line_id not unique within a month'
+  where exists (select 1 from penalty_lines group by month, line_id having count(*) > 1)
+     or exists (select 1 from int_penalty_lines group by line_id having count(*) > 1)
   union all
-  select 'outlet_penalty_lines: line_id not unique'
-  where exists (select 1 from outlet_penalty_lines group by line_id having count(*) > 1)
+  select 'outlet_penalty_lines: line_id not unique within a month'
+  where exists (select 1 from outlet_penalty_lines group by month, line_id having count(*) > 1)
+     or exists (select 1 from int_outlet_penalty_lines group by line_id having count(*) > 1)
   union all
   select 'int_repeat_repairs: a repeat (ticket_id) counted more than once'
   where exists (select 1 from int_repeat_repairs group by ticket_id having count(*) > 1)
   union all
-  select 'settlement_lines: ticket_id or line_id not unique'
-  where exists (select 1 from settlement_lines group by ticket_id having count(*) > 1)
-     or exists (select 1 from settlement_lines group by line_id having count(*) > 1)
+  select 'settlement_lines: ticket_id or line_id not unique within a settlement month'
+  where exists (select 1 from settlement_lines group by settlement_month, ticket_id having count(*) > 1)
+     or exists (select 1 from settlement_lines group by settlement_month, line_id having count(*) > 1)
+     or exists (select 1 from int_settlement_lines group by ticket_id having count(*) > 1)
   union all
   select 'settlement_totals: key (month, outlet_id) not unique'
   where exists (select 1 from settlement_totals group by month, outlet_id having count(*) > 1)
@@ -69,11 +73,32 @@ with checks as (
     on repeats.month = network.month
   where network.repeat_repairs is distinct from repeats.repeats
   union all
+  -- a waived line adds 0 and counts as no violation; a row of adjustments alone has no line
   select 'penalty_totals do not add up to penalty_lines in ' || coalesce(totals.month, lines.month)
   from (select month, technician_id, sum(violations) as violations, sum(amount) as amount from penalty_totals group by all) as totals
-  full join (select month, technician_id, count(*) as violations, sum(amount) as amount from penalty_lines group by all) as lines
+  full join (
+    select month, technician_id, count(*) filter (where appeal_decision is distinct from 'waived') as violations, sum(amount) as amount
+    from penalty_lines group by all
+  ) as lines
     on lines.month = totals.month and lines.technician_id is not distinct from totals.technician_id
-  where totals.violations is distinct from lines.violations or totals.amount is distinct from lines.amount
+  where totals.month is null
+     or coalesce(totals.violations, 0) <> coalesce(lines.violations, 0)
+     or coalesce(totals.amount, 0) <> coalesce(lines.amount, 0)
+  union all
+  select 'penalty_totals: amount_due <> amount + adjustments for ' || technician_id || ' in ' || month
+  from penalty_totals
+  where amount_due is distinct from amount + adjustments
+  union all
+  select 'penalty_totals: the adjustments of ' || coalesce(totals.month, booked.month) || ' are not those booked in penalty_adjustments'
+  from (select month, sum(adjustments) as adjustments from penalty_totals group by month having sum(adjustments) <> 0) as totals
+  full join (select month, sum(amount) as amount from penalty_adjustments group by month having sum(amount) <> 0) as booked
+    on booked.month = totals.month
+  where totals.adjustments is distinct from booked.amount
+  union all
+  select 'settlement_totals: amount_due <> fees - outlet_fines + adjustments for ' || outlet_id || ' in ' || month
+  from settlement_totals
+  where amount_due is distinct from fees - outlet_fines + adjustments
+     or adjustments is distinct from fee_adjustments - fine_adjustments
   union all
   select 'settlement_totals do not add up to settlement_lines and outlet_penalty_lines for ' || coalesce(totals.outlet_id, lines.outlet_id, fines.outlet_id)
     || ' in ' || coalesce(totals.month, lines.month, fines.month)
@@ -87,9 +112,10 @@ with checks as (
      or coalesce(totals.outlet_fines, 0) <> coalesce(fines.amount, 0)
      or totals.net is distinct from totals.fees - totals.outlet_fines
   union all
-  -- every completed ticket of an outlet up to a month is settled by then or withheld at its end
+  -- every completed ticket of an outlet up to a month is settled by then or withheld at its end (as
+  -- the current records give them: open months; a closed month's totals are as they were at its close)
   select 'settlement_totals: settled + withheld <> completed for ' || totals.outlet_id || ' up to ' || totals.month
-  from settlement_totals as totals
+  from (select * from settlement_totals where month > getvariable('closed_through')) as totals
   asof left join (
     select
       month,
@@ -100,7 +126,7 @@ with checks as (
       select coalesce(completions.month, settlements.month) as month, coalesce(completions.outlet_id, settlements.outlet_id) as outlet_id,
         coalesce(completions.tickets, 0) as completed, coalesce(settlements.tickets, 0) as settled
       from (select month, outlet_id, count(*) as tickets from int_ticket_outcomes group by all) as completions
-      full join (select settlement_month as month, outlet_id, count(*) as tickets from settlement_lines group by all) as settlements
+      full join (select settlement_month as month, outlet_id, count(*) as tickets from int_settlement_lines group by all) as settlements
         on settlements.month = completions.month and settlements.outlet_id = completions.outlet_id
     )
   ) as so_far
@@ -128,16 +154,58 @@ with checks as (
     and previous_month.month = month_before(current_month.month)
   where current_month.rank_change is distinct from previous_month.outlet_rank - current_month.outlet_rank
   union all
+  -- open months count the year's lines as the current records and appeals give them, closed ones too
   select 'penalty_totals: violations_ytd of ' || technician_id || ' in ' || month || ' is not the sum of the year so far'
   from (
     select
-      month,
-      technician_id,
-      violations_ytd,
-      sum(violations) over (partition by technician_id, left(month, 4) order by month) as year_so_far
-    from penalty_totals
+      coalesce(totals.month, counted.month) as month,
+      coalesce(totals.technician_id, counted.technician_id) as technician_id,
+      totals.violations_ytd,
+      sum(coalesce(counted.violations, 0)) over (
+        partition by coalesce(totals.technician_id, counted.technician_id), left(coalesce(totals.month, counted.month), 4)
+        order by coalesce(totals.month, counted.month)
+      ) as year_so_far
+    from (select * from penalty_totals where month > getvariable('closed_through')) as totals
+    full join (
+      select month, technician_id, count(*) filter (where appeal_decision is distinct from 'waived') as violations
+      from int_appealed_lines group by all
+    ) as counted
+      on counted.month = totals.month and counted.technician_id is not distinct from totals.technician_id
   )
-  where violations_ytd <> year_so_far
+  where violations_ytd is not null and violations_ytd <> year_so_far
+  union all
+  -- a closed month's frozen amount and every adjustment booked from it add up to what its lines are now
+  select 'closed month ' || month || ': frozen ' || kind || ' ' || frozen || ' + adjustments ' || adjusted || ' <> ' || now || ' now'
+  from (
+    select month, kind, sum(frozen) as frozen, sum(adjusted) as adjusted, sum(now) as now
+    from (
+      select month, 'penalty_lines' as kind, amount as frozen, 0 as adjusted, 0 as now from frozen_penalty_lines
+      union all select original_month, 'penalty_lines', 0, amount, 0 from penalty_adjustments
+      union all select month, 'penalty_lines', 0, 0, amount from int_appealed_lines where month <= getvariable('closed_through')
+      union all select month, 'outlet_penalty_lines', amount, 0, 0 from frozen_outlet_penalty_lines
+      union all select original_month, 'outlet_penalty_lines', 0, amount, 0 from settlement_adjustments where rule_id = 'OUTLET_OVERCHARGE'
+      union all select month, 'outlet_penalty_lines', 0, 0, amount from int_outlet_penalty_lines where month <= getvariable('closed_through')
+      union all select settlement_month, 'settlement_lines', fee, 0, 0 from frozen_settlement_lines
+      union all select original_month, 'settlement_lines', 0, amount, 0 from settlement_adjustments where rule_id = 'SETTLE'
+      union all select settlement_month, 'settlement_lines', 0, 0, fee from int_settlement_lines where settlement_month <= getvariable('closed_through')
+    )
+    group by all
+  )
+  where frozen + adjusted <> now
+  union all
+  select 'month_closes: a month closed twice'
+  where exists (select 1 from month_closes group by month having count(*) > 1)
+  union all
+  select 'adjustments booked into an open month other than the first: ' || month
+  from (select month from int_penalty_adjustments union select month from int_settlement_adjustments)
+  where month is distinct from getvariable('adjustment_month')
+  union all
+  select 'appeals: appeal_id not unique, or more than one appeal standing for ' || coalesce(line_id, 'a line')
+  from (
+    select line_id from appeals where standing group by line_id having count(*) > 1
+    union all
+    select null from appeals group by appeal_id having count(*) > 1
+  )
   union all
   select 'load_batches: ' || file_name || ' read ' || rows_read || ' <> loaded ' || rows_loaded || ' + rejected ' || rows_rejected
   from load_batches

@@ -146,3 +146,145 @@ create table if not exists publish_pending (build_id varchar not null, month var
 
 -- The build the last publish that switched its manifest reflects (at most one row).
 create table if not exists published_build (build_id varchar not null);
+
+-- Appeals of penalty lines as loaded (申诉, spec 6.3): one row per appeal_id, the latest accepted
+-- version. Whether the line exists, and a reduced amount is below it, is the build's to check
+-- (int_appeal_checks); the table `appeals` is the build's too. reason is free text: never published.
+create table if not exists appeal_records (
+  appeal_id varchar not null,
+  line_id varchar not null,
+  submitted_at timestamp not null,
+  decision varchar not null,
+  decided_amount decimal(18, 2),
+  decided_at timestamp,
+  reason varchar,
+  -- the version: the export's update time, or else the decision time
+  updated_at timestamp,
+  batch_id bigint not null,
+  source_line bigint
+);
+
+-- Month close (spec 6.2): one row per month closed by `npm run close`, never changed or removed.
+-- A month is closed when it is at or before the latest month here (a month without lines that the
+-- close order let pass is closed with nothing frozen). lines and amount: the month's penalty lines
+-- and their sum; adjustments and amount_due: the penalty adjustments booked into the month and
+-- amount + adjustments; the outlet fines, settlement lines and settlement adjustments likewise;
+-- sha256 over every frozen line of the month in the canonical form of README.md (hashed_lines lines).
+create table if not exists month_closes (
+  month varchar not null,
+  closed_at timestamp not null,
+  closed_by varchar not null,
+  lines bigint not null,
+  amount decimal(18, 2) not null,
+  adjustments decimal(18, 2) not null,
+  amount_due decimal(18, 2) not null,
+  outlet_fine_lines bigint not null,
+  outlet_fines decimal(18, 2) not null,
+  settlement_lines bigint not null,
+  settlement_fees decimal(18, 2) not null,
+  settlement_adjustments decimal(18, 2) not null,
+  hashed_lines bigint not null,
+  sha256 varchar not null
+);
+
+-- The lines and totals of the closed months as they were at their close (columns as the contract
+-- tables of the same name without frozen_): the contract tables show these for closed months,
+-- whatever later loads, config changes or appeals do. Written by the close only; a column added to
+-- a contract table is added here too (alter table … add column if not exists).
+create table if not exists frozen_penalty_lines (
+  month varchar not null,
+  technician_id varchar,
+  outlet_id varchar,
+  rule_id varchar not null,
+  amount decimal(18, 2),
+  occurred_at timestamp,
+  ticket_id varchar,
+  revisit_id varchar,
+  complaint_id varchar,
+  violation_id varchar,
+  dismissal boolean,
+  rule_name_zh varchar,
+  rule_name_en varchar,
+  line_id varchar not null,
+  related_ticket_id varchar,
+  appeal_id varchar,
+  appeal_decision varchar,
+  amount_before_appeal decimal(18, 2)
+);
+
+create table if not exists frozen_penalty_totals (
+  month varchar not null,
+  technician_id varchar,
+  outlet_id varchar,
+  violations bigint,
+  amount decimal(18, 2),
+  violations_ytd bigint,
+  training boolean,
+  dismissal_review boolean,
+  training_reason varchar,
+  dismissal_reason varchar,
+  adjustments decimal(18, 2),
+  amount_due decimal(18, 2)
+);
+
+create table if not exists frozen_outlet_penalty_lines (
+  month varchar not null,
+  outlet_id varchar,
+  complaint_id varchar,
+  ticket_id varchar,
+  overcharge decimal(18, 2),
+  amount decimal(18, 2),
+  line_id varchar not null
+);
+
+create table if not exists frozen_settlement_lines (
+  settlement_month varchar not null,
+  outlet_id varchar,
+  ticket_id varchar,
+  technician_id varchar,
+  service_type varchar,
+  completed_at timestamp,
+  revisit_id varchar,
+  revisit_at timestamp,
+  fee decimal(18, 2),
+  line_id varchar not null
+);
+
+create table if not exists frozen_settlement_totals (
+  month varchar not null,
+  outlet_id varchar,
+  tickets_settled bigint,
+  fees decimal(18, 2),
+  outlet_fines decimal(18, 2),
+  net decimal(18, 2),
+  tickets_withheld bigint,
+  withheld_fees decimal(18, 2),
+  payment_due date,
+  fee_adjustments decimal(18, 2),
+  fine_adjustments decimal(18, 2),
+  adjustments decimal(18, 2),
+  amount_due decimal(18, 2)
+);
+
+-- The adjustments booked into the closed months (spec 6.2), as they were at the close.
+create table if not exists frozen_penalty_adjustments (
+  month varchar not null,
+  original_month varchar not null,
+  line_id varchar not null,
+  technician_id varchar,
+  outlet_id varchar,
+  rule_id varchar,
+  amount decimal(18, 2) not null,
+  reason varchar not null
+);
+
+create table if not exists frozen_settlement_adjustments (
+  month varchar not null,
+  original_month varchar not null,
+  line_id varchar not null,
+  outlet_id varchar,
+  rule_id varchar,
+  amount decimal(18, 2) not null,
+  net_effect decimal(18, 2) not null,
+  reason varchar not null
+);

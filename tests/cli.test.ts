@@ -113,7 +113,7 @@ describe('pipeline command', () => {
         '  readme.txt: extension .txt is not .csv or .xlsx',
         '  工单_11月.xls: an Excel 97-2003 workbook (.xls), which cannot be read: open it in Excel and save it as .xlsx',
         '  联合导出.csv: the name matches no export kind, and its header matches tickets and revisits',
-        "an export's name starts with its kind: tickets…/工单…, revisits…/回访…, complaints…/投诉…, violations…/违规…, technicians…/工程师…, outlets…/网点… (case does not matter), or its header has the kind's columns; its extension is .csv or .xlsx",
+        "an export's name starts with its kind: tickets…/工单…, revisits…/回访…, complaints…/投诉…, violations…/违规…, technicians…/工程师…, outlets…/网点…, appeals…/申诉… (case does not matter), or its header has the kind's columns; its extension is .csv or .xlsx",
         '',
       ].join('\n'),
     );

@@ -76,8 +76,14 @@ const violations: Record_[] = [
   { violation_id: 'WG01', technician_id: 1001, occurred_at: at(10, 10, 0), rule_id: 'IMAGE', amount: null },
   { violation_id: 'WG02', technician_id: 1002, occurred_at: at(11, 14, 7), rule_id: 'SAFETY', amount: 200 },
 ];
-const DATA: Record<KindName, Record_[]> = { tickets, revisits, complaints, violations, technicians, outlets };
-const FILE_NAMES: Record<KindName, string> = { tickets: '工单_2026-03', revisits: '回访_2026-03', complaints: '投诉_2026-03', violations: '违规_2026-03', technicians: '工程师', outlets: '网点' };
+// appeals of the two manual lines: waived, and reduced from 200 to 150; one still pending
+const appeals: Record_[] = [
+  { appeal_id: 'SS01', line_id: 'IMAGE:WG01', submitted_at: at(12, 9, 0), decision: 'waived', decided_amount: null, decided_at: at(14, 16, 30), reason: '当天有工作证' },
+  { appeal_id: 'SS02', line_id: 'SAFETY:WG02', submitted_at: at(12, 9, 5), decision: 'reduced', decided_amount: 150, decided_at: at(14, 16, 45), reason: null },
+  { appeal_id: 'SS03', line_id: 'SAFETY:WG02', submitted_at: at(13, 10, 0), decision: 'pending', decided_amount: null, decided_at: null, reason: null },
+];
+const DATA: Record<KindName, Record_[]> = { tickets, revisits, complaints, violations, technicians, outlets, appeals };
+const FILE_NAMES: Record<KindName, string> = { tickets: '工单_2026-03', revisits: '回访_2026-03', complaints: '投诉_2026-03', violations: '违规_2026-03', technicians: '工程师', outlets: '网点', appeals: '申诉_2026-03' };
 
 // ---- the three forms ---------------------------------------------------------------------------
 
@@ -85,6 +91,7 @@ const CHINESE: Record<string, string> = {
   install: '安装', repair: '维修', completed: '已完成', cancelled: '已取消', satisfied: '满意', neutral: '一般', unsatisfied: '不满意',
   service_attitude: '服务态度', overcharge: '收费不合理', untimely: '服务不及时', technician: '工程师', outlet: '网点',
   service_center: '服务中心', repair_shop: '专修部', active: '在职', left: '离职',
+  waived: '撤销', reduced: '减免', pending: '待处理',
 };
 const pad2 = (n: number) => String(n).padStart(2, '0');
 const iso = (d: Date) => `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;

@@ -14,7 +14,8 @@ import { randomUUID } from 'node:crypto';
 import { type Db, sqlFile } from '../common/db.ts';
 import { MODELS, SCOPE_ROWS, type Model } from './models.ts';
 import { recordBuild } from './publish-state.ts';
-import { latestMonth, laterMonthsOfYear, MONTH, monthAfter, monthStart, setScope } from './scope.ts';
+import { syncAppealRejects } from './appeal-rejects.ts';
+import { closedThrough, latestMonth, laterMonthsOfYear, MONTH, monthAfter, monthStart, setAdjustedMonths, setScope } from './scope.ts';
 import { BUILD_STATE_TABLE, buildFingerprint, loadedBatch, modelsExist, previousBuild, tableNames } from './state.ts';
 
 export { applyConfig } from './config-variables.ts';
@@ -61,6 +62,7 @@ export async function buildModels(db: Db, onModel: (name: string, ms: number) =>
       result = await buildIncremental(db, stale.sort(), onModel);
     }
     if (hasStaleTable) await db.run(`delete from stale_months`);
+    if (full || stale.length > 0) await syncAppealRejects(db);
     if (full || stale.length > 0) {
       const buildId = randomUUID();
       await db.run(`create or replace table ${BUILD_STATE_TABLE} (fingerprint varchar, last_batch_id bigint, built_at timestamp, build_id varchar)`);
@@ -86,6 +88,7 @@ async function buildFull(db: Db, onModel: (name: string, ms: number) => void): P
     union select month from penalty_lines
     union select month from outlet_penalty_lines
     union select month from settlement_totals
+    union select month from penalty_totals
     order by month`);
   return { full: true, months: months.map((r) => String(r.month)) };
 }
@@ -119,7 +122,7 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
     onModel(model.name, performance.now() - started);
   }
 
-  const direct = [...new Set([...changed, ...moved])].sort();
+  const direct = withAdjustmentMonth([...new Set([...changed, ...moved])].sort(), await closedThrough(db));
   // a record dated outside the years 0000-9999 has no 'YYYY-MM' month to scope by
   if (!direct.every((m) => MONTH.test(m))) return buildFull(db, onModel);
   const latest = await latestMonth(db);
@@ -129,13 +132,29 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
   await setScope(db, { full: false, changed, months, yearMonths });
 
   const published = new Set(yearMonths);
+  const adjusted = new Set(months);
   for (const model of MODELS) {
     if (model.materialized === 'view' || model.links !== undefined) continue;
     const started = performance.now();
-    for (const month of await replaceRows(db, model)) if (MONTH.test(month)) published.add(month);
+    const placed = (await replaceRows(db, model)).filter((m) => MONTH.test(m));
+    for (const month of placed) published.add(month);
+    // a settlement line that moved to or from a closed month changes that month's adjustments
+    if (placed.some((m) => !adjusted.has(m))) {
+      for (const month of placed) adjusted.add(month);
+      await setAdjustedMonths(db, [...adjusted].sort());
+    }
     onModel(model.name, performance.now() - started);
   }
   return { full: false, months: [...published].sort() };
+}
+
+/**
+ * The months to build, and the first open month when one of them is closed: what the records give
+ * for a closed month is compared with its frozen lines, and the differences are booked there.
+ */
+function withAdjustmentMonth(months: string[], closed: string): string[] {
+  if (closed === '' || !months.some((m) => m <= closed)) return months;
+  return [...new Set([...months, monthAfter(closed)])].sort();
 }
 
 /**

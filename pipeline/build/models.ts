@@ -13,8 +13,10 @@
  * - repeat_reach: repairs created in a changed month or in the repeat window after one
  * - orphans: orphans of the changed months, and those whose ticket is now loaded
  * - every_month: the whole table, on every build (small tables that every month feeds)
+ * - adjusted_months: adjustments by original_month, of the months built and of those a ticket's
+ *   settlement moved from or to (build_adjusted_months)
  */
-export type Scope = 'months' | 'completion_months' | 'settled_tickets' | 'year_months' | 'changed_records' | 'repeat_reach' | 'orphans' | 'every_month';
+export type Scope = 'months' | 'completion_months' | 'settled_tickets' | 'year_months' | 'changed_records' | 'repeat_reach' | 'orphans' | 'every_month' | 'adjusted_months';
 
 export interface Model {
   name: string;
@@ -43,6 +45,7 @@ export const MODELS: Model[] = [
   { name: 'stg_violations', file: 'staging/stg_violations.sql', materialized: 'view' },
   { name: 'stg_technicians', file: 'staging/stg_technicians.sql', materialized: 'view' },
   { name: 'stg_outlets', file: 'staging/stg_outlets.sql', materialized: 'view' },
+  { name: 'stg_appeals', file: 'staging/stg_appeals.sql', materialized: 'view' },
   // first: the months whose credits or repeats moved join the months to build (see buildIncremental)
   { name: 'int_complaint_credits', file: 'intermediate/int_complaint_credits.sql', materialized: 'table', scope: 'changed_records', links: ['month', 'ticket_month'] },
   { name: 'int_repeat_repairs', file: 'intermediate/int_repeat_repairs.sql', materialized: 'table', scope: 'repeat_reach', links: ['month'] },
@@ -53,11 +56,24 @@ export const MODELS: Model[] = [
   { name: 'kpi_technician_month', file: 'marts/kpi_technician_month.sql', materialized: 'table', scope: 'months' },
   { name: 'kpi_outlet_month', file: 'marts/kpi_outlet_month.sql', materialized: 'table', scope: 'months' },
   { name: 'kpi_network_month', file: 'marts/kpi_network_month.sql', materialized: 'table', scope: 'months' },
-  { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'table', scope: 'months' },
-  { name: 'penalty_totals', file: 'marts/penalty_totals.sql', materialized: 'table', scope: 'year_months' },
-  { name: 'outlet_penalty_lines', file: 'marts/outlet_penalty_lines.sql', materialized: 'table', scope: 'months' },
+  // the lines as the current records give them; the contract tables below show them for the open
+  // months and the lines frozen by the close for the closed ones (spec 6)
+  { name: 'int_penalty_lines', file: 'intermediate/int_penalty_lines.sql', materialized: 'table', scope: 'months' },
+  { name: 'int_outlet_penalty_lines', file: 'intermediate/int_outlet_penalty_lines.sql', materialized: 'table', scope: 'months' },
   { name: 'int_settlement_counts', file: 'intermediate/int_settlement_counts.sql', materialized: 'table', scope: 'months' },
-  { name: 'settlement_lines', file: 'marts/settlement_lines.sql', materialized: 'table', scope: 'settled_tickets', key: 'ticket_id', publishedMonth: 'settlement_month' },
+  // its changed settlement months also join the months whose adjustments are worked out again
+  { name: 'int_settlement_lines', file: 'intermediate/int_settlement_lines.sql', materialized: 'table', scope: 'settled_tickets', key: 'ticket_id', publishedMonth: 'settlement_month' },
+  { name: 'int_appeal_checks', file: 'intermediate/int_appeal_checks.sql', materialized: 'table', scope: 'every_month' },
+  { name: 'int_appealed_lines', file: 'intermediate/int_appealed_lines.sql', materialized: 'view' },
+  { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'table', scope: 'months' },
+  { name: 'outlet_penalty_lines', file: 'marts/outlet_penalty_lines.sql', materialized: 'table', scope: 'months' },
+  { name: 'settlement_lines', file: 'marts/settlement_lines.sql', materialized: 'table', scope: 'settled_tickets' },
+  { name: 'int_penalty_adjustments', file: 'intermediate/int_penalty_adjustments.sql', materialized: 'table', scope: 'adjusted_months' },
+  { name: 'int_settlement_adjustments', file: 'intermediate/int_settlement_adjustments.sql', materialized: 'table', scope: 'adjusted_months' },
+  { name: 'penalty_adjustments', file: 'marts/penalty_adjustments.sql', materialized: 'table', scope: 'every_month', publishedMonth: 'month' },
+  { name: 'settlement_adjustments', file: 'marts/settlement_adjustments.sql', materialized: 'table', scope: 'every_month', publishedMonth: 'month' },
+  { name: 'appeals', file: 'marts/appeals.sql', materialized: 'table', scope: 'every_month' },
+  { name: 'penalty_totals', file: 'marts/penalty_totals.sql', materialized: 'table', scope: 'year_months' },
   { name: 'settlement_totals', file: 'marts/settlement_totals.sql', materialized: 'table', scope: 'every_month', publishedMonth: 'month' },
   { name: 'data_orphans', file: 'marts/data_orphans.sql', materialized: 'table', scope: 'orphans' },
 ];
@@ -73,4 +89,5 @@ export const SCOPE_ROWS: Record<Scope, string> = {
   repeat_reach: 'in_build_repeat_reach(created_at)',
   orphans: `in_build_changed_months(month_of(event_at)) or ticket_id in (${CHANGED_TICKETS})`,
   every_month: 'true',
+  adjusted_months: `getvariable('build_full') or list_contains(getvariable('build_adjusted_months'), original_month)`,
 };

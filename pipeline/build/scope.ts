@@ -2,6 +2,10 @@
 // macros in_build_months and friends read, and the month arithmetic that finds them.
 // build_repeat_months: the months of the repairs whose repeat links a changed ticket can move (its
 // own months and the repeat window after them, variable repeat_window_days, set by the config).
+// build_adjusted_months: the closed months whose adjustments are worked out again (the months built,
+// and those a settlement line moved from or to, added as the build finds them: setAdjustedMonths).
+// closed_through: the latest closed month ('' when none; month_closes), adjustment_month: the month
+// after it, where adjustments are booked (null when none).
 import type { Db } from '../common/db.ts';
 
 export const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -18,6 +22,8 @@ export interface Scoping {
 
 export async function setScope(db: Db, scope: Scoping): Promise<void> {
   await db.connection.run(`set variable build_full = $1::boolean`, [scope.full]);
+  await setCloseVariables(db);
+  await setAdjustedMonths(db, scope.months);
   for (const [name, months] of [['build_changed_months', scope.changed], ['build_months', scope.months], ['build_year_months', scope.yearMonths]] as const) {
     // months are checked against MONTH before they get here; still passed as a parameter
     await db.connection.run(`set variable ${name} = case when $1 = '' then []::varchar[] else string_split($1, ',') end`, [months.join(',')]);
@@ -36,6 +42,25 @@ export async function setScope(db: Db, scope: Scoping): Promise<void> {
         from (select strptime(changed || '-01', '%Y-%m-%d') as month_start from unnest(getvariable('build_changed_months')) as months(changed))
       )
     )`);
+}
+
+/** closed_through and adjustment_month, from month_closes: for the build and the invariants. */
+export async function setCloseVariables(db: Db): Promise<void> {
+  const closed = await closedThrough(db);
+  await db.connection.run(`set variable closed_through = $1::varchar`, [closed]);
+  await db.connection.run(`set variable adjustment_month = $1::varchar`, [closed === '' ? null : monthAfter(closed)]);
+}
+
+/** The closed months whose adjustments an incremental build works out again (build_adjusted_months). */
+export async function setAdjustedMonths(db: Db, months: string[]): Promise<void> {
+  await db.connection.run(`set variable build_adjusted_months = case when $1 = '' then []::varchar[] else string_split($1, ',') end`, [months.join(',')]);
+}
+
+/** The latest closed month ('' when none): every month up to it is closed (month_closes). */
+export async function closedThrough(db: Db): Promise<string> {
+  const found = await db.value<number>(`select count(*) from duckdb_tables() where database_name = current_database() and schema_name = 'main' and table_name = 'month_closes'`);
+  if (found === 0) return '';
+  return (await db.value<string | null>(`select max(month) from month_closes`)) ?? '';
 }
 
 /** A checked 'YYYY-MM' month as the SQL timestamp of its first moment. */

@@ -12,8 +12,9 @@ import { MODELS } from './models.ts';
  */
 export const BUILD_STATE_TABLE = 'model_build_state';
 /** Raise when the build logic here changes in a way the SQL texts do not show: the next build is then full. */
-// 2: the build id and the publish state; 3: the linking models first (repeats), settlement months published
-const BUILD_LOGIC_VERSION = 3;
+// 2: the build id and the publish state; 3: the linking models first (repeats), settlement months published;
+// 4: the close (frozen months, adjustments booked in the first open month) and appeal rejects
+const BUILD_LOGIC_VERSION = 4;
 
 /** The config, the SQL of every model and macro, and the build logic, as one hash. */
 export async function buildFingerprint(db: Db): Promise<string> {

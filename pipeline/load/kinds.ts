@@ -5,7 +5,7 @@
 // stored table). Nothing else of the load stage lists a kind's columns; only a timestamp that
 // decides which months a record counts in is also named in stale-months.ts.
 
-export type KindName = 'tickets' | 'revisits' | 'complaints' | 'violations' | 'technicians' | 'outlets';
+export type KindName = 'tickets' | 'revisits' | 'complaints' | 'violations' | 'technicians' | 'outlets' | 'appeals';
 
 export interface ColumnDef {
   /** canonical name, as in the spec and the stored tables */
@@ -140,6 +140,30 @@ export const KINDS: KindDef[] = [
       col('name', ['网点名称']),
       col('tier', ['网点级别', '网点类型']),
       col('city', ['城市']),
+    ],
+  },
+  {
+    // appeals of penalty lines (spec 6.3); stored as appeal_records, the table `appeals` is the build's
+    // (each loaded appeal with the line it decides). Whether the line exists and a reduced amount is
+    // below the line's is known only once the lines are built: checked by the build
+    // (queries/intermediate/int_appeal_checks.sql), which keeps those rejects in load_rejects.
+    kind: 'appeals',
+    prefixes: ['appeals', 'appeal', '申诉'],
+    key: 'appeal_id',
+    table: 'appeal_records',
+    columns: [
+      col('appeal_id', ['申诉编号', '申诉单号'], true),
+      col('line_id', ['罚款编号', '罚单编号', '罚款单号'], true),
+      col('submitted_at', ['申诉时间', '提交时间'], true),
+      col('decision', ['处理结果', '申诉结果', '处理状态'], true),
+      // required when the decision is reduced: checked row by row in queries/load/typed_appeals.sql
+      col('decided_amount', ['减免后金额', '核定金额']),
+      col('decided_at', ['处理时间', '审批时间']),
+      // the appellant's or HR's own words: never shown outside the database
+      sensitive('reason', ['说明', '申诉理由', '备注']),
+      // the version: a later export of an appeal replaces the stored one unless this is older
+      // (when the export has no update time, the decision time stands for it)
+      col('updated_at', ['更新时间', '最后更新时间']),
     ],
   },
 ];

@@ -1,7 +1,8 @@
 // Which months an input leaves out of date (the table stale_months, read by the model build to
 // rebuild only those): the months of each row stored or replaced, its ticket's completion month
-// for a revisit or a complaint, or '*' (every month). Written in the load's own transaction.
-import { sqlIdent, type Db } from '../common/db.ts';
+// for a revisit or a complaint, the month of the penalty line an appeal names, or '*' (every
+// month). Written in the load's own transaction.
+import { sqlIdent, sqlString, type Db } from '../common/db.ts';
 import type { KindDef } from './kinds.ts';
 
 /**
@@ -19,6 +20,7 @@ export type StaleMonthsMarking = 'by_row' | 'every_month';
  */
 export async function startMarking(db: Db): Promise<StaleMonthsMarking> {
   await db.run(`create or replace temp table touched_tickets (ticket_id varchar)`);
+  await db.run(`create or replace temp table touched_lines (line_id varchar)`);
   const everyMonth = await db.value<number>(`select count(*) from stale_months where month = '*'`);
   if (everyMonth === 0 && (await buildHasRun(db))) return 'by_row';
   await markEveryMonthStale(db);
@@ -59,6 +61,9 @@ export async function markRowMonths(db: Db, kind: KindDef, marking: StaleMonthsM
   if (months.ticket) {
     await db.run(`insert into touched_tickets select distinct ticket_id from typed_rows where problem is null${replacedRows ? ' union select ticket_id from replaced_rows' : ''}`);
   }
+  if (months.line) {
+    await db.run(`insert into touched_lines select distinct line_id from typed_rows where problem is null${replacedRows ? ' union select line_id from replaced_rows' : ''}`);
+  }
   await db.run(`
       insert into stale_months
       select distinct month_of(m) as month
@@ -68,7 +73,9 @@ export async function markRowMonths(db: Db, kind: KindDef, marking: StaleMonthsM
 
 /** Ends the marking of a load: the completion months of the tickets its revisits and complaints touch. */
 export async function finishMarking(db: Db, marking: StaleMonthsMarking): Promise<void> {
-  if (marking === 'by_row') await markTicketMonths(db);
+  if (marking !== 'by_row') return;
+  await markTicketMonths(db);
+  await markLineMonths(db);
 }
 
 async function markEveryMonthStale(db: Db): Promise<void> {
@@ -87,16 +94,45 @@ async function markTicketMonths(db: Db): Promise<void> {
     where completed_month is not null and month_of(completed_month) not in (select month from stale_months)`);
 }
 
+// the tables of penalty lines the build leaves (recomputed, and frozen by a close): the load stage
+// reads them by name to find the month of the line an appeal names, it does not call the build
+const LINE_TABLES = ['int_penalty_lines', 'frozen_penalty_lines'];
+
+/**
+ * An appeal leaves the month of the line it names out of date (its effect on the line, or the
+ * adjustment of a closed month). A line not built yet has no month: the appeal counts once its line
+ * is built, in the month its records mark. Without those tables (a database of an older build) the
+ * next build is full anyway: '*'.
+ */
+async function markLineMonths(db: Db): Promise<void> {
+  if ((await db.value<number>(`select count(*) from touched_lines`)) === 0) return;
+  const found = await db.value<number>(
+    `select count(*) from duckdb_tables() where database_name = current_database() and schema_name = 'main' and table_name in (${LINE_TABLES.map(sqlString).join(', ')})`,
+  );
+  if (found < LINE_TABLES.length) {
+    await markEveryMonthStale(db);
+    return;
+  }
+  await db.run(`
+    insert into stale_months
+    select distinct lines.month
+    from (${LINE_TABLES.map((t) => `select line_id, month from ${t}`).join(' union all ')}) as lines
+    semi join touched_lines on touched_lines.line_id = lines.line_id
+    where lines.month not in (select month from stale_months)`);
+}
+
 /**
  * The months a record counts in (contract of stale_months in schema.sql): those of its own
  * timestamps, and for a revisit or complaint its ticket's completion month; technicians and
  * outlets count in every month.
  */
-const STALE_MONTHS: Record<string, { own: string[]; ticket?: boolean } | 'all'> = {
+const STALE_MONTHS: Record<string, { own: string[]; ticket?: boolean; line?: boolean } | 'all'> = {
   tickets: { own: ['created_at', 'completed_at'] },
   revisits: { own: ['revisit_at'], ticket: true },
   complaints: { own: ['received_at'], ticket: true },
   violations: { own: ['occurred_at'] },
   technicians: 'all',
   outlets: 'all',
+  // the month it was submitted (a month is marked for every row stored), and its line's month
+  appeals: { own: ['submitted_at'], line: true },
 };

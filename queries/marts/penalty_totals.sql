@@ -7,26 +7,62 @@
 -- `rule:<rule_id>:<amount>[:<ticket|violation|complaint|revisit>:<id>]` per dismissal line,
 -- `top_complaint_rate:2` (first two months running), `after_training:<first training month this year>`;
 -- several joined by ';', in a rule id or an id '%', ':' and ';' written %25, %3A, %3B. Null when the flag is false.
--- Inputs: penalty_lines, kpi_technician_month, stg_technicians, cfg_penalty_rules; variables
---   training_violations_per_month, training_violations_per_year.
--- Grain: one row per technician per month with at least one penalty line.
+-- A closed month (spec 6.2) shows its totals as frozen at the close, escalation included. An open
+-- month counts the lines as the current records and appeals give them (int_appealed_lines, every
+-- month of the year, closed ones too): a waived line counts as no violation (violations,
+-- violations_ytd, training, dismissal) and adds 0; and the first open month adds the adjustments
+-- booked in it (adjustments, amount_due = amount + adjustments), a technician with adjustments but
+-- no line that month getting a row of 0 violations.
+-- Inputs: int_appealed_lines, int_penalty_adjustments, frozen_penalty_totals, kpi_technician_month,
+--   stg_technicians, cfg_penalty_rules; variables training_violations_per_month,
+--   training_violations_per_year, closed_through.
+-- Grain: one row per technician per month with a penalty line or an adjustment booked.
 -- Scope: the months being built plus the later months of their years (in_build_year_months),
 --   counted from the start of each year.
 with lines as (
-  select * from penalty_lines
+  select
+    *,
+    appeal_decision is distinct from 'waived' as counts
+  from int_appealed_lines
   where in_build_years(month)
+),
+
+line_months as (
+  select
+    month,
+    technician_id,
+    count(*) filter (where counts) as violations,
+    sum(amount) as amount,
+    coalesce(bool_or(dismissal and counts), false) as has_dismissal_line,
+    first(outlet_id order by outlet_id) filter (where outlet_id is not null) as line_outlet_id
+  from lines
+  group by all
+),
+
+adjustments as (
+  select
+    month,
+    technician_id,
+    sum(amount) as adjustments,
+    first(outlet_id order by outlet_id) filter (where outlet_id is not null) as adjustment_outlet_id
+  from int_penalty_adjustments
+  where in_build_years(month)
+  group by all
 ),
 
 monthly as (
   select
-    month,
-    technician_id,
-    count(*) as violations,
-    sum(amount) as amount,
-    bool_or(dismissal) as has_dismissal_line,
-    first(outlet_id order by outlet_id) filter (where outlet_id is not null) as line_outlet_id
-  from lines
-  group by all
+    coalesce(line_months.month, adjustments.month) as month,
+    coalesce(line_months.technician_id, adjustments.technician_id) as technician_id,
+    coalesce(line_months.violations, 0) as violations,
+    coalesce(line_months.amount, 0) as amount,
+    coalesce(line_months.has_dismissal_line, false) as has_dismissal_line,
+    coalesce(line_months.line_outlet_id, adjustments.adjustment_outlet_id) as line_outlet_id,
+    coalesce(adjustments.adjustments, 0) as adjustments
+  from line_months
+  full join adjustments
+    on adjustments.month = line_months.month
+    and adjustments.technician_id is not distinct from line_months.technician_id
 ),
 
 year_to_date as (
@@ -106,10 +142,19 @@ line_reasons as (
   left join cfg_penalty_rules as rules
     on rules.rule_id = lines.rule_id
   where lines.dismissal
+    and lines.counts
   group by lines.month, lines.technician_id
 ),
 
-final as (
+-- training earlier in the year orders a dismissal review only with a violation this month
+reviewed as (
+  select
+    *,
+    trained_earlier_this_year and violations > 0 as reviewed_after_training
+  from escalated
+),
+
+open_totals as (
   select
     escalated.month,
     escalated.technician_id,
@@ -118,18 +163,20 @@ final as (
     escalated.amount::decimal(18, 2) as amount,
     escalated.violations_ytd,
     escalated.training,
-    escalated.has_dismissal_line or escalated.trained_earlier_this_year as dismissal_review,
+    escalated.has_dismissal_line or escalated.reviewed_after_training as dismissal_review,
     case when escalated.training then concat_ws(
       ';',
       case when escalated.training_by_month then 'month:' || escalated.violations end,
       case when escalated.training_by_year then 'ytd:' || escalated.violations_ytd || ':' || escalated.year_threshold_month end
     ) end as training_reason,
-    case when escalated.has_dismissal_line or escalated.trained_earlier_this_year then concat_ws(
+    case when escalated.has_dismissal_line or escalated.reviewed_after_training then concat_ws(
       ';',
       line_reasons.reasons,
-      case when escalated.trained_earlier_this_year then 'after_training:' || escalated.first_training_month end
-    ) end as dismissal_reason
-  from escalated
+      case when escalated.reviewed_after_training then 'after_training:' || escalated.first_training_month end
+    ) end as dismissal_reason,
+    escalated.adjustments::decimal(18, 2) as adjustments,
+    (escalated.amount + escalated.adjustments)::decimal(18, 2) as amount_due
+  from reviewed as escalated
   left join line_reasons
     on line_reasons.technician_id = escalated.technician_id
     and line_reasons.month = escalated.month
@@ -139,6 +186,19 @@ final as (
   left join stg_technicians as technicians
     on technicians.technician_id = escalated.technician_id
   where in_build_year_months(escalated.month)
+    and escalated.month > getvariable('closed_through')
+),
+
+frozen_totals as (
+  select * from frozen_penalty_totals
+  where month <= getvariable('closed_through')
+    and in_build_year_months(month)
+),
+
+final as (
+  select * from open_totals
+  union all by name
+  select * from frozen_totals
 )
 
 select * from final

@@ -1,34 +1,44 @@
--- Outlet settlement lines (结算, spec 5.4): a completed ticket is settled against its revisit slip,
--- the earliest reached call at or after its completion (any time; ties: the smallest revisit_id), in
--- the month of the later of its completion and that call, at the fee of its service type (config;
--- a fee of 0 is a line too). A ticket without such a call is withheld (settlement_totals).
--- line_id SETTLE:ticket_id, the same on every run for the same facts (spec 6.1).
--- Inputs: int_ticket_outcomes, cfg_settlement_fees.
--- Grain: one row per settleable completed ticket.
--- Scope: tickets completed in the months being built (in_build_months of the completion month): a
---   ticket's line changes only with the outcomes of its completion month.
-with settleable as (
-  select * from int_ticket_outcomes
-  where settle_revisit_id is not null
+-- Outlet settlement lines (spec 5.4): in a closed settlement month the lines frozen at the close, in
+-- an open one the lines as the current records give them (differences in closed months:
+-- settlement_adjustments). A ticket whose settlement moved from a closed month to an open one is in
+-- both, the closed month's copy reversed by an adjustment.
+-- Inputs: frozen_settlement_lines, int_settlement_lines; variable closed_through.
+-- Grain: one row per settled ticket and settlement month.
+-- Scope: tickets completed in the months being built (in_build_months of the completion month), as
+--   int_settlement_lines: a ticket's line changes only with the outcomes of its completion month.
+with frozen_lines as (
+  select * from frozen_settlement_lines
+  where settlement_month <= getvariable('closed_through')
     and in_build_reach(completed_at)
-    and in_build_months(month)
+    and in_build_months(month_of(completed_at))
+),
+
+open_lines as (
+  select * from int_settlement_lines
+  where settlement_month > getvariable('closed_through')
+    and in_build_reach(completed_at)
+    and in_build_months(month_of(completed_at))
+),
+
+all_lines as (
+  select * from frozen_lines
+  union all by name
+  select * from open_lines
 ),
 
 final as (
   select
-    month_of(greatest(settleable.completed_at, settleable.settle_revisit_at)) as settlement_month,
-    settleable.outlet_id,
-    settleable.ticket_id,
-    settleable.technician_id,
-    settleable.service_type,
-    settleable.completed_at,
-    settleable.settle_revisit_id as revisit_id,
-    settleable.settle_revisit_at as revisit_at,
-    fees.fee::decimal(18, 2) as fee,
-    'SETTLE:' || settleable.ticket_id as line_id
-  from settleable
-  left join cfg_settlement_fees as fees
-    on fees.service_type = settleable.service_type
+    settlement_month,
+    outlet_id,
+    ticket_id,
+    technician_id,
+    service_type,
+    completed_at,
+    revisit_id,
+    revisit_at,
+    fee,
+    line_id
+  from all_lines
 )
 
 select * from final
