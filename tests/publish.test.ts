@@ -341,6 +341,7 @@ describe('a month of manual violations only', () => {
     const line = {
       month: '2026-04', technician_id: 'T1', outlet_id: 'W1', rule_id: 'IMAGE', rule_name_zh: '上门形象不规范', rule_name_en: 'Uniform or badge not shown',
       amount: 20, occurred_at: '2026-04-10 09:30:00', ticket_id: null, revisit_id: null, complaint_id: null, violation_id: 'V1', dismissal: false,
+      line_id: 'IMAGE:V1', appeal_id: null, appeal_decision: null, amount_before_appeal: 20,
     };
     expect(json(join(run, 'penalty_lines', '2026-04.json'))).toEqual([line]);
     expect(readFileSync(join(run, 'penalties', '2026-04.csv'), 'utf8')).toBe(

@@ -14,7 +14,12 @@ with final as (
     revisit_id,
     complaint_id,
     violation_id,
-    dismissal
+    dismissal,
+    -- the line's identity and its appeal (spec 6): the appeal that stands and the amount before it
+    line_id,
+    appeal_id,
+    appeal_decision,
+    amount_before_appeal
   from penalty_lines
 )
 
