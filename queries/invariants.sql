@@ -25,9 +25,9 @@ with checks as (
   select 'int_repeat_repairs: a repeat (ticket_id) counted more than once'
   where exists (select 1 from int_repeat_repairs group by ticket_id having count(*) > 1)
   union all
+  -- (line_id is SETTLE:ticket_id: one check of each table covers both)
   select 'settlement_lines: ticket_id or line_id not unique within a settlement month'
-  where exists (select 1 from settlement_lines group by settlement_month, ticket_id having count(*) > 1)
-     or exists (select 1 from settlement_lines group by settlement_month, line_id having count(*) > 1)
+  where exists (select 1 from settlement_lines group by settlement_month, line_id having count(*) > 1)
      or exists (select 1 from int_settlement_lines group by ticket_id having count(*) > 1)
   union all
   select 'settlement_totals: key (month, outlet_id) not unique'
@@ -125,7 +125,7 @@ with checks as (
     from (
       select coalesce(completions.month, settlements.month) as month, coalesce(completions.outlet_id, settlements.outlet_id) as outlet_id,
         coalesce(completions.tickets, 0) as completed, coalesce(settlements.tickets, 0) as settled
-      from (select month, outlet_id, count(*) as tickets from int_ticket_outcomes group by all) as completions
+      from (select month, outlet_id, sum(tickets_completed) as tickets from int_ticket_counts group by all) as completions
       full join (select settlement_month as month, outlet_id, count(*) as tickets from int_settlement_lines group by all) as settlements
         on settlements.month = completions.month and settlements.outlet_id = completions.outlet_id
     )
