@@ -113,7 +113,7 @@ function familyOf(path: string): { family: string; folder: string | null } {
   const name = inRun.join('/').replace(/\d{4}-\d{2}/, 'M');
   const known: Record<string, string> = {
     'run.json': 'run', 'network.json': 'network', 'quality.json': 'quality', 'backlog.json': 'backlog',
-    'ranking/M.json': 'ranking', 'technicians/M.json': 'technicians', 'outlets/M.json': 'outlets',
+    'ranking/M.json': 'ranking', 'technicians/M.json': 'technicians', 'outlets/M.json': 'outlets', 'outlet_history.json': 'outlet_history',
     'penalties/M.json': 'penalty_totals', 'penalty_lines/M.json': 'statement_lines', 'penalties/M.csv': 'hr_download',
     'penalties/M.xlsx': 'hr_download', 'penalties/M.en.csv': 'hr_download', 'penalties/M.en.xlsx': 'hr_download', 'outlet_penalties/M.json': 'outlet_fines',
   };
@@ -123,8 +123,8 @@ function familyOf(path: string): { family: string; folder: string | null } {
   throw new Error(`a published file of a family this test does not know: ${path}`);
 }
 
-const OWN_FAMILIES = ['own/technicians.json', 'own/penalties.json', 'own/penalty_lines.json', 'own/outlet_penalties.json'];
-const MANAGER_FAMILIES = ['manifest', 'run', 'network', 'quality', 'backlog', 'ranking', 'technicians', 'technician_history', 'outlets', 'penalty_totals', 'own/technicians.json', 'own/penalties.json'];
+const OWN_FAMILIES = ['own/technicians.json', 'own/penalties.json', 'own/penalty_lines.json', 'own/outlet_penalties.json', 'own/outlet_history.json'];
+const MANAGER_FAMILIES = ['manifest', 'run', 'network', 'quality', 'backlog', 'ranking', 'technicians', 'technician_history', 'outlets', 'outlet_history', 'penalty_totals', 'own/technicians.json', 'own/penalties.json', 'own/outlet_history.json'];
 
 /** Spec §7, stated for this test: what each caller may read. */
 function expectedStatus(who: Who, path: string): number {
@@ -206,6 +206,11 @@ describe('every published file, for every caller', () => {
       }
       expect(rows.every((r) => months.includes(r.month)), file).toBe(true);
     }
+    // the outlet's trend: its rows of the network-wide history, by month
+    const history = JSON.parse(readFileSync(join(dataDir, runFolder, 'outlet_history.json'), 'utf8')) as { outlet_id: string; month: string }[];
+    const ownHistory = history.filter((r) => r.outlet_id === mine).sort((a, b) => a.month.localeCompare(b.month));
+    expect(ownHistory.length).toBeGreaterThan(10);
+    expect(own('outlet_history.json')).toEqual(ownHistory);
   });
 
   it('has the pages of an outlet read its own files, keeping the month\'s rows', async () => {
@@ -217,6 +222,7 @@ describe('every published file, for every caller', () => {
     expect(scopedPath(access, 'settlement_lines/2026-03.json')).toBe(`${own}/settlement_lines.json#settlement_month=2026-03`);
     expect(scopedPath(access, 'settlement/2026-03.xlsx')).toBe(`${own}/settlement/2026-03.xlsx`);
     expect(scopedPath(access, 'outlets/2026-03.json')).toBe('ranking/2026-03.json');
+    expect(scopedPath(access, 'outlet_history.json')).toBe(`${own}/outlet_history.json`);
     for (const same of ['network.json', 'run.json', 'penalties/2026-03.csv', 'quality.json']) expect(scopedPath(access, same)).toBe(same);
     expect(scopedPath({ ...access, role: 'manager', outlet_id: null, outlet_folder: null }, 'technicians/2026-03.json')).toBe('technicians/2026-03.json');
 

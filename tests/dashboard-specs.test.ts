@@ -12,9 +12,13 @@ describe('the chart specs', () => {
       'backlog-by-outlet.vl.json',
       'network-complaints.vl.json',
       'network-coverage.vl.json',
+      'network-followups.vl.json',
       'network-on-time.vl.json',
+      'network-repeats.vl.json',
       'network-satisfaction.vl.json',
       'outlet-composite.vl.json',
+      'outlet-history.vl.json',
+      'outlet-rank-history.vl.json',
       'technician-complaint-ranking.vl.json',
       'technician-history.vl.json',
     ]);

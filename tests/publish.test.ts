@@ -18,7 +18,8 @@ import { generateSample } from '../pipeline/sample/index.ts';
 import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish, type Manifest, type RunInfo } from '../pipeline/publish/index.ts';
 import { runPipeline } from '../pipeline/run.ts';
 import { applyConfig, currentBuild } from '../pipeline/build/index.ts';
-import { fixtureDb, tickets } from './helpers.ts';
+import { backlogReport } from '../pipeline/publish/reports.ts';
+import { fixtureDb, ticket, tickets } from './helpers.ts';
 
 const config = defaultConfig();
 const MONTH = '2026-05';
@@ -163,6 +164,98 @@ describe('a full publish', () => {
     const expected = await db.all(`select technician_id, month, tickets_completed, complaint_rank from kpi_technician_month order by technician_id, month`);
     published.sort((a, b) => String(a.technician_id).localeCompare(String(b.technician_id)) || String(a.month).localeCompare(String(b.month)));
     expect(published.map((r) => ({ technician_id: r.technician_id, month: r.month, tickets_completed: r.tickets_completed, complaint_rank: r.complaint_rank }))).toEqual(expected);
+  });
+
+  it('publishes the repeat and follow-up measures in every KPI file, the outlets\' copies included, and not in the ranking', async () => {
+    const measures = ['repeat_repairs', 'repeat_repair_rate', 'followup_due', 'followup_week', 'followup_month', 'followup_week_rate', 'followup_month_rate'];
+    const pick = (rows: Record<string, unknown>[], keys: string[]) => rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])));
+    const network = await db.all(`select month, ${measures.join(', ')} from kpi_network_month order by month`);
+    expect(network.reduce((a, r) => a + Number(r.repeat_repairs), 0)).toBeGreaterThan(100);
+    expect(pick(json(join(run, 'network.json')), ['month', ...measures])).toEqual(network);
+    const technicians = await db.all(`select technician_id, ${measures.join(', ')} from kpi_technician_month where month = '${MONTH}' order by technician_id, outlet_id`);
+    expect(pick(json(join(run, 'technicians', `${MONTH}.json`)), ['technician_id', ...measures])).toEqual(technicians);
+    const outlets = await db.all(`select outlet_id, ${measures.join(', ')} from kpi_outlet_month where month = '${MONTH}' order by outlet_rank nulls last, outlet_id`);
+    expect(pick(json(join(run, 'outlets', `${MONTH}.json`)), ['outlet_id', ...measures])).toEqual(outlets);
+    // an outlet's own technicians file carries them byte for byte; the ranking every account reads does not
+    const outlet = String(outlets[0]!.outlet_id);
+    const own = json(join(run, 'by_outlet', outlet, 'technicians.json')).filter((r) => r.month === MONTH);
+    expect(own).toEqual(json(join(run, 'technicians', `${MONTH}.json`)).filter((r) => r.outlet_id === outlet));
+    expect(own.length).toBeGreaterThan(0);
+    for (const row of json(join(run, 'ranking', `${MONTH}.json`))) expect(Object.keys(row).filter((k) => measures.includes(k))).toEqual([]);
+  });
+
+  it("publishes every outlet's history with its ranks counted, and each outlet's own rows in its folder", async () => {
+    const expected = await db.all(`
+      with ranked as (
+        select month, count(outlet_rank) as ranked_outlets from kpi_outlet_month group by month
+      ),
+      in_tier as (
+        select month, tier, count(tier_rank) as ranked_in_tier from kpi_outlet_month group by month, tier
+      )
+      select k.month, k.outlet_id, o.name as outlet_name, k.tier, k.tickets_completed, k.revisit_coverage, k.satisfied_rate,
+             k.on_time_rate, k.complaint_rate, k.composite, k.outlet_rank, k.tier_rank, r.ranked_outlets, t.ranked_in_tier,
+             k.repeat_repair_rate, k.followup_week_rate, k.followup_month_rate
+      from kpi_outlet_month as k
+      join ranked as r using (month)
+      join in_tier as t on t.month = k.month and t.tier is not distinct from k.tier
+      left join stg_outlets as o on o.outlet_id = k.outlet_id
+      order by k.outlet_id, k.month`);
+    const history = json(join(run, 'outlet_history.json'));
+    expect(history).toEqual(expected);
+    expect(history.length).toBeGreaterThan(100);
+    // every month, every ranked outlet counted: the ranks of a month run from 1 to at most the count
+    for (const row of history) if (row.outlet_rank !== null) expect(Number(row.outlet_rank)).toBeLessThanOrEqual(Number(row.ranked_outlets));
+    for (const outlet of new Set(history.map((r) => String(r.outlet_id)))) {
+      expect(json(join(run, 'by_outlet', outlet, 'outlet_history.json')), outlet).toEqual(history.filter((r) => r.outlet_id === outlet));
+    }
+  });
+
+  it('lists the follow-up calls still due and those missed in the backlog, as the KPI tables count them', async () => {
+    const backlog = json<{ as_of: string; followups: { total: number; by_state: { call: string; state: string; followups: number }[]; rows: Record<string, unknown>[] } }>(join(run, 'backlog.json'));
+    const { followups } = backlog;
+    // worked out here from the verdicts and the calls, apart from the publish query
+    const expected = await db.all(`
+      with verdicts as (
+        select ticket_id, outlet_id, technician_id, completed_at, verdict_at from int_ticket_outcomes where verdict = 'unsatisfied'
+      ),
+      calls as (
+        select v.ticket_id,
+               count(r.revisit_id) filter (where r.revisit_at <= v.verdict_at + interval 7 day) as in_week,
+               count(r.revisit_id) as in_month, min(r.revisit_at) as first_at, max(r.revisit_at) as last_at
+        from verdicts as v
+        left join stg_revisits as r on r.ticket_id = v.ticket_id and r.reached and r.revisit_at > v.verdict_at and r.revisit_at <= v.verdict_at + interval 30 day
+        group by v.ticket_id
+      ),
+      due as (
+        select v.*, c.in_week, c.in_month, c.last_at, '${backlog.as_of}'::timestamp as as_of,
+               c.in_week > 0 as week_done, c.in_month >= 2 and c.first_at <= v.verdict_at + interval 7 day as month_done
+        from verdicts as v join calls as c using (ticket_id)
+      ),
+      both_calls as (
+        select *, 'week' as call, verdict_at + interval 7 day as due_by,
+               case when as_of <= verdict_at + interval 7 day then 'due' else 'missed' end as state
+        from due where not week_done
+        union all
+        select *, 'month' as call, verdict_at + interval 30 day as due_by,
+               case when as_of > verdict_at + interval 30 day or (not week_done and as_of > verdict_at + interval 7 day) then 'missed' else 'due' end as state
+        from due where not month_done
+      )
+      select ticket_id, outlet_id, technician_id, strftime(completed_at, '%Y-%m-%d %H:%M:%S') as completed_at,
+             strftime(verdict_at, '%Y-%m-%d %H:%M:%S') as verdict_at, call, strftime(due_by, '%Y-%m-%d %H:%M:%S') as due_by, state,
+             in_month as calls_made, strftime(last_at, '%Y-%m-%d %H:%M:%S') as last_call_at
+      from both_calls
+      where state = 'due' or due_by >= as_of - interval 30 day
+      order by due_by, ticket_id, call`);
+    expect(followups.rows).toEqual(expected);
+    expect(followups.total).toBe(expected.length);
+    const count = (call: string, state: string) => expected.filter((r) => r.call === call && r.state === state).length;
+    expect(followups.by_state).toEqual(['week', 'month'].flatMap((call) => ['due', 'missed'].map((state) => ({ call, state, followups: count(call, state) }))));
+    // the sample has calls of every kind: due and missed, with and without a call made
+    expect(count('month', 'due')).toBeGreaterThan(0);
+    expect(count('week', 'missed') + count('month', 'missed')).toBeGreaterThan(0);
+    expect(expected.some((r) => Number(r.calls_made) > 0) && expected.some((r) => Number(r.calls_made) === 0)).toBe(true);
+    // no customer data: ids, times, counts and states only
+    expect(Object.keys(followups.rows[0]!)).toEqual(['ticket_id', 'outlet_id', 'technician_id', 'completed_at', 'verdict_at', 'call', 'due_by', 'state', 'calls_made', 'last_call_at']);
   });
 
   it("publishes a month's statement lines in one file, in HR's order", async () => {
@@ -310,6 +403,72 @@ describe('an incremental publish', () => {
   }, 60_000);
 });
 
+describe('the follow-up backlog, hand-worked (spec 5.3)', () => {
+  it('states each call of each unsatisfied verdict at the latest time in the data: done, due or missed', async () => {
+    // every ticket completed 2026-03-02 13:00; V is the unsatisfied verdict call; the data ends on
+    // 2026-04-04 10:00 (a call to a satisfied customer): the week call of a verdict of 03-28 10:00 is
+    // due exactly then, still due
+    const unsatisfied = (ticket_id: string, at: string) => ({ revisit_id: `${ticket_id}-V`, ticket_id, revisit_at: at, result: 'unsatisfied' });
+    const call = (ticket_id: string, n: number, at: string, reached = true) => ({ revisit_id: `${ticket_id}-${n}`, ticket_id, revisit_at: at, reached });
+    const db = await fixtureDb({
+      tickets: [
+        ...['A', 'B', 'C', 'D', 'E', 'F', 'G', 'S'].map((id) => ticket(id, { technician_id: `T-${id}` })),
+        // a verdict long before: its calls were missed too long ago to be listed
+        ticket('OLD', { created_at: '2026-01-05 08:00:00', appointment_start: null, appointment_end: null, arrived_at: null, completed_at: '2026-01-05 13:00:00' }),
+      ],
+      revisits: [
+        // A: a call at the week's last moment and a second within the month: nothing to list
+        unsatisfied('A', '2026-03-03 10:00:00'), call('A', 1, '2026-03-10 10:00:00'), call('A', 2, '2026-03-20 09:00:00'),
+        // B: never called: both missed
+        unsatisfied('B', '2026-03-03 10:00:00'),
+        // C: called within the week only: the month call missed
+        unsatisfied('C', '2026-03-03 10:00:00'), call('C', 1, '2026-03-08 09:00:00'),
+        // D: the week ends at the as-of time: both due
+        unsatisfied('D', '2026-03-28 10:00:00'),
+        // E: an unanswered call is no call: both due
+        unsatisfied('E', '2026-03-28 10:00:00'), call('E', 1, '2026-03-29 10:00:00', false),
+        // F: the week is over without a call: the month call can no longer be met
+        unsatisfied('F', '2026-03-20 10:00:00'),
+        // G: called within the week: the month call due
+        unsatisfied('G', '2026-03-30 10:00:00'), call('G', 1, '2026-03-31 10:00:00'),
+        unsatisfied('OLD', '2026-01-06 10:00:00'),
+        { revisit_id: 'S-1', ticket_id: 'S', revisit_at: '2026-04-04 10:00:00', result: 'satisfied' },
+      ],
+    });
+    try {
+      const report = (await backlogReport(db)) as { as_of: string; followups: { total: number; by_state: unknown[]; rows: Record<string, unknown>[] } };
+      expect(report.as_of).toBe('2026-04-04 10:00:00');
+      const row = (id: string, call: string, due_by: string, state: string, calls_made = 0, last_call_at: string | null = null) => ({
+        ticket_id: id, call, due_by, state, calls_made, last_call_at,
+      });
+      expect(report.followups.rows.map((r) => ({ ticket_id: r.ticket_id, call: r.call, due_by: r.due_by, state: r.state, calls_made: r.calls_made, last_call_at: r.last_call_at }))).toEqual([
+        row('B', 'week', '2026-03-10 10:00:00', 'missed'),
+        row('F', 'week', '2026-03-27 10:00:00', 'missed'),
+        row('B', 'month', '2026-04-02 10:00:00', 'missed'),
+        row('C', 'month', '2026-04-02 10:00:00', 'missed', 1, '2026-03-08 09:00:00'),
+        row('D', 'week', '2026-04-04 10:00:00', 'due'),
+        row('E', 'week', '2026-04-04 10:00:00', 'due'),
+        row('F', 'month', '2026-04-19 10:00:00', 'missed'),
+        row('D', 'month', '2026-04-27 10:00:00', 'due'),
+        row('E', 'month', '2026-04-27 10:00:00', 'due'),
+        row('G', 'month', '2026-04-29 10:00:00', 'due', 1, '2026-03-31 10:00:00'),
+      ]);
+      expect(report.followups.rows[0]).toMatchObject({ outlet_id: 'W1', technician_id: 'T-B', completed_at: '2026-03-02 13:00:00', verdict_at: '2026-03-03 10:00:00' });
+      expect(report.followups.total).toBe(10);
+      expect(report.followups.by_state).toEqual([
+        { call: 'week', state: 'due', followups: 2 },
+        { call: 'week', state: 'missed', followups: 2 },
+        { call: 'month', state: 'due', followups: 3 },
+        { call: 'month', state: 'missed', followups: 3 },
+      ]);
+      // the KPI tables agree: of 8 unsatisfied verdicts, A, C and G were called within the week, A twice within the month
+      expect(await db.all(`select followup_due, followup_week, followup_month from kpi_network_month where month = '2026-03'`)).toEqual([{ followup_due: 7, followup_week: 3, followup_month: 1 }]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('a month of manual violations only', () => {
   let out: string;
   let manifest: Manifest;
@@ -414,17 +573,17 @@ describe('awkward text', () => {
 
 /**
  * What each page fetches for one month (dashboard/src), with everything it can open: the
- * technicians page with one technician's history, the outlets page with an outlet's technicians,
+ * technicians page with one technician's history, the outlets page with an outlet's trend and technicians,
  * the penalties page with a statement. Every page also reads the manifest.
  */
 function pageFiles(month: string, previousMonth: string | undefined, historyFile: string): Record<string, string[]> {
   return {
-    overview: ['network.json'],
+    overview: ['network.json', 'run.json'],
     technicians: [`technicians/${month}.json`, 'run.json', `technician_history/${historyFile}`],
-    outlets: [`outlets/${month}.json`, ...(previousMonth ? [`outlets/${previousMonth}.json`] : []), 'run.json', `technicians/${month}.json`],
+    outlets: [`outlets/${month}.json`, ...(previousMonth ? [`outlets/${previousMonth}.json`] : []), 'run.json', 'outlet_history.json', `technicians/${month}.json`],
     penalties: [`penalties/${month}.json`, `outlet_penalties/${month}.json`, 'run.json', `penalty_lines/${month}.json`],
     quality: ['run.json', 'quality.json'],
-    backlog: ['backlog.json'],
+    backlog: ['backlog.json', 'run.json'],
   };
 }
 

@@ -75,6 +75,7 @@ const RUN_FILES: [RegExp, Grant][] = [
   rule(String.raw`technicians/${MONTH}\.json`, STAFF),
   rule(String.raw`technician_history/\d{2}\.json`, STAFF),
   rule(String.raw`outlets/${MONTH}\.json`, STAFF),
+  rule(String.raw`outlet_history\.json`, STAFF),
   rule(String.raw`penalties/${MONTH}\.json`, STAFF),
   rule(String.raw`penalty_lines/${MONTH}\.json`, HR),
   rule(String.raw`penalties/${MONTH}(?:\.en)?\.(?:csv|xlsx)`, HR),
@@ -88,6 +89,7 @@ const RUN_FILES: [RegExp, Grant][] = [
 const OUTLET_FILES: [RegExp, Grant][] = [
   rule(String.raw`technicians\.json`, STAFF_OR_OWN),
   rule(String.raw`penalties\.json`, STAFF_OR_OWN),
+  rule(String.raw`outlet_history\.json`, STAFF_OR_OWN),
   rule(String.raw`penalty_lines\.json`, HR_OR_OWN),
   rule(String.raw`outlet_penalties\.json`, HR_OR_OWN),
   rule(String.raw`settlement\.json`, HR_OR_OWN),

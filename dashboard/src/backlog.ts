@@ -1,16 +1,102 @@
 /// <reference lib="dom" />
 // Revisit backlog for the call centre: completed tickets still without an effective revisit,
-// oldest first, open (window running) or overdue, with the count per outlet.
+// oldest first, open (window running) or overdue, with the count per outlet; then the follow-up
+// calls of unsatisfied customers (spec 5.3) still due or missed, with the counts by state.
 import { countColumn, nameAndId, tableLabels, textColumn } from './lib/columns.ts';
 import { badge, h, message, selectField } from './lib/dom.ts';
 import { decimal, integer, naiveTime } from './lib/format.ts';
-import type { Backlog, BacklogRow } from './lib/rows.ts';
+import type { Backlog, BacklogRow, FollowupRow, RunInfo } from './lib/rows.ts';
 import { startPage, type PageContext } from './lib/shell.ts';
 import { translateCode } from './lib/strings.ts';
 import { dataTable, type Column } from './lib/table.ts';
 
+const CHART_TOP = 25;
+
 function stateBadge(ctx: PageContext, state: string): HTMLElement {
   return badge(state, state === 'open' ? ctx.t('backlog.open') : state === 'overdue' ? ctx.t('backlog.overdue') : state);
+}
+
+function followupStateBadge(ctx: PageContext, state: string): HTMLElement {
+  return badge(state === 'due' ? 'open' : 'overdue', state === 'due' ? ctx.t('backlog.followup_due') : state === 'missed' ? ctx.t('backlog.followup_missed') : state);
+}
+
+function callLabel(ctx: PageContext, call: string): string {
+  return call === 'week' ? ctx.t('backlog.call_week') : call === 'month' ? ctx.t('backlog.call_month') : call;
+}
+
+type Followups = NonNullable<Backlog['followups']>;
+type StateCount = Followups['by_state'][number];
+
+/** The counts by call and state: a row per call, due and missed side by side. */
+function followupCounts(ctx: PageContext, byState: StateCount[]): HTMLElement {
+  type Line = { call: string; due: number; missed: number };
+  const lines: Line[] = ['week', 'month'].map((call) => ({
+    call,
+    due: byState.find((c) => c.call === call && c.state === 'due')?.followups ?? 0,
+    missed: byState.find((c) => c.call === call && c.state === 'missed')?.followups ?? 0,
+  }));
+  return dataTable<Line>({
+    columns: [
+      textColumn<Line>('call', ctx.t('backlog.call'), (r) => callLabel(ctx, r.call), { rowHeader: true, sortable: false }),
+      { ...countColumn<Line>(ctx, 'due', ctx.t('backlog.followup_due'), (r) => r.due), sortable: false },
+      { ...countColumn<Line>(ctx, 'missed', ctx.t('backlog.followup_missed'), (r) => r.missed), sortable: false },
+      { ...countColumn<Line>(ctx, 'total', ctx.t('common.total'), (r) => r.due + r.missed), sortable: false },
+    ],
+    rows: lines,
+    labels: tableLabels(ctx),
+    id: 'followup-counts-table',
+  }).element;
+}
+
+function followupColumns(ctx: PageContext): Column<FollowupRow>[] {
+  return [
+    textColumn<FollowupRow>('ticket_id', ctx.t('backlog.ticket_id'), (r) => r.ticket_id, { rowHeader: true }),
+    textColumn<FollowupRow>('outlet_id', ctx.t('col.outlet'), (r) => r.outlet_id),
+    textColumn<FollowupRow>('technician_id', ctx.t('backlog.technician_id'), (r) => r.technician_id),
+    textColumn<FollowupRow>('verdict_at', ctx.t('backlog.verdict_at'), (r) => r.verdict_at, { render: (r) => naiveTime(r.verdict_at) }),
+    textColumn<FollowupRow>('call', ctx.t('backlog.call'), (r) => callLabel(ctx, r.call)),
+    textColumn<FollowupRow>('due_by', ctx.t('backlog.due_by'), (r) => r.due_by, { render: (r) => naiveTime(r.due_by) }),
+    { key: 'state', label: ctx.t('backlog.state'), value: (r) => r.state, render: (r) => followupStateBadge(ctx, r.state) },
+    countColumn<FollowupRow>(ctx, 'calls_made', ctx.t('backlog.calls_made'), (r) => r.calls_made),
+    textColumn<FollowupRow>('last_call_at', ctx.t('backlog.last_call_at'), (r) => r.last_call_at, { render: (r) => naiveTime(r.last_call_at) }),
+  ];
+}
+
+/** The follow-up calls not made: the counts, then every call with filters by state and call. */
+async function renderFollowups(ctx: PageContext, body: HTMLElement, followups: Followups, asOf: string | null): Promise<void> {
+  const config = (await ctx.json<RunInfo>('run.json').catch(() => null))?.config;
+  const count = (state: string) => followups.by_state.filter((c) => c.state === state).reduce((a, c) => a + c.followups, 0);
+  body.append(
+    h('p', { class: 'note' }, ctx.t('backlog.followups_note', { week: config?.followup_week_days ?? '—', month: config?.followup_month_days ?? '—' })),
+    h('p', { class: 'message message-info', id: 'followup-summary' }, ctx.t('backlog.followup_summary', { as_of: naiveTime(asOf), due: integer(ctx.lang, count('due')), missed: integer(ctx.lang, count('missed')) })),
+    h('h3', null, ctx.t('backlog.followup_counts')),
+    followupCounts(ctx, followups.by_state),
+    h('h3', null, ctx.t('backlog.followup_rows')),
+  );
+  const rows = followups.rows;
+  if (rows.length === 0) {
+    body.append(message('info', ctx.t('backlog.followups_empty')));
+    return;
+  }
+  const handle = dataTable({ columns: followupColumns(ctx), rows, sort: { key: 'due_by', direction: 'asc' }, pageSize: 200, labels: tableLabels(ctx), id: 'followup-table' });
+  const state = { state: '', call: '' };
+  const apply = () => handle.setRows(rows.filter((r) => (state.state === '' || r.state === state.state) && (state.call === '' || r.call === state.call)));
+  const all = { value: '', label: ctx.t('common.all') };
+  body.append(
+    h(
+      'div',
+      { class: 'toolbar' },
+      selectField(ctx.t('backlog.filter_state'), [all, { value: 'due', label: ctx.t('backlog.followup_due') }, { value: 'missed', label: ctx.t('backlog.followup_missed') }], '', (v) => {
+        state.state = v;
+        apply();
+      }, 'filter-followup-state'),
+      selectField(ctx.t('backlog.filter_call'), [all, { value: 'week', label: ctx.t('backlog.call_week') }, { value: 'month', label: ctx.t('backlog.call_month') }], '', (v) => {
+        state.call = v;
+        apply();
+      }, 'filter-followup-call'),
+    ),
+    handle.element,
+  );
 }
 
 startPage({
@@ -62,7 +148,9 @@ startPage({
       });
       const grid = h('div', { class: 'two-columns' }, table.element);
       body.append(grid);
-      await ctx.chart(grid, { name: 'backlog-by-outlet', title: ctx.t('backlog.chart') });
+      // a national network has hundreds of outlets: the chart shows the largest backlogs, the table all
+      const title = byOutlet.length > CHART_TOP ? ctx.t('backlog.chart_top', { top: CHART_TOP }) : ctx.t('backlog.chart');
+      await ctx.chart(grid, { name: 'backlog-by-outlet', title, params: { top_n: CHART_TOP } });
     }, { id: 'by-outlet' });
 
     const rowsSection = ctx.section(main, ctx.t('backlog.rows'), (body) => {
@@ -107,6 +195,14 @@ startPage({
       );
     }, { id: 'rows' });
 
-    await Promise.all([outletSection, rowsSection]);
+    const followupSection = ctx.section(main, ctx.t('backlog.followups'), async (body) => {
+      if (!backlog.followups) {
+        body.append(message('info', ctx.t('backlog.followups_empty')));
+        return;
+      }
+      await renderFollowups(ctx, body, backlog.followups, backlog.as_of);
+    }, { id: 'followups' });
+
+    await Promise.all([outletSection, rowsSection, followupSection]);
   },
 });

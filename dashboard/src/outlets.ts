@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 // Outlets: the month's ranking overall and within the tier with the move since last month, the
-// composite and its weighted parts, and one outlet's technicians on request (#o=<id>).
-import { clearHash, countColumn, hashFor, hashParam, measureColumns, tableLabels, textColumn, tierLabel } from './lib/columns.ts';
+// composite and its weighted parts, and one outlet on request (#o=<id>): its twelve months
+// (composite, parts, ranks, tickets) and its technicians of the month.
+import { clearHash, countColumn, hashFor, hashParam, measureColumns, rateColumn, tableLabels, textColumn, tierLabel } from './lib/columns.ts';
 import { h, message, selectField } from './lib/dom.ts';
 import { previousMonth, rankChange, score, type RankChange } from './lib/format.ts';
-import type { OutletRow, RunInfo, TechnicianRow } from './lib/rows.ts';
+import { trailingMonths, type OutletHistoryRow, type OutletRow, type RunInfo, type TechnicianRow } from './lib/rows.ts';
 import { startPage, type PageContext } from './lib/shell.ts';
 import { dataTable, type Column } from './lib/table.ts';
 
@@ -23,42 +24,113 @@ function outletLink(ctx: PageContext, row: OutletRow): HTMLElement {
   return h('a', { href: `#${hashFor('o', row.outlet_id)}`, class: 'row-link', title: ctx.t('outlet.open_technicians', { id: row.outlet_id }) }, row.outlet_id);
 }
 
+/** Whether the ranking chart has a bar to draw: a ranked outlet (of the tier, when one is chosen). */
+function hasRanked(rows: OutletRow[], tier: string): boolean {
+  return rows.some((o) => o.outlet_rank !== null && o.composite !== null && (tier === '' || (o.tier ?? '') === tier));
+}
+
 let panelRequest = 0;
 
-async function renderTechnicians(ctx: PageContext, panel: HTMLElement, id: string, outlets: OutletRow[]): Promise<void> {
+/** One outlet on request (#o=<id>): its twelve months, then its technicians of the month. */
+async function renderOutletPanel(ctx: PageContext, panel: HTMLElement, id: string, outlets: OutletRow[], complaintScale: number): Promise<void> {
   const request = ++panelRequest;
+  const current = () => request === panelRequest;
   panel.replaceChildren();
   panel.hidden = false;
   panel.dataset.state = 'loading';
   const outlet = outlets.find((o) => o.outlet_id === id);
   const name = outlet?.outlet_name ? `${outlet.outlet_name} (${id})` : id;
-  const heading = h('h2', { id: 'outlet-technicians-heading', tabindex: '-1' }, ctx.t('outlet.technicians', { name, month: ctx.month }));
+  const heading = h('h2', { id: 'outlet-technicians-heading', tabindex: '-1' }, name);
   panel.append(h('div', { class: 'panel-head' }, heading, h('button', { type: 'button', class: 'close-button', onclick: () => clearHash() }, ctx.t('common.close'))));
+  const history = h('div', { class: 'outlet-history', id: 'outlet-history' });
+  const technicians = h('div', { class: 'outlet-technician-list' });
+  panel.append(history, technicians);
   heading.focus({ preventScroll: true });
   panel.scrollIntoView({ block: 'start' });
+  // another outlet asked for meanwhile draws the panel: these stop adding to it
+  await Promise.all([renderOutletHistory(ctx, history, id, current, complaintScale), renderTechnicians(ctx, technicians, id, current, name)]);
+  if (current()) panel.dataset.state = 'ready';
+}
+
+function historyColumns(ctx: PageContext): Column<OutletHistoryRow>[] {
+  const rankOf = (rank: number | null, total: number) => (rank === null ? '—' : ctx.t('outlet.ranked_of', { rank, total }));
+  return [
+    textColumn<OutletHistoryRow>('month', ctx.t('col.month'), (r) => r.month, { rowHeader: true }),
+    countColumn<OutletHistoryRow>(ctx, 'tickets_completed', ctx.t('kpi.tickets_completed'), (r) => r.tickets_completed),
+    rateColumn<OutletHistoryRow>(ctx, 'revisit_coverage', ctx.t('kpi.revisit_coverage'), (r) => r.revisit_coverage),
+    rateColumn<OutletHistoryRow>(ctx, 'satisfied_rate', ctx.t('kpi.satisfied_rate'), (r) => r.satisfied_rate),
+    rateColumn<OutletHistoryRow>(ctx, 'on_time_rate', ctx.t('kpi.on_time_rate'), (r) => r.on_time_rate),
+    rateColumn<OutletHistoryRow>(ctx, 'complaint_rate', ctx.t('kpi.complaint_rate'), (r) => r.complaint_rate),
+    { key: 'composite', label: ctx.t('kpi.composite'), numeric: true, value: (r) => r.composite, render: (r) => score(ctx.lang, r.composite) },
+    { key: 'outlet_rank', label: ctx.t('kpi.outlet_rank'), numeric: true, value: (r) => r.outlet_rank, render: (r) => rankOf(r.outlet_rank, r.ranked_outlets) },
+    { key: 'tier_rank', label: ctx.t('kpi.tier_rank'), numeric: true, value: (r) => r.tier_rank, render: (r) => rankOf(r.tier_rank, r.ranked_in_tier) },
+    rateColumn<OutletHistoryRow>(ctx, 'repeat_repair_rate', ctx.t('col.repeat_repair_rate'), (r) => r.repeat_repair_rate),
+    rateColumn<OutletHistoryRow>(ctx, 'followup_week_rate', ctx.t('col.followup_week_rate'), (r) => r.followup_week_rate),
+    rateColumn<OutletHistoryRow>(ctx, 'followup_month_rate', ctx.t('col.followup_month_rate'), (r) => r.followup_month_rate),
+  ];
+}
+
+/** The outlet's twelve months ending at the selected one (outlet_history.json): two charts and a table. */
+async function renderOutletHistory(ctx: PageContext, body: HTMLElement, id: string, current: () => boolean, complaintScale: number): Promise<void> {
+  body.append(h('h3', null, ctx.t('outlet.history')));
+  let rows: OutletHistoryRow[];
+  try {
+    // an outlet's account reads its own copy: another outlet has no rows there
+    rows = (await ctx.json<OutletHistoryRow[]>('outlet_history.json')).filter((r) => r.outlet_id === id);
+  } catch (e) {
+    if (current()) body.append(ctx.errorMessage(e));
+    return;
+  }
+  if (!current()) return;
+  const { start, end } = trailingMonths(ctx.manifest.months, ctx.month);
+  const recent = rows.filter((r) => r.month >= start && r.month <= end);
+  if (recent.length === 0) {
+    body.append(message('info', ctx.t('outlet.no_history')));
+    return;
+  }
+  const grid = h('div', { class: 'chart-grid' });
+  body.append(grid);
+  const params = { outlet_id: id, start_month: start, end_month: end };
+  await Promise.all([
+    ctx.chart(grid, { name: 'outlet-history', title: ctx.t('outlet.history_chart'), params: { ...params, complaint_scale: complaintScale } }),
+    ctx.chart(grid, { name: 'outlet-rank-history', title: ctx.t('outlet.rank_chart'), params }),
+  ]);
+  if (!current()) return;
+  body.append(
+    h('h4', null, ctx.t('outlet.history_table')),
+    dataTable({
+      columns: historyColumns(ctx),
+      rows: recent,
+      sort: { key: 'month', direction: 'desc' },
+      rowClass: (r) => (r.month === ctx.month ? 'current-row' : undefined),
+      labels: tableLabels(ctx),
+      id: 'outlet-history-table',
+    }).element,
+  );
+}
+
+async function renderTechnicians(ctx: PageContext, body: HTMLElement, id: string, current: () => boolean, name: string): Promise<void> {
+  body.append(h('h3', null, ctx.t('outlet.technicians', { name, month: ctx.month })));
   try {
     const rows = (await ctx.json<TechnicianRow[]>(`technicians/${ctx.month}.json`)).filter((r) => r.outlet_id === id);
-    // another outlet was asked for meanwhile: that request draws the panel
-    if (request !== panelRequest) return;
+    if (!current()) return;
     if (rows.length === 0) {
-      panel.append(message('info', ctx.t('outlet.no_technicians')));
-    } else {
-      const columns: Column<TechnicianRow>[] = [
-        textColumn<TechnicianRow>('technician_id', ctx.t('col.technician_id'), (r) => r.technician_id, {
-          rowHeader: true,
-          render: (r) => h('a', { href: ctx.pageHref('technicians', hashFor('t', r.technician_id)), class: 'row-link' }, r.technician_id),
-        }),
-        textColumn<TechnicianRow>('technician_name', ctx.t('col.technician_name'), (r) => r.technician_name),
-        ...measureColumns<TechnicianRow>(ctx),
-        countColumn<TechnicianRow>(ctx, 'complaint_rank', ctx.t('kpi.complaint_rank'), (r) => r.complaint_rank),
-      ];
-      panel.append(dataTable({ columns, rows, sort: { key: 'tickets_completed', direction: 'desc' }, labels: tableLabels(ctx), id: 'outlet-technicians-table' }).element);
+      body.append(message('info', ctx.t('outlet.no_technicians')));
+      return;
     }
+    const columns: Column<TechnicianRow>[] = [
+      textColumn<TechnicianRow>('technician_id', ctx.t('col.technician_id'), (r) => r.technician_id, {
+        rowHeader: true,
+        render: (r) => h('a', { href: ctx.pageHref('technicians', hashFor('t', r.technician_id)), class: 'row-link' }, r.technician_id),
+      }),
+      textColumn<TechnicianRow>('technician_name', ctx.t('col.technician_name'), (r) => r.technician_name),
+      ...measureColumns<TechnicianRow>(ctx),
+      countColumn<TechnicianRow>(ctx, 'complaint_rank', ctx.t('kpi.complaint_rank'), (r) => r.complaint_rank),
+    ];
+    body.append(dataTable({ columns, rows, sort: { key: 'tickets_completed', direction: 'desc' }, labels: tableLabels(ctx), id: 'outlet-technicians-table' }).element);
   } catch (e) {
-    if (request !== panelRequest) return;
-    panel.append(ctx.errorMessage(e));
+    if (current()) body.append(ctx.errorMessage(e));
   }
-  panel.dataset.state = 'ready';
 }
 
 startPage({
@@ -79,12 +151,19 @@ startPage({
     let tier = '';
     let chartView: { signal(name: string, value: unknown): unknown; runAsync(): Promise<unknown> } | null = null;
     let setTableRows: ((rows: OutletRow[]) => void) | null = null;
+    // the chart's figure and what stands for it when the chosen tier has no ranked outlet
+    let chartParts: { figure: HTMLElement; empty: HTMLElement } | null = null;
 
     const applyTier = () => {
       setTableRows?.(outlets.filter((o) => tier === '' || (o.tier ?? '') === tier));
       if (chartView) {
         chartView.signal('tier', tier);
         void chartView.runAsync();
+      }
+      if (chartParts) {
+        const none = !hasRanked(outlets, tier);
+        chartParts.figure.hidden = none;
+        chartParts.empty.hidden = !none;
       }
     };
 
@@ -133,7 +212,12 @@ startPage({
     }, { id: 'ranking' });
 
     const chartSection = ctx.section(main, ctx.t('outlet.chart'), async (body) => {
-      const run = await runPromise;
+      const [run, rows] = await Promise.all([runPromise, rowsPromise]);
+      // no outlet reached the minimum: say so rather than draw an empty box
+      if (!hasRanked(rows, '')) {
+        body.append(message('info', ctx.t('outlet.no_ranked', { min: run?.config?.outlet_min_tickets ?? '—' })));
+        return;
+      }
       const weights = run?.config?.composite_weights ?? {};
       const params = {
         tier,
@@ -149,6 +233,12 @@ startPage({
       );
       const result = await ctx.chart(body, { name: 'outlet-composite', title: ctx.t('outlet.chart'), vars: { month: ctx.month }, params });
       chartView = result?.view ?? null;
+      const figure = body.querySelector<HTMLElement>('figure[data-chart="outlet-composite"]');
+      if (figure) {
+        chartParts = { figure, empty: message('info', ctx.t('outlet.no_ranked_tier')) };
+        chartParts.empty.hidden = true;
+        body.append(chartParts.empty);
+      }
     }, { id: 'composite' });
 
     await Promise.all([tableSection, chartSection]);
@@ -161,7 +251,7 @@ startPage({
         panel.replaceChildren();
         return;
       }
-      await renderTechnicians(ctx, panel, id, outlets);
+      await renderOutletPanel(ctx, panel, id, outlets, (await runPromise)?.config?.complaint_rate_scale ?? 10);
     };
     ctx.listen(window, 'hashchange', () => void show());
     await show();

@@ -3,7 +3,7 @@
 // of the last twelve months.
 import { h } from './lib/dom.ts';
 import { deltaCount, deltaPoints, integer, percent, previousMonth, type Delta } from './lib/format.ts';
-import { trailingMonths, type NetworkRow } from './lib/rows.ts';
+import { trailingMonths, type NetworkRow, type RunInfo } from './lib/rows.ts';
 import { startPage, type PageContext } from './lib/shell.ts';
 import type { StringKey } from './lib/strings.ts';
 
@@ -38,7 +38,40 @@ const CARDS: CardDef[] = [
   },
   { key: 'complaints', label: 'kpi.complaints', kind: 'count', good: 'down' },
   { key: 'complaint_rate', label: 'kpi.complaint_rate', kind: 'rate', good: 'down', pointDigits: 2, valueDigits: 2 },
+  {
+    key: 'repeat_repair_rate',
+    label: 'kpi.repeat_repair_rate',
+    kind: 'rate',
+    good: 'down',
+    pointDigits: 2,
+    valueDigits: 2,
+    detail: (r, ctx) => ctx.t('kpi.repeats_of', { repeats: integer(ctx.lang, r.repeat_repairs), total: integer(ctx.lang, r.tickets_completed) }),
+  },
+  {
+    key: 'followup_week_rate',
+    label: 'kpi.followup_week_rate',
+    kind: 'rate',
+    good: 'up',
+    detail: (r, ctx) => ctx.t('kpi.followups_of', { done: integer(ctx.lang, r.followup_week), due: integer(ctx.lang, r.followup_due) }),
+  },
+  {
+    key: 'followup_month_rate',
+    label: 'kpi.followup_month_rate',
+    kind: 'rate',
+    good: 'up',
+    detail: (r, ctx) => ctx.t('kpi.followups_of', { done: integer(ctx.lang, r.followup_month), due: integer(ctx.lang, r.followup_due) }),
+  },
 ];
+
+/** What the repeat and follow-up cards count, with the windows of the run's config. */
+async function measuresNote(ctx: PageContext): Promise<HTMLElement> {
+  const config = (await ctx.json<RunInfo>('run.json').catch(() => null))?.config;
+  return h(
+    'p',
+    { class: 'note', id: 'measures-note' },
+    ctx.t('overview.measures_note', { repeat_days: config?.repeat_window_days ?? '—', week_days: config?.followup_week_days ?? '—', month_days: config?.followup_month_days ?? '—' }),
+  );
+}
 
 function card(def: CardDef, row: NetworkRow, previous: NetworkRow | undefined, ctx: PageContext): HTMLElement {
   const value = row[def.key];
@@ -77,7 +110,7 @@ startPage({
         return;
       }
       const previous = rows.find((r) => r.month === previousMonth(ctx.month));
-      body.append(h('div', { class: 'kpi-grid' }, CARDS.map((def) => card(def, row, previous, ctx))));
+      body.append(h('div', { class: 'kpi-grid' }, CARDS.map((def) => card(def, row, previous, ctx))), await measuresNote(ctx));
     }, { id: 'kpis' });
 
     const { start, end } = trailingMonths(ctx.manifest.months, ctx.month);
@@ -90,6 +123,8 @@ startPage({
         ctx.chart(grid, { name: 'network-satisfaction', title: ctx.t('overview.chart_satisfaction'), params }),
         ctx.chart(grid, { name: 'network-on-time', title: ctx.t('overview.chart_on_time'), params }),
         ctx.chart(grid, { name: 'network-complaints', title: ctx.t('overview.chart_complaints'), params }),
+        ctx.chart(grid, { name: 'network-repeats', title: ctx.t('overview.chart_repeats'), params }),
+        ctx.chart(grid, { name: 'network-followups', title: ctx.t('overview.chart_followups'), params }),
       ]);
     }, { id: 'trends' });
 

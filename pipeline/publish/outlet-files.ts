@@ -5,6 +5,10 @@
 //   by_outlet/<outlet>/penalties.json           its technicians' penalty totals, every month
 //   by_outlet/<outlet>/penalty_lines.json       its technicians' statement lines, every month
 //   by_outlet/<outlet>/outlet_penalties.json    its own fines, every month
+//   by_outlet/<outlet>/outlet_history.json      its own rows of outlet_history.json, every month
+//
+// outlet_history.json (every outlet over time, for HR and managers) is written here too: the
+// outlets' copies are its rows.
 //
 // Each is the rows of the network-wide month files whose outlet_id is the outlet's, the same bytes
 // per row, by month and then in the order of the month file; `[]` when it has none. One file per
@@ -54,6 +58,7 @@ const OUTLET_FILES = [
   { file: 'penalties.json', from: 'pub_scoped_penalty_totals', order: 'month, technician_id' },
   { file: 'penalty_lines.json', from: 'pub_scoped_penalty_lines', order: `month, ${LINE_ORDER}` },
   { file: 'outlet_penalties.json', from: 'pub_scoped_outlet_penalties', order: 'month, outlet_id, ticket_id, complaint_id, amount' },
+  { file: 'outlet_history.json', from: 'pub_scoped_outlet_history', order: 'month, outlet_id' },
 ] as const;
 
 /** Outlets serialised per query: their texts are held until written. */
@@ -67,6 +72,7 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
       `create or replace temp view pub_scoped_penalty_lines as ${sqlFile('publish/penalty_lines.sql')};`,
       `create or replace temp view pub_scoped_outlet_penalties as ${sqlFile('publish/outlet_penalties.sql')};`,
       `create or replace temp view pub_scoped_ranking as ${sqlFile('publish/outlet_ranking.sql')};`,
+      `create or replace temp table pub_scoped_outlet_history as ${sqlFile('publish/outlet_history.sql')};`,
       `create or replace temp table pub_scoped_outlets as ${sqlFile('publish/outlet_ids.sql')};`,
     ].join('\n'),
   );
@@ -102,5 +108,7 @@ export async function writeOutletFiles(connection: DuckDBConnection, folder: Run
   }
   const rankings = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', 'outlet_rank nulls last, outlet_id')} from pub_scoped_ranking as source group by month`);
   for (const month of months) folder.page(`ranking/${month}.json`, rankings.get(month)?.[0] ?? EMPTY_ARRAY);
-  await connection.run(`drop table pub_scoped_outlets`);
+  const history = await fileTexts(connection, `select 'history', ${jsonArray('to_json(source)::varchar', 'outlet_id, month')} from pub_scoped_outlet_history as source`);
+  folder.page('outlet_history.json', history.get('history')?.[0] ?? EMPTY_ARRAY);
+  await connection.run(`drop table pub_scoped_outlets; drop table pub_scoped_outlet_history`);
 }

@@ -19,6 +19,8 @@ const ORPHAN_ROWS = 500;
 
 const BACKLOG_ROWS = 2000;
 
+const FOLLOWUP_ROWS = 2000;
+
 export async function qualityReport(db: Db): Promise<unknown> {
   return {
     files: await db.all(`select batch_id, file_name, kind, encoding, rows_read, rows_loaded, rows_rejected, strftime(loaded_at, '%Y-%m-%d %H:%M:%S') as loaded_at from load_batches order by batch_id`),
@@ -41,7 +43,11 @@ export async function qualityReport(db: Db): Promise<unknown> {
 
 export async function backlogReport(db: Db): Promise<unknown> {
   await db.run(`create or replace temp table pub_backlog as ${sqlFile('publish/backlog.sql')}`);
-  const asOf = await db.value<string | null>(`select strftime(max(as_of), '%Y-%m-%d %H:%M:%S') from pub_backlog`);
+  const followups = await followupBacklog(db);
+  // the same time in both lists; either may be empty
+  const asOf = await db.value<string | null>(`
+    select strftime(max(as_of), '%Y-%m-%d %H:%M:%S')
+    from (select as_of from pub_backlog union all select as_of from pub_followup_backlog)`);
   return {
     as_of: asOf ?? null,
     total: await db.value<number>(`select count(*) from pub_backlog`),
@@ -55,6 +61,27 @@ export async function backlogReport(db: Db): Promise<unknown> {
              strftime(completed_at, '%Y-%m-%d %H:%M:%S') as completed_at, strftime(window_end, '%Y-%m-%d %H:%M:%S') as window_end,
              hours_since_completion, state, attempts, strftime(last_attempt_at, '%Y-%m-%d %H:%M:%S') as last_attempt_at
       from pub_backlog order by completed_at, ticket_id limit ${BACKLOG_ROWS}`),
+    followups,
+  };
+}
+
+/** The unsatisfied customers' follow-up calls not made (spec 5.3): still due, or missed lately. */
+async function followupBacklog(db: Db): Promise<unknown> {
+  await db.run(`create or replace temp table pub_followup_backlog as ${sqlFile('publish/followup_backlog.sql')}`);
+  return {
+    total: await db.value<number>(`select count(*) from pub_followup_backlog`),
+    // every call and state, a zero included, so that the page's counts never miss a line
+    by_state: await db.all(`
+      select calls.call, states.state, count(backlog.ticket_id) as followups
+      from (values ('week', 1), ('month', 2)) as calls(call, call_order)
+      cross join (values ('due', 1), ('missed', 2)) as states(state, state_order)
+      left join pub_followup_backlog as backlog on backlog.call = calls.call and backlog.state = states.state
+      group by calls.call, calls.call_order, states.state, states.state_order order by calls.call_order, states.state_order`),
+    rows: await db.all(`
+      select ticket_id, outlet_id, technician_id,
+             strftime(completed_at, '%Y-%m-%d %H:%M:%S') as completed_at, strftime(verdict_at, '%Y-%m-%d %H:%M:%S') as verdict_at,
+             call, strftime(due_by, '%Y-%m-%d %H:%M:%S') as due_by, state, calls_made, strftime(last_call_at, '%Y-%m-%d %H:%M:%S') as last_call_at
+      from pub_followup_backlog order by due_by, ticket_id, call limit ${FOLLOWUP_ROWS}`),
   };
 }
 
@@ -87,6 +114,10 @@ export function runReport(run: RunInfo): unknown {
       training_violations_per_month: c.escalation.training_violations_per_month,
       training_violations_per_year: c.escalation.training_violations_per_year,
       outlet_overcharge_multiplier: c.outlet_overcharge_multiplier,
+      // the windows the pages quote when they explain the repeat and follow-up measures
+      repeat_window_days: c.repeat_repair.window_days,
+      followup_week_days: c.followup.week_days,
+      followup_month_days: c.followup.month_days,
       penalty_rules: c.penalty_rules.map((r) => ({ rule_id: r.rule_id, name_zh: r.name_zh, name_en: r.name_en, amount: r.amount, dismissal: r.dismissal, enabled: r.enabled })),
     },
   };

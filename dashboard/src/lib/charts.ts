@@ -13,7 +13,8 @@ export const CHART_CONFIG = {
   font: FONT_STACK,
   background: 'transparent',
   view: { stroke: null },
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, titleColor: '#3d4450', labelColor: '#525a66', gridColor: '#e8eaee', domainColor: '#9aa1ab', tickColor: '#9aa1ab' },
+  // labels that would overlap are dropped and long ones cut with an ellipsis, on any axis a spec leaves open
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, titleColor: '#3d4450', labelColor: '#525a66', gridColor: '#e8eaee', domainColor: '#9aa1ab', tickColor: '#9aa1ab', labelOverlap: true, labelLimit: 180 },
   legend: { orient: 'bottom', labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, symbolType: 'square' },
   line: { strokeWidth: 2 },
   point: { size: 36 },

@@ -39,6 +39,11 @@ export function measureColumns<R extends Measures>(ctx: PageContext): Column<R>[
     rateColumn<R>(ctx, 'on_time_rate', ctx.t('kpi.on_time_rate'), (r) => r.on_time_rate),
     countColumn<R>(ctx, 'complaints', ctx.t('kpi.complaints'), (r) => r.complaints),
     rateColumn<R>(ctx, 'complaint_rate', ctx.t('kpi.complaint_rate'), (r) => r.complaint_rate),
+    countColumn<R>(ctx, 'repeat_repairs', ctx.t('col.repeat_repairs'), (r) => r.repeat_repairs),
+    rateColumn<R>(ctx, 'repeat_repair_rate', ctx.t('col.repeat_repair_rate'), (r) => r.repeat_repair_rate),
+    countColumn<R>(ctx, 'followup_due', ctx.t('col.followup_due'), (r) => r.followup_due),
+    rateColumn<R>(ctx, 'followup_week_rate', ctx.t('col.followup_week_rate'), (r) => r.followup_week_rate),
+    rateColumn<R>(ctx, 'followup_month_rate', ctx.t('col.followup_month_rate'), (r) => r.followup_month_rate),
   ];
 }
 

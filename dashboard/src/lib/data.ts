@@ -56,7 +56,8 @@ const OUTLET_OWN: Record<string, string> = {
  * The file an account reads for a path of the run folder (dashboard/DATA.md, "Who reads which
  * file"). An outlet's account reads its own file for a network-wide month file, with a fragment
  * `#<column>=<month>` that keeps the month's rows (DataStore.text), its own technicians' file for a
- * technician history, and the ranking (composite and ranks only) for the outlets' KPIs. Other
+ * technician history, its own outlet history for the outlets' history (another outlet's rows are
+ * not in it), and the ranking (composite and ranks only) for the outlets' KPIs. Other
  * accounts, and the downloads, read the path as it is.
  */
 export function scopedPath(access: Access | null | undefined, path: string): string {
@@ -65,6 +66,7 @@ export function scopedPath(access: Access | null | undefined, path: string): str
   const [family, file] = path.split('/') as [string, string | undefined];
   if (family === 'outlets') return `ranking/${file}`;
   if (family === 'technician_history') return `${own}/technicians.json`;
+  if (path === 'outlet_history.json') return `${own}/outlet_history.json`;
   const month = /^(\d{4}-\d{2})\.json$/.exec(file ?? '')?.[1];
   const column = OUTLET_OWN[family];
   if (column !== undefined && month !== undefined) return `${own}/${family}.json#${column}=${month}`;

@@ -17,6 +17,15 @@ export interface Measures {
   on_time_rate: number | null;
   complaints: number;
   complaint_rate: number | null;
+  /** repeats (spec 5.2) of this unit's jobs completed in the month, and per completed ticket */
+  repeat_repairs: number;
+  repeat_repair_rate: number | null;
+  /** unsatisfied verdicts of the month's tickets, and their follow-ups (spec 5.3) */
+  followup_due: number;
+  followup_week: number;
+  followup_month: number;
+  followup_week_rate: number | null;
+  followup_month_rate: number | null;
 }
 
 export interface NetworkRow extends Measures {
@@ -45,6 +54,27 @@ export interface OutletRow extends Measures {
   tier_rank: number | null;
   previous_outlet_rank?: number | null;
   rank_change: number | null;
+}
+
+/** outlet_history.json: an outlet's composite, parts, ranks and tickets, every month. */
+export interface OutletHistoryRow {
+  month: string;
+  outlet_id: string;
+  outlet_name: string | null;
+  tier: string | null;
+  tickets_completed: number;
+  revisit_coverage: number | null;
+  satisfied_rate: number | null;
+  on_time_rate: number | null;
+  complaint_rate: number | null;
+  composite: number | null;
+  outlet_rank: number | null;
+  tier_rank: number | null;
+  ranked_outlets: number;
+  ranked_in_tier: number;
+  repeat_repair_rate: number | null;
+  followup_week_rate: number | null;
+  followup_month_rate: number | null;
 }
 
 export interface PenaltyTotalRow {
@@ -113,6 +143,9 @@ export interface RunInfo {
     outlet_overcharge_multiplier?: number;
     training_violations_per_month?: number;
     training_violations_per_year?: number;
+    repeat_window_days?: number;
+    followup_week_days?: number;
+    followup_month_days?: number;
     penalty_rules?: { rule_id: string; name_zh: string; name_en: string; amount: number; dismissal: boolean; enabled: boolean }[];
   };
 }
@@ -152,11 +185,27 @@ export interface BacklogRow {
   last_attempt_at: string | null;
 }
 
+/** A follow-up call of an unsatisfied customer not made: still due, or missed. */
+export interface FollowupRow {
+  ticket_id: string;
+  outlet_id: string | null;
+  technician_id: string | null;
+  completed_at: string | null;
+  verdict_at: string;
+  call: 'week' | 'month';
+  due_by: string;
+  state: 'due' | 'missed';
+  calls_made: number;
+  last_call_at: string | null;
+}
+
 export interface Backlog {
   as_of: string | null;
   total: number;
   by_outlet: { outlet_id: string; outlet_name?: string | null; open: number; overdue: number }[];
   rows: BacklogRow[];
+  /** absent in a run published before follow-ups were listed */
+  followups?: { total: number; by_state: { call: 'week' | 'month'; state: 'due' | 'missed'; followups: number }[]; rows: FollowupRow[] };
 }
 
 /** The twelve months ending at the given one, among the published months. */
