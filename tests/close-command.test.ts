@@ -2,6 +2,7 @@
 // published under the output folder's lock; a refused close (closed already, out of order, no data,
 // no database, the folder held by another run) is one line and an exit code, and changes nothing.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,27 @@ async function query(sql: string): Promise<Row[]> {
     return await handle.all(sql);
   } finally {
     handle.close();
+  }
+}
+
+/** The month's hash worked out from the published Parquet tables alone, by the recipe of README.md. */
+async function hashFromPublished(tables: string, month: string): Promise<string> {
+  const reader = await Db.open(':memory:');
+  try {
+    const t = (name: string) => `'${join(tables, `${name}.parquet`)}'`;
+    const rows = await reader.connection.runAndReadAll(
+      `select 'penalty_lines', line_id, technician_id, rule_id, month, null, amount::varchar from ${t('penalty_lines')} where month = $1
+       union all select 'outlet_penalty_lines', line_id, outlet_id, 'OUTLET_OVERCHARGE', month, null, amount::varchar from ${t('outlet_penalty_lines')} where month = $1
+       union all select 'settlement_lines', line_id, outlet_id, 'SETTLE', settlement_month, null, fee::varchar from ${t('settlement_lines')} where settlement_month = $1
+       union all select 'penalty_adjustments', line_id, technician_id, rule_id, original_month, reason, amount::varchar from ${t('penalty_adjustments')} where month = $1
+       union all select 'settlement_adjustments', line_id, outlet_id, rule_id, original_month, reason, amount::varchar from ${t('settlement_adjustments')} where month = $1`,
+      [month],
+    );
+    const field = (v: unknown) => (v === null ? '' : /[",\r\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v));
+    const records = rows.getRows().map((row) => Buffer.from(row.map(field).join(',') + '\n', 'utf8')).sort(Buffer.compare);
+    return createHash('sha256').update(Buffer.concat(records)).digest('hex');
+  } finally {
+    reader.close();
   }
 }
 
@@ -69,6 +91,9 @@ describe('close command', () => {
     expect(existsSync(join(out, after.folder, 'tables', 'month_closes.parquet'))).toBe(true);
     expect(await query(`select * from publish_pending`)).toEqual([]);
     expect(existsSync(join(out, '.pipeline.lock'))).toBe(false);
+    // anyone can verify the statement from the published tables, as README.md shows
+    const [{ sha256 }] = (await query(`select sha256 from month_closes`)) as [{ sha256: string }];
+    expect(await hashFromPublished(join(out, after.folder, 'tables'), '2026-01')).toBe(sha256);
   }, 60_000);
 
   it('refuses a month closed already, with one line and exit 1, changing nothing', () => {
