@@ -133,7 +133,7 @@ create table if not exists outlets (
 -- transaction as each file, the months of every record it inserted and of every stored record it
 -- replaced (tickets: created and completion month; revisits: revisit month and their ticket's
 -- completion month; complaints: received month and their ticket's completion month; violations:
--- occurred month). '*' means every month (technicians or outlets changed, or no model build has
+-- occurred month; appeals: submitted month and the month of the line they name). '*' means every month (technicians or outlets changed, or no model build has
 -- run yet: the first build makes every month, so the loader marks '*' instead). The model build reads
 -- it to rebuild only what changed and empties it in its own transaction.
 create table if not exists stale_months (month varchar not null);

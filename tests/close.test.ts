@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Db, Row } from '../pipeline/common/db.ts';
-import { buildModels, checkInvariants } from '../pipeline/build/index.ts';
+import { defaultConfig } from '../pipeline/common/config.ts';
+import { applyConfig, buildModels, checkInvariants } from '../pipeline/build/index.ts';
 import { canonicalLines, freezeMonth, type MonthClose } from '../pipeline/build/close.ts';
 import { fixtureDb, rows } from './helpers.ts';
 
@@ -201,6 +202,33 @@ describe('adjustments of a closed month', () => {
     expect(await rows(db, 'penalty_totals', TOTALS, 'month, technician_id').then((r) => r.filter((x) => x.month === '2026-03'))).toEqual([
       { month: '2026-03', technician_id: 'T1', outlet_id: 'W1', violations: 0, amount: 0, violations_ytd: 3, training: false, dismissal_review: false, adjustments: 30, amount_due: 30 },
       { month: '2026-03', technician_id: 'T3', outlet_id: 'W2', violations: 0, amount: 0, violations_ytd: 0, training: false, dismissal_review: false, adjustments: -50, amount_due: -50 },
+    ]);
+    db.close();
+  });
+
+  it('books a config change in closed months: a new amount as amount_changed, a rule switched off as line_gone', async () => {
+    const db = await fixtureDb({
+      technicians: TECHNICIANS,
+      violations: [violation('V1', 'T1', '2026-01-10 10:00:00', 'IMAGE'), violation('V2', 'T1', '2026-01-11 10:00:00', 'FOUR_NOTS'), violation('V3', 'T1', '2026-02-10 10:00:00', 'IMAGE')],
+    });
+    await close(db, '2026-01');
+    const config = defaultConfig();
+    config.penalty_rules = config.penalty_rules.map((r) => (r.rule_id === 'IMAGE' ? { ...r, amount: 25 } : r.rule_id === 'FOUR_NOTS' ? { ...r, enabled: false } : r));
+    await applyConfig(db, config);
+    expect((await buildModels(db)).full).toBe(true);
+    expect(await checkInvariants(db)).toEqual([]);
+    expect(await rows(db, 'penalty_adjustments', ['month', 'original_month', 'line_id', 'amount', 'reason'], 'line_id')).toEqual([
+      { month: '2026-02', original_month: '2026-01', line_id: 'FOUR_NOTS:V2', amount: -100, reason: 'line_gone' },
+      { month: '2026-02', original_month: '2026-01', line_id: 'IMAGE:V1', amount: 5, reason: 'amount_changed' },
+    ]);
+    expect(await rows(db, 'penalty_lines', ['month', 'line_id', 'amount'], 'month, line_id')).toEqual([
+      { month: '2026-01', line_id: 'FOUR_NOTS:V2', amount: 100 },
+      { month: '2026-01', line_id: 'IMAGE:V1', amount: 20 },
+      { month: '2026-02', line_id: 'IMAGE:V3', amount: 25 },
+    ]);
+    expect(await rows(db, 'penalty_totals', ['month', 'violations', 'amount', 'violations_ytd', 'adjustments', 'amount_due'], 'month')).toEqual([
+      { month: '2026-01', violations: 2, amount: 120, violations_ytd: 2, adjustments: 0, amount_due: 120 },
+      { month: '2026-02', violations: 1, amount: 25, violations_ytd: 2, adjustments: -95, amount_due: -70 },
     ]);
     db.close();
   });
