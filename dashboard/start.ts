@@ -2,13 +2,15 @@
 // pipeline when nothing is published yet, builds the pages when they are not built, then serves.
 // On the bundled sample it makes one demo account per role and prints them (users/demo.ts); on
 // anything else published there is no account until one is added (npm run users), and it says so.
-// HOST (default 127.0.0.1), PORT (default 3000) and LOG_LEVEL (default info) come from the
-// environment; a bad value stops with one line and exit code 2.
-import { existsSync, readFileSync } from 'node:fs';
+// HOST (default 127.0.0.1), PORT (default 3000), LOG_LEVEL (default info) and LOG_FORMAT (readable,
+// the default, or json) come from the environment; a bad value stops with one line and exit code 2.
+// A port in use stops with one line saying to set PORT, exit code 1.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { noAccountHint, startServer } from './server.ts';
-import { ConfigError, listenOptionsFromEnv, logLevelFromEnv } from './server/options.ts';
+import { checkListen } from './server/listen.ts';
+import { ConfigError, startSettingsFromEnv, type StartSettings } from './server/options.ts';
 import { usersFileFromEnv } from './users/accounts.ts';
 import { type DemoAccount, demoRunOf, demoTable, DEMO_USERS_FILE, makeDemoAccounts, removeDemoAccounts } from './users/demo.ts';
 
@@ -17,6 +19,7 @@ const SAMPLE_DIR = join(ROOT, 'data', 'sample');
 const DB_FILE = join(ROOT, 'data', 'warehouse.duckdb');
 const DATA_DIR = join(ROOT, 'dashboard', 'data');
 const DIST_DIR = join(ROOT, 'dashboard', 'dist');
+const PAGES_DIR = join(ROOT, 'dashboard', 'pages');
 
 function fail(message: string, code: number): never {
   process.stderr.write(`error: ${message}\n`);
@@ -59,22 +62,23 @@ async function accountsFor(sampleJustPublished: boolean): Promise<{ usersFile: s
 }
 
 async function main(): Promise<void> {
-  let listen: { host: string; port: number };
-  let logLevel: string;
+  let settings: StartSettings;
   try {
-    listen = listenOptionsFromEnv();
-    logLevel = logLevelFromEnv();
+    settings = startSettingsFromEnv();
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message, 2);
     throw e;
   }
 
+  await checkListen(settings.host, settings.port, 'npm start');
   const publishing = !existsSync(join(DATA_DIR, 'manifest.json'));
   if (publishing) await publishSample();
-  if (!existsSync(join(DIST_DIR, 'index.html'))) await buildPages();
+  // a build from before a page was added (the not-found page, say) lacks it: build again
+  const pages = readdirSync(PAGES_DIR).filter((file) => file.endsWith('.html'));
+  if (!pages.every((page) => existsSync(join(DIST_DIR, page)))) await buildPages();
   const { usersFile, demo } = await accountsFor(publishing);
 
-  const { url, accounts } = await startServer({ dataDir: DATA_DIR, distDir: DIST_DIR, ...listen, logLevel, usersFile });
+  const { url, accounts } = await startServer({ dataDir: DATA_DIR, distDir: DIST_DIR, ...settings, usersFile, command: 'npm start' });
   if (demo.length > 0) process.stdout.write(demoTable(demo));
   else if (accounts === 0) process.stdout.write(noAccountHint(usersFile));
   process.stdout.write(`Dashboard: ${url}\n`);

@@ -1,7 +1,7 @@
 // The dashboard server, end to end through fastify.inject (and, for request paths that inject
 // would normalise, through a raw request handed straight to the HTTP handler). Requests the HTTP
 // parser refuses are sent as bytes over a real socket to a server listening on a free port.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,12 +10,19 @@ import { Duplex } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../dashboard/server.ts';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { buildServer, startServer } from '../dashboard/server.ts';
+import { checkListen, ListenError } from '../dashboard/server/listen.ts';
+import { formatRecord, loggerOptions } from '../dashboard/server/log-format.ts';
 import { isSafePath } from '../dashboard/server/security.ts';
-import { ConfigError, listenOptionsFromEnv, urlOf } from '../dashboard/server/options.ts';
+import { ConfigError, listenOptionsFromEnv, startSettingsFromEnv, urlOf } from '../dashboard/server/options.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile } from './sign-in.ts';
 
 const SECRET = 'TOP-SECRET-3f9c1a-never-served';
+const NOT_FOUND_PAGE = 'dashboard/pages/404.html';
+/** What a browser sends when it opens a page. */
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const RUN_A = '20260301T090000-001';
 const RUN_B = '20260401T090000-002';
 // everything published holds personal data or money; only hashed bundle chunks are public
@@ -125,6 +132,8 @@ beforeAll(async () => {
   write(join(distDir, 'app.js'), 'console.log("dashboard");');
   write(join(distDir, 'app.css'), 'body { margin: 0 }');
   write(join(distDir, 'technicians.html'), '<!doctype html><title>Technicians</title>');
+  // the real not-found page, as the build copies it
+  write(join(distDir, '404.html'), readFileSync(NOT_FOUND_PAGE));
   write(join(distDir, 'chunks', 'chunk-337ECO7D.js'), 'export const x = 1;');
   // source maps left in the folder by an older build: never served
   write(join(distDir, 'app.js.map'), JSON.stringify({ version: 3, sources: [SECRET] }));
@@ -166,6 +175,108 @@ describe('options', () => {
     }
     expect(urlOf('::1', 3000)).toBe('http://[::1]:3000');
   });
+
+  it('reads LOG_FORMAT (readable by default, or json) and refuses another', () => {
+    expect(startSettingsFromEnv({})).toEqual({ host: '127.0.0.1', port: 3000, logLevel: 'info', logFormat: 'readable' });
+    expect(startSettingsFromEnv({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(() => startSettingsFromEnv({ LOG_FORMAT: 'pretty' })).toThrow('LOG_FORMAT must be one of readable, json (got "pretty")');
+  });
+});
+
+describe('the log', () => {
+  const at = new Date(2026, 2, 1, 7, 12, 3).getTime();
+
+  it('formats a request, an access decision and a message as one line each', () => {
+    expect(formatRecord({ level: 30, time: at, msg: 'request', request: { method: 'GET', path: '/outlets.html', status: 200, ms: 4.3, user: 'demo-hr' } })).toBe('07:12:03  GET /outlets.html  200  4 ms  demo-hr');
+    expect(formatRecord({ level: 30, time: at, msg: 'request', request: { method: 'GET', path: '/', status: 303, ms: 0.4, user: null } })).toBe('07:12:03  GET /  303  0 ms  -');
+    const access = { user: 'outlet-a', role: 'outlet', method: 'GET', path: '/data/x.json', result: 'refused', status: 403 };
+    expect(formatRecord({ level: 30, time: at, msg: 'access refused', access })).toBe('07:12:03  access refused  GET /data/x.json  403  outlet-a (outlet)');
+    expect(formatRecord({ level: 30, time: at, access: { ...access, user: null, role: null, result: 'failed', status: 401 } })).toBe('07:12:03  access failed  GET /data/x.json  401  (no account)');
+    expect(formatRecord({ level: 30, time: at, msg: 'shutting down', signal: 'SIGTERM', pid: 1 })).toBe('07:12:03  shutting down signal=SIGTERM');
+    expect(formatRecord({ level: 50, time: at, msg: 'request failed', err: { message: 'disk gone', stack: 'Error: disk gone\n    at x' } })).toBe('07:12:03  error: request failed\nError: disk gone\n    at x');
+    expect(formatRecord({ level: 40, time: at, msg: 'refused a path', path: '/a b' })).toBe('07:12:03  warn: refused a path path="/a b"');
+    // the start commands print the address themselves
+    expect(formatRecord({ level: 30, time: at, msg: 'Server listening at http://127.0.0.1:3000' })).toBeNull();
+  });
+
+  async function logOf(format: 'readable' | 'json', requests: (server: FastifyInstance, cookie: string) => Promise<unknown>): Promise<string[]> {
+    const lines: string[] = [];
+    const logged = await buildServer({ dataDir, distDir, usersFile, sessionKey: TEST_SESSION_KEY, logger: loggerOptions('info', format, { write: (t: string) => lines.push(t) }) });
+    try {
+      const cookie = await signIn(logged, 'hr', 'hr-password-1');
+      lines.length = 0;
+      await requests(logged, cookie);
+    } finally {
+      await logged.close();
+    }
+    return lines.join('').split('\n').filter((line) => line !== '');
+  }
+
+  const someRequests = async (server: FastifyInstance, cookie: string) => {
+    await server.inject({ method: 'GET', url: '/api/session?name=Zhang-San-13800138000', headers: { cookie } });
+    await server.inject({ method: 'POST', url: '/auth/sign-in', payload: { name: 'hr', password: 'wrong-PASSWORD-x1' } });
+    await server.inject({ method: 'GET', url: '/technicians.html?q=secret-query' });
+  };
+
+  it('writes one readable line per request, and one per access decision, without query, password or cookie', async () => {
+    const lines = await logOf('readable', someRequests);
+    expect(lines.map((line) => line.replace(/^\d\d:\d\d:\d\d  /, '').replace(/  \d+ ms  /, '  N ms  '))).toEqual([
+      'GET /api/session  200  N ms  hr',
+      'access failed  POST /auth/sign-in  401  hr (hr)',
+      'POST /auth/sign-in  401  N ms  -',
+      'access not-signed-in  GET /technicians.html  303  (no account)',
+      'GET /technicians.html  303  N ms  -',
+    ]);
+    for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d  /);
+    const text = lines.join('\n');
+    for (const secret of ['Zhang', '13800138000', 'wrong-PASSWORD', 'secret-query', 'sq_session', '{']) expect(text).not.toContain(secret);
+  });
+
+  it('keeps JSON lines for operators (LOG_FORMAT=json), with the same fields and no query either', async () => {
+    const lines = (await logOf('json', someRequests)).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((l) => l.request).map((l) => ({ ...(l.request as object), ms: 0 }))).toEqual([
+      { method: 'GET', path: '/api/session', status: 200, ms: 0, user: 'hr' },
+      { method: 'POST', path: '/auth/sign-in', status: 401, ms: 0, user: null },
+      { method: 'GET', path: '/technicians.html', status: 303, ms: 0, user: null },
+    ]);
+    expect(lines.filter((l) => l.access)).toHaveLength(2);
+    expect(JSON.stringify(lines)).not.toMatch(/Zhang|wrong-PASSWORD|secret-query|sq_session/);
+  });
+});
+
+describe('a port in use', () => {
+  let holder: ReturnType<typeof createServer>;
+  let busy: number;
+
+  beforeAll(async () => {
+    holder = createServer();
+    await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    busy = (holder.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => holder.close(resolve));
+  });
+
+  it('is one line saying to set PORT, before and when listening', async () => {
+    const line = `port ${busy} is in use; set PORT to another port, e.g. PORT=${busy + 1} npm start`;
+    await expect(checkListen('127.0.0.1', busy, 'npm start')).rejects.toThrow(new ListenError(line, 'EADDRINUSE', busy));
+    await expect(checkListen('127.0.0.1', 0, 'npm start')).resolves.toBeUndefined();
+    const started = startServer({ dataDir, distDir, host: '127.0.0.1', port: busy, usersFile, logLevel: 'silent', sessionKey: TEST_SESSION_KEY });
+    await expect(started).rejects.toBeInstanceOf(ListenError);
+    await expect(started).rejects.toThrow(line);
+  });
+
+  it('stops the bare server with that line and exit code 1', async () => {
+    const env = { ...process.env, PORT: String(busy), HOST: '127.0.0.1', DATA_DIR: dataDir, DIST_DIR: distDir, USERS_FILE: usersFile, SESSION_KEY: TEST_SESSION_KEY.toString('hex') };
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile('node_modules/.bin/tsx', ['dashboard/server.ts'], { env, timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+      );
+      child.stdin?.end();
+    });
+    expect([code, stderr, stdout]).toEqual([1, `error: port ${busy} is in use; set PORT to another port, e.g. PORT=${busy + 1} npx tsx dashboard/server.ts\n`, '']);
+  }, 60_000);
 });
 
 describe('health and security headers', () => {
@@ -422,6 +533,69 @@ describe('not found', () => {
       const res = await inject({ method, url: '/api/manifest' });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toEqual({ error: 'not found' });
+    }
+  });
+});
+
+describe('the not-found page', () => {
+  const page = readFileSync(NOT_FOUND_PAGE, 'utf8');
+  const asBrowser = (url: string, cookie: string | null = hrCookie, method: 'GET' | 'HEAD' = 'GET') =>
+    app.inject({ method, url, headers: { accept: BROWSER_ACCEPT, ...(cookie ? { cookie } : {}) } });
+
+  it('is a page of its own: both languages, the header, a link to the overview, no inline script or style', () => {
+    expect(page).toContain('页面不存在');
+    expect(page).toContain('Page not found');
+    expect(page).toMatch(/<header class="site-header/);
+    expect(page).toMatch(/<a [^>]*href="\/"[^>]*>返回总览/);
+    // the strict CSP allows no inline script or style: none at all, and only the site's own files
+    expect(page).not.toMatch(/<script|\son[a-z]+=|style=|<style/i);
+    for (const [, url] of page.matchAll(/(?:href|src)="([^"]*)"/g)) expect(url, 'from the root, at any depth').toMatch(/^\//);
+  });
+
+  it('answers a browser asking for an unknown page, the same page for any path, signed in or not', async () => {
+    for (const url of ['/nope', '/nope.html', '/a/b/c.html', '/technicians/', '/404.html', '/quality2.html?month=2026-03', '/linked.html', '/auth/nope']) {
+      for (const cookie of [hrCookie, null]) {
+        const res = await asBrowser(url, cookie);
+        expect([url, res.statusCode, res.headers['content-type']]).toEqual([url, 404, 'text/html; charset=utf-8']);
+        expect(res.body).toBe(page);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(securityHeadersOf(res.headers)).toEqual(SECURITY_HEADERS);
+      }
+    }
+  });
+
+  it('answers HEAD with the status and no body', async () => {
+    const res = await asBrowser('/nope', hrCookie, 'HEAD');
+    expect([res.statusCode, res.headers['content-type'], res.body]).toEqual([404, 'text/html; charset=utf-8', '']);
+  });
+
+  it('leaves data, API, other methods and non-browser requests to the JSON error', async () => {
+    for (const url of ['/data/nope.json', `/data/runs/${RUN_A}/missing.json`, '/data', '/api/nope']) {
+      const res = await asBrowser(url);
+      expect([url, res.statusCode, res.headers['content-type']]).toEqual([url, 404, 'application/json; charset=utf-8']);
+      expect(res.json()).toEqual({ error: 'not found' });
+    }
+    const post = await app.inject({ method: 'POST', url: '/nope', headers: { accept: BROWSER_ACCEPT, cookie: hrCookie } });
+    expect([post.statusCode, post.json()]).toEqual([404, { error: 'not found' }]);
+    const script = await app.inject({ method: 'GET', url: '/nope', headers: { accept: '*/*', cookie: hrCookie } });
+    expect(script.json()).toEqual({ error: 'not found' });
+  });
+
+  it('leaves listed pages as they are: served, or the sign-in for nobody signed in', async () => {
+    expect((await asBrowser('/technicians.html')).statusCode).toBe(200);
+    const anonymous = await asBrowser('/technicians.html', null);
+    expect([anonymous.statusCode, anonymous.headers.location]).toEqual([303, '/sign-in.html?next=%2Ftechnicians.html']);
+  });
+
+  it('falls back to the JSON error when the build has no not-found page', async () => {
+    const bare = join(root, 'dist-without-404');
+    write(join(bare, 'index.html'), '<!doctype html><title>Dashboard</title>');
+    const other = await buildServer({ dataDir, distDir: bare, usersFile, sessionKey: TEST_SESSION_KEY });
+    try {
+      const res = await other.inject({ method: 'GET', url: '/nope', headers: { accept: BROWSER_ACCEPT } });
+      expect([res.statusCode, res.json()]).toEqual([404, { error: 'not found' }]);
+    } finally {
+      await other.close();
     }
   });
 });

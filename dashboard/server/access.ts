@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountStore, readUsers } from '../users/accounts.ts';
 import { type Caller, outletFolderName, SIGN_IN_PAGE, targetOf } from './access-rules.ts';
 import { ConfigError } from './config-error.ts';
-import { sendError } from './errors.ts';
+import { sendError, sendNotFound } from './errors.ts';
 import type { AuthOptions } from './options.ts';
 import { rootPlugin } from './root-plugin.ts';
 
@@ -91,7 +91,7 @@ export default rootPlugin<{ auth: AuthOptions }>('access', async (app, { auth })
     const target = targetOf(request.raw.url ?? '/');
     if (target.kind === 'open') return;
     // listed for nobody: the same answer as a file that is not there, from the path alone
-    if (target.kind === 'unlisted') return sendError(reply, 404);
+    if (target.kind === 'unlisted') return sendNotFound(request, reply);
     const caller = await callerOf(request, app.accounts);
     if (caller === null) {
       const page = target.kind === 'page' && (request.method === 'GET' || request.method === 'HEAD');

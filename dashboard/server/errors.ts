@@ -5,6 +5,12 @@
 // cannot decode (`frameworkErrors`), a request the HTTP parser refuses (`clientErrorHandler`, on
 // the raw socket), a request arriving while the server closes (`return503OnClosing` is off and
 // the hook below answers instead).
+//
+// One exception: a browser asking for a page that does not exist (GET or HEAD, accepting HTML, not
+// under /data/ or /api/) gets the dashboard's not-found page (pages/404.html, built into the
+// pages' folder) with the same 404. It is one fixed file, whatever the path, the account or its
+// role: it tells nothing more than the JSON answer does.
+import { readFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -19,6 +25,14 @@ export const errorSchema = {
 } as const;
 
 const ERROR_TYPE = 'application/json; charset=utf-8';
+const PAGE_TYPE = 'text/html; charset=utf-8';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the built not-found page, or null when the server has none (JSON 404s only) */
+    notFoundPage: string | null;
+  }
+}
 
 /** Headers describing the file a failed request was about to send: not true of the error. */
 const FILE_HEADERS = ['content-disposition', 'content-encoding', 'etag', 'last-modified'];
@@ -45,6 +59,34 @@ export function sendError(reply: FastifyReply, status: number): FastifyReply {
     .code(status)
     .headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store', 'content-type': ERROR_TYPE })
     .send({ error: statusText(status) });
+}
+
+/** A browser asking for a page: not a data file, an API route or a script's fetch. */
+export function wantsPage(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  if (/^\/(?:data|api)(?:[/?]|$)/.test(request.raw.url ?? '/')) return false;
+  return /\btext\/html\b/i.test(request.headers.accept ?? '');
+}
+
+/**
+ * The one way a 404 is answered: the not-found page to a browser asking for a page, else the JSON
+ * error. The page is read at each use (a rebuild while the server runs is picked up); when it
+ * cannot be read the JSON error stands in.
+ */
+export async function sendNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const file = request.server.notFoundPage;
+  if (file === null || !wantsPage(request)) return sendError(reply, 404);
+  let page: Buffer;
+  try {
+    page = await readFile(file);
+  } catch {
+    return sendError(reply, 404);
+  }
+  for (const name of FILE_HEADERS) reply.removeHeader(name);
+  return reply
+    .code(404)
+    .headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store', 'content-type': PAGE_TYPE })
+    .send(page);
 }
 
 /** Fastify's `frameworkErrors`: a URL the router cannot decode (400), answered like any error. */
@@ -84,7 +126,8 @@ export function clientErrorHandler(this: FastifyInstance, error: ConnectionError
   socket.end(rawErrorResponse(status), () => socket.destroy());
 }
 
-export default rootPlugin('errors', async (app) => {
+export default rootPlugin<{ notFoundPage?: string | null }>('errors', async (app, { notFoundPage = null }) => {
+  app.decorate('notFoundPage', notFoundPage);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -93,12 +136,12 @@ export default rootPlugin('errors', async (app) => {
     if (closing) return sendError(reply, 503);
   });
 
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 404));
+  app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = statusOf(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: error.code, status }, error.message);
-    return sendError(reply, status);
+    return status === 404 ? sendNotFound(request, reply) : sendError(reply, status);
   });
 });

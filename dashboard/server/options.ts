@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { usersFileFromEnv } from '../users/accounts.ts';
 import { ConfigError } from './config-error.ts';
+import { LOG_FORMATS, type LogFormat } from './log-format.ts';
 import { parseKey, sessionKeyFromEnv } from './session-key.ts';
 
 export { ConfigError } from './config-error.ts';
@@ -144,6 +145,23 @@ export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   const level = env.LOG_LEVEL === undefined || env.LOG_LEVEL === '' ? 'info' : env.LOG_LEVEL.trim();
   if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(env.LOG_LEVEL)})`);
   return level;
+}
+
+/** LOG_FORMAT (default readable: one line per request; json: pino's JSON lines) from the environment. */
+export function logFormatFromEnv(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  const format = env.LOG_FORMAT === undefined || env.LOG_FORMAT === '' ? 'readable' : env.LOG_FORMAT.trim();
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')} (got ${JSON.stringify(env.LOG_FORMAT)})`);
+  return format as LogFormat;
+}
+
+export interface StartSettings extends ListenOptions {
+  logLevel: string;
+  logFormat: LogFormat;
+}
+
+/** Everything the start commands read from the environment, checked before anything starts. */
+export function startSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): StartSettings {
+  return { ...listenOptionsFromEnv(env), logLevel: logLevelFromEnv(env), logFormat: logFormatFromEnv(env) };
 }
 
 /** The address a browser opens: IPv6 literals in brackets. */

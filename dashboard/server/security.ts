@@ -1,7 +1,7 @@
 // The security headers (helmet, configured in ./headers.ts) on every response, and a guard that
 // turns away any request path trying to leave the served folders, before routing to the static files.
 import helmet from '@fastify/helmet';
-import { sendError } from './errors.ts';
+import { sendNotFound } from './errors.ts';
 import { HELMET_OPTIONS } from './headers.ts';
 import { rootPlugin } from './root-plugin.ts';
 
@@ -33,8 +33,9 @@ export default rootPlugin('security', async (app) => {
 
   app.addHook('onRequest', async (request, reply) => {
     if (!isSafePath(request.raw.url ?? '/')) {
-      request.log.warn({ url: request.raw.url }, 'refused a path outside the served folders');
-      return sendError(reply, 404);
+      // the path only: a query string may carry data
+      request.log.warn({ path: (request.raw.url ?? '').split('?')[0] }, 'refused a path outside the served folders');
+      return sendNotFound(request, reply);
     }
   });
 });
