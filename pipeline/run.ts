@@ -92,7 +92,7 @@ async function loadAndBuild(db: Db, options: RunOptions, log: Logger): Promise<F
     killPoint(`build:${name}`);
   });
   killPoint('built');
-  log(built.full ? `built every table (${built.months.length} months)` : `rebuilt ${built.months.length} months: ${built.months.join(', ') || 'none'}`);
+  log(built.full ? `built every table (${months(built.months.length)})` : `rebuilt ${months(built.months.length)}: ${built.months.join(', ') || 'none'}`);
   log('checking invariants');
   const failures = await checkInvariants(db);
   if (failures.length > 0) throw new InvariantError(`invariant check failed: ${failures.join('; ')}`);
@@ -100,6 +100,9 @@ async function loadAndBuild(db: Db, options: RunOptions, log: Logger): Promise<F
   killPoint('checked');
   return files;
 }
+
+/** "1 month", "2 months" for the run's lines. */
+const months = (n: number) => `${n} ${n === 1 ? 'month' : 'months'}`;
 
 /**
  * Publishes what the database holds. Which months are written is the database's publish state,
@@ -119,7 +122,7 @@ async function publishRun(db: Db, out: string, run: RunInfo, log: Logger, progre
     }
     throw e;
   }
-  log(`published ${manifest.months.length} months to ${out}/${manifest.folder}`);
+  log(`published ${months(manifest.months.length)} to ${out}/${manifest.folder}`);
   return manifest;
 }
 

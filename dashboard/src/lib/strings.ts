@@ -342,7 +342,7 @@ const en: Record<StringKey, string> = {
   'common.total': 'Total',
   'common.search': 'Search',
   'common.search_placeholder': 'ID or name',
-  'common.rows_shown': 'Showing {shown} of {total} rows',
+  'common.rows_shown': 'Showing {shown} of {total} {total:row|rows}',
   'common.show_more': 'Show more',
   'common.close': 'Close',
   'common.sort_hint': 'Click a column header to sort',
@@ -353,8 +353,8 @@ const en: Record<StringKey, string> = {
   'common.no_prev': 'no previous month',
   'common.pp': 'pp',
   'common.new': 'new',
-  'common.rank_up': 'up {n}',
-  'common.rank_down': 'down {n}',
+  'common.rank_up': 'up {n} {n:place|places}',
+  'common.rank_down': 'down {n} {n:place|places}',
   'common.rank_same': 'unchanged',
   'common.rank_new': 'newly ranked',
   'common.filter': 'Filter',
@@ -395,7 +395,7 @@ const en: Record<StringKey, string> = {
   'kpi.followup_month': 'Called twice within a month',
   'kpi.followup_week_rate': 'Unsatisfied follow-up (week)',
   'kpi.followup_month_rate': 'Unsatisfied follow-up (month)',
-  'kpi.repeats_of': '{repeats} repeats, {total} completed',
+  'kpi.repeats_of': '{repeats} {repeats:repeat|repeats}, {total} completed',
   'kpi.followups_of': '{done} of {due} called',
 
   'col.technician_id': 'ID',
@@ -433,15 +433,15 @@ const en: Record<StringKey, string> = {
   'overview.satisfaction_share': 'Share of rated tickets',
   'overview.chart_repeats': 'Repeat repair rate',
   'overview.chart_followups': 'Unsatisfied follow-up rates',
-  'overview.measures_note': 'Repeat repair: a repair ticket created within {repeat_days} days of the completion of the previous ticket on the same product, counted against that ticket\'s technician and outlet; rate = repeats / completed tickets. Unsatisfied follow-up: an unsatisfied customer is to be called once within {week_days} days of the unsatisfied revisit (week), and twice within {month_days} days, the first within {week_days} days (month); by the ticket\'s completion month.',
+  'overview.measures_note': 'Repeat repair: a repair ticket created within {repeat_days} {repeat_days:day|days} of the completion of the previous ticket on the same product, counted against that ticket\'s technician and outlet; rate = repeats / completed tickets. Unsatisfied follow-up: an unsatisfied customer is to be called once within {week_days} {week_days:day|days} of the unsatisfied revisit (week), and twice within {month_days} {month_days:day|days}, the first within {week_days} {week_days:day|days} (month); by the ticket\'s completion month.',
 
   'tech.title': 'Technicians',
   'tech.table': 'Technician KPIs, {month}',
   'tech.ranking': 'Complaint-rate ranking',
-  'tech.ranking_note': 'Technicians with at least {min} completed tickets are ranked; rank 1 has the highest complaint rate. The chart shows the top {top} with complaints.',
+  'tech.ranking_note': 'Technicians with at least {min} completed {min:ticket|tickets} are ranked; rank 1 has the highest complaint rate. The chart shows the top {top} with complaints.',
   'tech.ranking_empty': 'No ranked technician had a complaint this month.',
   'tech.unranked': 'Unranked technicians',
-  'tech.unranked_note': 'Fewer than {min} completed tickets this month: not in the complaint ranking.',
+  'tech.unranked_note': 'Fewer than {min} completed {min:ticket|tickets} this month: not in the complaint ranking.',
   'tech.unranked_empty': 'Every technician is ranked this month.',
   'tech.history': '{name}: last 12 months',
   'tech.history_chart': 'History',
@@ -457,14 +457,14 @@ const en: Record<StringKey, string> = {
   'outlet.table': 'Outlet ranking, {month}',
   'outlet.chart': 'Composite and its parts',
   'outlet.chart_note': 'Ranked outlets in rank order. The bar is the composite; each segment is a weighted part: revisit coverage × {w1}, satisfied rate × {w2}, on-time rate × {w3}, complaint score × {w4} (complaint score = 1 − min(1, {scale} × complaint rate)).',
-  'outlet.unranked_note': 'Outlets with fewer than {min} completed tickets are not ranked.',
+  'outlet.unranked_note': 'Outlets with fewer than {min} completed {min:ticket|tickets} are not ranked.',
   'outlet.technicians': 'Technicians of {name} ({month})',
   'outlet.open_technicians': 'Show the trend and technicians of {id}',
   'outlet.no_technicians': 'No technician rows for this outlet this month.',
   'outlet.part': 'Part',
   'outlet.contribution': 'Weighted score',
   'outlet.outlet_axis': 'Outlet',
-  'outlet.no_ranked': 'No outlet reached the ranking minimum of {min} completed tickets this month: there is no ranking to chart.',
+  'outlet.no_ranked': 'No outlet reached the ranking minimum of {min} completed {min:ticket|tickets} this month: there is no ranking to chart.',
   'outlet.no_ranked_tier': 'No outlet of this tier is ranked this month.',
   'outlet.ranked_count': 'Outlets ranked',
   'outlet.history': 'Last 12 months',
@@ -478,7 +478,7 @@ const en: Record<StringKey, string> = {
 
   'pen.title': 'Penalties',
   'pen.totals': 'Technician penalties, {month}',
-  'pen.summary': '{count} technicians, {amount} in total; {training} flagged for training, {dismissal} for dismissal review.',
+  'pen.summary': '{count} {count:technician|technicians}, {amount} in total; {training} flagged for training, {dismissal} for dismissal review.',
   'pen.download_csv': 'Download lines (CSV)',
   'pen.download_xlsx': 'Download Excel',
   'pen.violations': 'Violations',
@@ -506,7 +506,7 @@ const en: Record<StringKey, string> = {
   'pen.sign_hr': 'HR confirmation:',
   'pen.sign_date': 'Date:',
   'pen.outlet_fines': 'Outlet fines, {month}',
-  'pen.outlet_fines_note': 'A verified overcharge complaint on a ticket charged above the standard fee fines the outlet {multiplier} times the overcharge.',
+  'pen.outlet_fines_note': 'A verified overcharge complaint on a ticket charged above the standard fee fines the outlet {multiplier} {multiplier:time|times} the overcharge.',
   'pen.outlet_fines_empty': 'No outlet fines this month.',
   'pen.overcharge': 'Overcharge',
   'pen.none': 'No penalties this month.',
@@ -582,10 +582,10 @@ const en: Record<StringKey, string> = {
   'reason.unknown_rule': 'Unknown rule without an amount',
 
   'backlog.title': 'Revisit backlog',
-  'backlog.summary': 'As of {as_of}: {total} completed tickets without an effective revisit ({open} open, {overdue} overdue).',
+  'backlog.summary': 'As of {as_of}: {total} completed {total:ticket|tickets} without an effective revisit ({open} open, {overdue} overdue).',
   'backlog.by_outlet': 'By outlet',
   'backlog.chart': 'Backlog by outlet',
-  'backlog.chart_top': 'The {top} outlets with the largest backlog',
+  'backlog.chart_top': 'The {top} {top:outlet|outlets} with the largest backlog',
   'backlog.rows': 'Tickets waiting (oldest first)',
   'backlog.ticket_id': 'Ticket',
   'backlog.technician_id': 'Technician',
@@ -602,8 +602,8 @@ const en: Record<StringKey, string> = {
   'backlog.filter_state': 'State',
   'backlog.empty': 'No backlog.',
   'backlog.followups': 'Unsatisfied customers\' follow-up calls',
-  'backlog.followups_note': 'An unsatisfied customer is to be called within {week} days of the unsatisfied revisit (week call) and a second time within {month} days (month call, the first within {week} days). Due: the time is not up yet; missed: it is up without the call (once the week call is missed, the month call can no longer be met). Every call due is listed, and the calls missed in the last 30 days.',
-  'backlog.followup_summary': 'As of {as_of}: {due} calls due, {missed} missed.',
+  'backlog.followups_note': 'An unsatisfied customer is to be called within {week} {week:day|days} of the unsatisfied revisit (week call) and a second time within {month} {month:day|days} (month call, the first within {week} {week:day|days}). Due: the time is not up yet; missed: it is up without the call (once the week call is missed, the month call can no longer be met). Every call due is listed, and the calls missed in the last 30 days.',
+  'backlog.followup_summary': 'As of {as_of}: {due} {due:call|calls} due, {missed} missed.',
   'backlog.followup_counts': 'By state',
   'backlog.followup_rows': 'Calls (earliest deadline first)',
   'backlog.call': 'Call',
@@ -625,10 +625,29 @@ export function isStringKey(key: string): key is StringKey {
   return Object.hasOwn(zh, key);
 }
 
-/** The label of a key in a language, with `{name}` placeholders filled from vars. */
+const englishPlural = new Intl.PluralRules('en-US');
+
+/**
+ * Whether a value counts as one, for `{name:one|other}`: a number, or a number as the pages format
+ * it ("1", "1,234"); anything else (a dash for no value) is not one.
+ */
+export function isOne(value: string | number): boolean {
+  const n = typeof value === 'number' ? value : Number(value.replace(/[,\s]/g, ''));
+  return Number.isFinite(n) && value !== '' && englishPlural.select(n) === 'one';
+}
+
+/**
+ * The label of a key in a language, with `{name}` placeholders filled from vars. English labels
+ * say a count's noun in its form with `{name:one|other}` ("{n} {n:month|months}": "1 month",
+ * "2 months"); Chinese needs none.
+ */
 export function translate(lang: Lang, key: StringKey, vars: Record<string, string | number> = {}): string {
   const text = STRINGS[lang][key];
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
+  return text.replace(/\{(\w+)(?::([^|{}]*)\|([^{}]*))?\}/g, (whole, name: string, one?: string, other?: string) => {
+    if (!Object.hasOwn(vars, name)) return whole;
+    if (one === undefined || other === undefined) return String(vars[name]);
+    return isOne(vars[name]!) ? one : other;
+  });
 }
 
 /** The label of a code from the data (tier, service type, reject reason …), or the code itself when it has none. */
