@@ -3,11 +3,44 @@
 // line), follow-up calls to unsatisfied customers (the week and month windows), the outlet settlement
 // (settlement month, withheld tickets across months, fees, fines, payment due) and line ids. Every
 // expected table is written out in full, worked out by hand.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../pipeline/common/config.ts';
-import type { Row } from '../pipeline/common/db.ts';
-import { checkInvariants } from '../pipeline/build/index.ts';
+import { Db, type Row } from '../pipeline/common/db.ts';
+import { applyConfig, buildModels, checkInvariants } from '../pipeline/build/index.ts';
+import { loadFolder } from '../pipeline/load/index.ts';
 import { fixtureDb, rows, ticket } from './helpers.ts';
+
+describe('product_serial', () => {
+  it.each(['product_serial', '机身条码', '产品条码', '机器编号'])('loads the serial under the header %s, optional, blank as none, 12345.0 as 12345', async (header) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sq-serial-'));
+    const db = await Db.open(':memory:');
+    try {
+      await applyConfig(db, defaultConfig());
+      writeFileSync(join(dir, '工单_2026-03.csv'), [
+        `工单号,网点编号,工程师工号,服务类型,受理时间,完工时间,工单状态,${header}`,
+        'GD1,W1,T1,安装,2026-03-01 09:00,2026-03-02 13:00,已完成, BX-001 ',
+        'GD2,W1,T1,维修,2026-03-05 09:00,2026-03-06 13:00,已完成,BX-001',
+        'GD3,W1,T1,维修,2026-03-07 09:00,2026-03-08 13:00,已完成,',
+        'GD4,W1,T1,维修,2026-03-09 09:00,2026-03-10 13:00,已完成,12345.0',
+      ].join('\n') + '\n');
+      await loadFolder(db, dir);
+      expect(await db.all(`select ticket_id, product_serial from tickets order by ticket_id`)).toEqual([
+        { ticket_id: 'GD1', product_serial: 'BX-001' },
+        { ticket_id: 'GD2', product_serial: 'BX-001' },
+        { ticket_id: 'GD3', product_serial: null },
+        { ticket_id: 'GD4', product_serial: '12345' },
+      ]);
+      await buildModels(db);
+      expect(await rows(db, 'int_repeat_repairs', ['ticket_id', 'related_ticket_id', 'key_kind'])).toEqual([{ ticket_id: 'GD2', related_ticket_id: 'GD1', key_kind: 'serial' }]);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 /** A completed ticket of a product, created and completed at the given times (no appointment: never judged for punctuality). */
 function job(id: string, created: string, completed: string | null, overrides: Row = {}): Row {
