@@ -35,7 +35,7 @@ interface Watched {
 
 /** Pages with the charts each must show (by spec name). */
 const PAGES: { file: string; charts: string[] }[] = [
-  { file: 'index.html', charts: ['network-coverage', 'network-satisfaction', 'network-on-time', 'network-complaints'] },
+  { file: 'index.html', charts: ['network-coverage', 'network-satisfaction', 'network-on-time', 'network-complaints', 'network-repeats', 'network-followups'] },
   { file: 'technicians.html', charts: ['technician-complaint-ranking'] },
   { file: 'outlets.html', charts: ['outlet-composite'] },
   { file: 'penalties.html', charts: [] },
@@ -217,6 +217,18 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     expect(await page.locator('[data-kpi="tickets_completed"] .kpi-value').textContent()).toBe(latest.tickets_completed.toLocaleString('en-US'));
     expect(await page.locator('[data-kpi="revisit_coverage"] .kpi-value').textContent()).toMatch(/^\d{1,3}\.\d%$/);
     expect(await page.locator('[data-kpi="revisit_coverage"] .kpi-delta').textContent()).toMatch(/^[▲▼–] \d+\.\d 个百分点/);
+    // the repeat and follow-up cards: the month's rates, and the counts they come from
+    const measures = runFile<{ month: string; repeat_repairs: number; repeat_repair_rate: number; followup_due: number; followup_week: number; followup_month: number; followup_week_rate: number; followup_month_rate: number }[]>('network.json').find((r) => r.month === manifest.latest_month)!;
+    expect(measures.repeat_repairs).toBeGreaterThan(0);
+    expect(await page.locator('[data-kpi="repeat_repair_rate"] .kpi-value').textContent()).toBe(`${(measures.repeat_repair_rate * 100).toFixed(2)}%`);
+    expect(await page.locator('[data-kpi="repeat_repair_rate"] .kpi-label').textContent()).toBe('返修率');
+    expect(await page.locator('[data-kpi="repeat_repair_rate"] .kpi-detail').textContent()).toBe(`返修 ${measures.repeat_repairs} / 完工 ${latest.tickets_completed.toLocaleString('en-US')}`);
+    expect(await page.locator('[data-kpi="followup_week_rate"] .kpi-value').textContent()).toBe(`${(measures.followup_week_rate * 100).toFixed(1)}%`);
+    expect(await page.locator('[data-kpi="followup_week_rate"] .kpi-detail').textContent()).toBe(`已回访 ${measures.followup_week} / 应回访 ${measures.followup_due}`);
+    expect(await page.locator('[data-kpi="followup_month_rate"] .kpi-value').textContent()).toBe(`${(measures.followup_month_rate * 100).toFixed(1)}%`);
+    expect(await page.locator('[data-kpi="followup_month_rate"] .kpi-detail').textContent()).toBe(`已回访 ${measures.followup_month} / 应回访 ${measures.followup_due}`);
+    expect(await page.locator('#measures-note').textContent()).toContain('90 天');
+    expect(await page.locator('figure[data-chart="network-followups"] svg').textContent()).toContain('不满意回访率（一周）');
     // axis titles come from the dictionary
     expect(await page.locator('figure[data-chart="network-coverage"] svg').textContent()).toContain('月份');
     // tooltips work under the page's security policy
@@ -245,6 +257,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     expect(await firstTab.textContent()).toBe('Overview');
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     expect(await page.locator('figure[data-chart="network-satisfaction"] svg').textContent()).toContain('Satisfied');
+    expect(await page.locator('[data-kpi="followup_month_rate"] .kpi-label').textContent()).toBe('Unsatisfied follow-up (month)');
     expect(await page.locator('[data-kpi="revisit_coverage"] .kpi-delta').textContent()).toMatch(/pp/);
     await expectChartsRendered(page, PAGES[0]!.charts);
     await shoot(page, 'index-en');
@@ -276,6 +289,18 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     expect(await idHeader.getAttribute('aria-sort')).toBe('descending');
     expect(await table.locator('tbody tr th').first().textContent()).toBe(ids.at(-1));
 
+    // the repeat and follow-up columns sort like the others
+    const headers = await table.locator('thead th').allTextContents();
+    for (const label of ['返修', '返修率', '应回访', '一周回访率', '一月回访率']) expect(headers.map((t) => t.replace(/[▲▼]/g, '').trim())).toContain(label);
+    const repeatHeader = table.locator('thead th', { has: page.locator('button', { hasText: /^返修率/ }) });
+    await repeatHeader.locator('button').click();
+    expect(await repeatHeader.getAttribute('aria-sort')).toBe('descending');
+    const withRepeats = runFile<{ technician_id: string; repeat_repair_rate: number | null }[]>(`technicians/${manifest.latest_month}.json`);
+    const top = Math.max(...withRepeats.map((r) => r.repeat_repair_rate ?? -1));
+    expect(top).toBeGreaterThan(0);
+    const firstId = (await table.locator('tbody tr th').first().textContent())!;
+    expect(withRepeats.find((r) => r.technician_id === firstId)!.repeat_repair_rate).toBe(top);
+
     // the text search
     const someone = rows.find((r) => r.technician_name)!;
     await page.fill('#filter-search', someone.technician_name!);
@@ -292,6 +317,13 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     expect(await page.locator('#history-table tbody tr').count()).toBe(history.filter((r) => r.month >= start && r.month <= manifest.latest_month).length);
     expect(page.url()).toContain(`#t=${target}`);
     await shoot(page, 'technicians-history-zh', { selector: '#history' });
+    await page.click('#lang-toggle');
+    await ready(page);
+    await page.waitForSelector('#history[data-state="ready"]');
+    expect(await page.locator('#technician-table thead').textContent()).toContain('Repeat rate');
+    await shoot(page, 'technicians-en');
+    await page.click('#lang-toggle');
+    await ready(page);
     await closeAndCheck(watched);
   }, 60_000);
 
@@ -310,7 +342,57 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     await page.locator(`#outlet-table a.row-link:text-is("${outlet}")`).click();
     await page.waitForSelector('#outlet-technicians[data-state="ready"]');
     expect(await page.locator('#outlet-technicians-table tbody tr').count()).toBe(technicians.filter((t) => t.outlet_id === outlet).length);
-    await shoot(page, 'outlets-technicians-zh', { selector: '#outlet-technicians' });
+    // its twelve months: composite and parts, ranks over tickets, and the table month by month
+    await expectChartsRendered(page, ['outlet-history', 'outlet-rank-history', 'outlet-composite']);
+    const history = runFile<{ outlet_id: string; month: string; outlet_rank: number | null; ranked_outlets: number }[]>('outlet_history.json').filter((r) => r.outlet_id === outlet);
+    const start = manifest.months.filter((m) => m <= manifest.latest_month).slice(-12)[0]!;
+    const recent = history.filter((r) => r.month >= start && r.month <= manifest.latest_month);
+    expect(recent.length).toBe(12);
+    expect(await page.locator('#outlet-history-table tbody tr').count()).toBe(recent.length);
+    const latestRow = recent.find((r) => r.month === manifest.latest_month)!;
+    expect(await page.locator('#outlet-history-table tbody tr.current-row td').nth(6).textContent()).toBe(`${latestRow.outlet_rank} / ${latestRow.ranked_outlets}`);
+    expect(await page.locator('figure[data-chart="outlet-rank-history"] svg').textContent()).toContain('级别内排名');
+    await shoot(page, 'outlets-trend-zh', { selector: '#outlet-technicians' });
+    await page.click('#lang-toggle');
+    await ready(page);
+    await page.waitForSelector('#outlet-technicians[data-state="ready"]');
+    await expectChartsRendered(page, ['outlet-history', 'outlet-rank-history', 'outlet-composite']);
+    expect(await page.locator('figure[data-chart="outlet-history"] svg').textContent()).toContain('Complaint score');
+    await shoot(page, 'outlets-trend-en', { selector: '#outlet-technicians' });
+    await page.click('#lang-toggle');
+    await ready(page);
+    await closeAndCheck(watched);
+  }, 60_000);
+
+  it('says so when no outlet reaches the ranking minimum, instead of an empty chart', async () => {
+    const watched = await open('outlets.html', 'zh-CN', true);
+    const { page } = watched;
+    const month = manifest.latest_month;
+    const unranked = runFile<Record<string, unknown>[]>(`outlets/${month}.json`).map((o) => ({ ...o, outlet_rank: null, tier_rank: null }));
+    await page.route(`**/outlets/${month}.json`, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(unranked) }));
+    await page.reload();
+    await ready(page);
+    expect(await page.locator('#composite figure').count()).toBe(0);
+    expect(await page.locator('#composite .message-info').textContent()).toBe('本月没有网点达到 50 单完工工单的排名门槛，暂无排名图。');
+    expect(watched.problems).toEqual([]);
+    await page.unroute(`**/outlets/${month}.json`);
+
+    // a tier without a ranked outlet: the same, for that tier, and the chart again for all tiers
+    const rows = runFile<Record<string, unknown>[]>(`outlets/${month}.json`);
+    const tier = String(rows.find((r) => r.tier)!.tier);
+    const tierUnranked = rows.map((o) => (o.tier === tier ? { ...o, outlet_rank: null, tier_rank: null } : o));
+    await page.route(`**/outlets/${month}.json`, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(tierUnranked) }));
+    await page.reload();
+    await ready(page);
+    const chart = page.locator('figure[data-chart="outlet-composite"]');
+    expect(await chart.isVisible()).toBe(true);
+    await page.selectOption('#filter-tier', tier);
+    expect(await chart.isVisible()).toBe(false);
+    expect(await page.locator('#composite .message-info').textContent()).toBe('该级别本月没有参与排名的网点。');
+    expect(await page.locator('#composite .message-info').isVisible()).toBe(true);
+    await page.selectOption('#filter-tier', '');
+    expect(await chart.isVisible()).toBe(true);
+    expect(await page.locator('#composite .message-info').isVisible()).toBe(false);
     await closeAndCheck(watched);
   }, 60_000);
 
@@ -391,6 +473,34 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     expect(await backlog.page.locator('#backlog-outlets-table tbody tr').count()).toBe(b.by_outlet.length);
     await shoot(backlog.page, 'backlog-en');
     await closeAndCheck(backlog);
+
+    // the follow-up calls of unsatisfied customers: the counts by state, the calls, the filters
+    const followups = await open('backlog.html');
+    const { page } = followups;
+    const f = runFile<{ followups: { by_state: { call: string; state: string; followups: number }[]; rows: { ticket_id: string; call: string; state: string; due_by: string }[] } }>('backlog.json').followups;
+    expect(f.rows.length).toBeGreaterThan(0);
+    expect(await page.locator('#followup-table tbody tr').count()).toBe(Math.min(200, f.rows.length));
+    expect(await page.locator('#followup-table tbody tr').first().locator('th').textContent()).toBe(f.rows[0]!.ticket_id);
+    const counts = await page.locator('#followup-counts-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent)));
+    const n = (call: string, state: string) => f.by_state.find((c) => c.call === call && c.state === state)!.followups;
+    expect(counts).toEqual([
+      ['一周回访', String(n('week', 'due')), String(n('week', 'missed')), String(n('week', 'due') + n('week', 'missed'))],
+      ['一月回访', String(n('month', 'due')), String(n('month', 'missed')), String(n('month', 'due') + n('month', 'missed'))],
+    ]);
+    await page.selectOption('#filter-followup-state', 'due');
+    expect(await page.locator('#followup-table tbody tr').count()).toBe(Math.min(200, f.rows.filter((r) => r.state === 'due').length));
+    await page.selectOption('#filter-followup-call', 'month');
+    expect(await page.locator('#followup-table tbody tr').count()).toBe(Math.min(200, f.rows.filter((r) => r.state === 'due' && r.call === 'month').length));
+    await page.selectOption('#filter-followup-state', '');
+    await page.selectOption('#filter-followup-call', '');
+    await shoot(page, 'backlog-followups-zh', { selector: '#followups' });
+    await page.click('#lang-toggle');
+    await ready(page);
+    expect(await page.locator('#followups h2').textContent()).toBe("Unsatisfied customers' follow-up calls");
+    await shoot(page, 'backlog-followups-en', { selector: '#followups' });
+    await page.click('#lang-toggle');
+    await ready(page);
+    await closeAndCheck(followups);
   }, 60_000);
 
   it('says which file is missing instead of failing', async () => {
@@ -487,6 +597,12 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
       await ready(technicians.page);
       const ranking = runFile<unknown[]>(`ranking/${month}.json`);
       expect(await technicians.page.locator('#outlet-table tbody tr').count()).toBe(ranking.length);
+      // its own trend, from its own copy of the history
+      await technicians.page.locator(`#outlet-table a.row-link:text-is("${outletId}")`).click();
+      await technicians.page.waitForSelector('#outlet-technicians[data-state="ready"]');
+      const ownHistory = runFile<{ outlet_id: string }[]>('outlet_history.json').filter((r) => r.outlet_id === outletId);
+      expect(await technicians.page.locator('#outlet-history-table tbody tr').count()).toBe(Math.min(12, ownHistory.length));
+      expect(await technicians.page.locator('figure[data-chart="outlet-history"]').locator(MARKS).count()).toBeGreaterThan(0);
       if (role === 'outletA') await shoot(technicians.page, 'outlets-outlet-zh');
 
       await technicians.page.goto(`${base}/penalties.html?month=${month}`);
