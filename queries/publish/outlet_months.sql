@@ -1,4 +1,5 @@
--- Outlet KPIs and ranks with the outlet's name and city.
+-- Outlet KPIs and ranks with the outlet's name and city: every column of the mart, the repeat and
+-- follow-up measures included (the ranking every account reads is outlet_ranking.sql, without them).
 -- Inputs: kpi_outlet_month, stg_outlets. Grain: one row per outlet per month.
 with final as (
   select
