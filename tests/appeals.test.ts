@@ -149,7 +149,12 @@ describe('an appeal of a closed month\'s line', () => {
     ]);
     await freezeMonth(db, '2026-03', 'hr-anna', '2026-04-05 10:00:00');
     await buildModels(db);
-    await storeAppeals(db, [{ appeal_id: 'A21', line_id: 'IMAGE:V21', submitted_at: '2026-04-06 09:00:00', decision: 'waived', decided_at: '2026-04-08 09:00:00' }]);
+    await storeAppeals(db, [
+      { appeal_id: 'A21', line_id: 'IMAGE:V21', submitted_at: '2026-04-06 09:00:00', decision: 'waived', decided_at: '2026-04-08 09:00:00' },
+      // pending and upheld change nothing, in a closed month either
+      { appeal_id: 'A22', line_id: 'IMAGE:V22', submitted_at: '2026-04-06 09:00:00', decision: 'pending' },
+      { appeal_id: 'A23', line_id: 'IMAGE:V23', submitted_at: '2026-04-06 09:00:00', decision: 'upheld', decided_at: '2026-04-08 09:00:00' },
+    ]);
     // the loader marks the line's month and the appeal's own
     await db.run(`insert into stale_months values ('2026-03'), ('2026-04')`);
     await buildModels(db);
@@ -171,6 +176,8 @@ describe('an appeal of a closed month\'s line', () => {
     ]);
     expect(await rows(db, 'appeals', ['appeal_id', 'line_month', 'line_closed', 'standing'])).toEqual([
       { appeal_id: 'A21', line_month: '2026-03', line_closed: true, standing: true },
+      { appeal_id: 'A22', line_month: '2026-03', line_closed: true, standing: true },
+      { appeal_id: 'A23', line_month: '2026-03', line_closed: true, standing: true },
     ]);
     db.close();
   });
