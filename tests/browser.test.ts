@@ -570,10 +570,17 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     const totals = runFile<unknown[]>(`penalties/${manifest.latest_month}.json`);
     expect(await page.locator('#penalty-table tbody tr').count()).toBe(totals.length);
     await shoot(page, 'penalties-manager-zh');
-    // what the page asked for and was refused: the outlets' fine lines, HR's alone
-    expect(watched.problems.filter((p) => p.startsWith('HTTP')).every((p) => /^HTTP 403 .*\/outlet_penalties\//.test(p))).toBe(true);
+    // the page asks for nothing a manager may not read: no download, no statement, no outlet fines
+    expect(watched.problems).toEqual([]);
+    expect(await page.locator('.message-error').count()).toBe(0);
+    expect(await page.locator('#download-csv, #download-xlsx, #outlet-fines, #penalty-table a.row-link').count()).toBe(0);
     const csv = await page.request.get(`${base}/data/${manifest.folder}/penalties/${manifest.latest_month}.csv`);
     expect(csv.status()).toBe(403);
+    // a statement's address leaves the statement closed
+    await page.goto(`${base}/penalties.html?month=${manifest.latest_month}#p=${encodeURIComponent(String((totals[0] as { technician_id: string }).technician_id))}`);
+    await ready(page);
+    expect(await page.locator('#statement').isHidden()).toBe(true);
+    expect(watched.problems).toEqual([]);
     await watched.context.close();
   }, 60_000);
 
@@ -595,8 +602,28 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
 
       await technicians.page.goto(`${base}/outlets.html?month=${month}`);
       await ready(technicians.page);
-      const ranking = runFile<unknown[]>(`ranking/${month}.json`);
+      const ranking = runFile<Record<string, unknown>[]>(`ranking/${month}.json`);
       expect(await technicians.page.locator('#outlet-table tbody tr').count()).toBe(ranking.length);
+      // the ranking file has composite and ranks only: no KPI column, no composite parts, and no column left empty
+      expect(await technicians.page.locator('#outlet-table thead th').allTextContents()).toEqual(['总排名', '级别内排名', '网点编号', '网点名称', '网点级别', '城市', '综合得分'].map((t) => expect.stringContaining(t)));
+      const cells = await technicians.page.$$eval('#outlet-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent?.trim() ?? '')));
+      for (let column = 0; column < cells[0]!.length; column++) expect(cells.some((row) => row[column] !== '' && row[column] !== '—'), `column ${column}`).toBe(true);
+      expect(await technicians.page.locator('#composite').count()).toBe(0);
+      expect(await technicians.page.locator('#outlet-table a.row-link').count()).toBe(1);
+      // its own outlet's KPIs of the month, from its own history file
+      const ownRow = runFile<{ outlet_id: string; month: string; tickets_completed: number }[]>('outlet_history.json').find((r) => r.outlet_id === outletId && r.month === month)!;
+      expect(await technicians.page.locator('#own-outlet-table tbody tr').count()).toBe(1);
+      expect(await technicians.page.locator('#own-outlet-table tbody tr > *').first().textContent()).toBe(ownRow.tickets_completed.toLocaleString('en-US'));
+      expect(await technicians.page.locator('.message-error').count()).toBe(0);
+      if (role === 'outletA') {
+        await shoot(technicians.page, 'outlets-outlet-ranking-zh');
+        await technicians.page.click('#lang-toggle');
+        await ready(technicians.page);
+        expect(await technicians.page.locator('#own-outlet h2').textContent()).toBe(`Your outlet ${outletId}, ${month}`);
+        await shoot(technicians.page, 'outlets-outlet-ranking-en');
+        await technicians.page.click('#lang-toggle');
+        await ready(technicians.page);
+      }
       // its own trend, from its own copy of the history
       await technicians.page.locator(`#outlet-table a.row-link:text-is("${outletId}")`).click();
       await technicians.page.waitForSelector('#outlet-technicians[data-state="ready"]');
@@ -609,6 +636,10 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
       await ready(technicians.page);
       const totals = runFile<{ outlet_id: string }[]>(`penalties/${month}.json`).filter((r) => r.outlet_id === outletId);
       expect(await technicians.page.locator('#penalty-table tbody tr').count()).toBe(totals.length);
+      // no HR download; its own outlet fines, without an error
+      expect(await technicians.page.locator('#download-csv, #download-xlsx').count()).toBe(0);
+      expect(await technicians.page.locator('#outlet-fines').count()).toBe(1);
+      expect(await technicians.page.locator('.message-error').count()).toBe(0);
       if (role === 'outletA') await shoot(technicians.page, 'penalties-outlet-zh');
 
       // every data file the pages read is the network's, the ranking, or the outlet's own
@@ -621,4 +652,30 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
       await closeAndCheck(technicians);
     }
   }, 90_000);
+
+  it('answers an unknown page with the dashboard\'s own not-found page, in both languages, signed in or not', async () => {
+    for (const as of ['hr', 'outletA', null] as const) {
+      const watched = await open('no-such-page', 'en-US', true, as);
+      const { page } = watched;
+      expect(await page.locator('h1').textContent()).toContain('页面不存在');
+      expect(await page.locator('h1').textContent()).toContain('Page not found');
+      expect(await page.locator('.site-header .brand-title').textContent()).toBe('服务质量看板');
+      // the stylesheet applies (no inline style, a file of the site's own)
+      expect(await page.locator('.site-header').evaluate((e) => getComputedStyle(e).display)).toBe('grid');
+      // the page itself is the only thing refused, and nothing failed on it
+      expect(watched.problems.filter((p) => !/status of 404/.test(p))).toEqual([`HTTP 404 ${base}/no-such-page`]);
+      if (as === 'hr') {
+        await shoot(page, 'not-found');
+        await page.goto(`${base}/a/b/c.html?month=2026-01`);
+        expect(await page.locator('h1').textContent()).toContain('Page not found');
+        expect(await page.locator('.site-header').evaluate((e) => getComputedStyle(e).display)).toBe('grid');
+        await Promise.all([page.waitForURL(`${base}/`), page.click('#to-overview')]);
+        await ready(page);
+        expect(await page.locator('main h1').textContent()).toBe('Overview');
+      }
+      // nothing failed but the page asked for
+      expect(watched.problems.filter((p) => !p.includes('/no-such-page') && !p.includes('/a/b/c.html') && !/status of 404/.test(p))).toEqual([]);
+      await watched.context.close();
+    }
+  }, 60_000);
 });

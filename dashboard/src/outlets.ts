@@ -20,13 +20,44 @@ function rankCell(rank: number | null, change: RankChange): HTMLElement {
   return h('span', { class: 'rank' }, rank === null ? '—' : String(rank), changeMark(change));
 }
 
-function outletLink(ctx: PageContext, row: OutletRow): HTMLElement {
+function outletLink(ctx: PageContext, row: OutletRow): HTMLElement | string {
+  // an outlet's account has the trend and technicians of its own outlet only
+  const own = ctx.manifest.access?.role !== 'outlet' || row.outlet_id === ctx.manifest.access.outlet_id;
+  if (!own) return row.outlet_id;
   return h('a', { href: `#${hashFor('o', row.outlet_id)}`, class: 'row-link', title: ctx.t('outlet.open_technicians', { id: row.outlet_id }) }, row.outlet_id);
 }
 
 /** Whether the ranking chart has a bar to draw: a ranked outlet (of the tier, when one is chosen). */
 function hasRanked(rows: OutletRow[], tier: string): boolean {
   return rows.some((o) => o.outlet_rank !== null && o.composite !== null && (tier === '' || (o.tier ?? '') === tier));
+}
+
+/**
+ * An outlet's account reads the ranking (composite and ranks only) for the month's outlets
+ * (lib/data.ts, scopedPath): no KPI columns and no composite parts to show of the other outlets.
+ */
+function rankingOnly(ctx: PageContext): boolean {
+  return ctx.manifest.access?.role === 'outlet';
+}
+
+/** The columns whose field the month's rows have: none left empty for a file without them. */
+function inFile<R>(columns: Column<R>[], rows: R[]): Column<R>[] {
+  return columns.filter((c) => rows.some((r) => typeof r === 'object' && r !== null && c.key in r));
+}
+
+/** An outlet's account: its own outlet's KPIs of the month, from its own history file. */
+async function renderOwnOutlet(ctx: PageContext, body: HTMLElement): Promise<void> {
+  const id = ctx.manifest.access?.outlet_id ?? '';
+  const row = (await ctx.json<OutletHistoryRow[]>('outlet_history.json')).find((r) => r.outlet_id === id && r.month === ctx.month);
+  if (!row) {
+    body.append(message('info', ctx.t('outlet.no_history')));
+    return;
+  }
+  const columns = historyColumns(ctx).filter((c) => c.key !== 'month');
+  body.append(
+    dataTable({ columns, rows: [row], labels: tableLabels(ctx), id: 'own-outlet-table' }).element,
+    h('p', { class: 'actions' }, h('a', { class: 'button', href: `#${hashFor('o', id)}`, id: 'own-outlet-trend' }, ctx.t('outlet.history'))),
+  );
 }
 
 let panelRequest = 0;
@@ -141,6 +172,8 @@ startPage({
     main.append(h('h1', null, ctx.t('outlet.title')));
     const panel = h('section', { class: 'panel', id: 'outlet-technicians', 'aria-labelledby': 'outlet-technicians-heading', hidden: true });
     main.append(panel);
+    const ownId = ctx.manifest.access?.outlet_id;
+    const ownSection = rankingOnly(ctx) && ownId ? ctx.section(main, ctx.t('outlet.own', { id: ownId, month: ctx.month }), (body) => renderOwnOutlet(ctx, body), { id: 'own-outlet' }) : null;
 
     const rowsPromise = ctx.json<OutletRow[]>(`outlets/${ctx.month}.json`);
     const before = previousMonth(ctx.month);
@@ -191,7 +224,7 @@ startPage({
         textColumn<OutletRow>('outlet_name', ctx.t('col.outlet_name'), (r) => r.outlet_name),
         textColumn<OutletRow>('tier', ctx.t('col.tier'), (r) => tierLabel(ctx, r.tier)),
         textColumn<OutletRow>('city', ctx.t('col.city'), (r) => r.city),
-        ...measureColumns<OutletRow>(ctx).filter((c) => c.key !== 'neutral_rate' && c.key !== 'unsatisfied_rate'),
+        ...inFile(measureColumns<OutletRow>(ctx), rows).filter((c) => c.key !== 'neutral_rate' && c.key !== 'unsatisfied_rate'),
         { key: 'composite', label: ctx.t('kpi.composite'), numeric: true, value: (r) => r.composite, render: (r) => score(ctx.lang, r.composite) },
       ];
       const handle = dataTable({ columns, rows, sort: { key: 'outlet_rank', direction: 'asc' }, labels: tableLabels(ctx), id: 'outlet-table' });
@@ -211,7 +244,7 @@ startPage({
       );
     }, { id: 'ranking' });
 
-    const chartSection = ctx.section(main, ctx.t('outlet.chart'), async (body) => {
+    const chartSection = rankingOnly(ctx) ? null : ctx.section(main, ctx.t('outlet.chart'), async (body) => {
       const [run, rows] = await Promise.all([runPromise, rowsPromise]);
       // no outlet reached the minimum: say so rather than draw an empty box
       if (!hasRanked(rows, '')) {
@@ -241,7 +274,7 @@ startPage({
       }
     }, { id: 'composite' });
 
-    await Promise.all([tableSection, chartSection]);
+    await Promise.all([ownSection, tableSection, chartSection]);
 
     const show = async () => {
       const id = hashParam('o');

@@ -25,6 +25,25 @@ function ruleCell(row: PenaltyLineRow): HTMLElement {
   return h('span', { class: 'rule' }, h('span', { class: 'rule-zh', lang: 'zh-CN' }, row.rule_name_zh ?? row.rule_id), h('span', { class: 'rule-en', lang: 'en' }, row.rule_name_en ?? row.rule_id));
 }
 
+/**
+ * What the account's role may read of this page (server/access-rules.ts decides; asking for more
+ * only gets a 403 shown as an error): HR everything; a manager the totals only, no statement line,
+ * no download, no outlet fine; an outlet its own totals, statements and fines, no download.
+ */
+function readableBy(role: string | undefined): { downloads: boolean; statements: boolean; outletFines: boolean } {
+  return { downloads: role === 'hr', statements: role !== 'manager', outletFines: role !== 'manager' };
+}
+
+/** The month's HR downloads. */
+function downloadButtons(ctx: PageContext): HTMLElement {
+  return h(
+    'div',
+    { class: 'actions' },
+    h('a', { class: 'button', id: 'download-csv', href: ctx.url(`penalties/${ctx.month}.csv`), download: `penalties-${ctx.month}.csv` }, ctx.t('pen.download_csv')),
+    h('a', { class: 'button', id: 'download-xlsx', href: ctx.url(`penalties/${ctx.month}.xlsx`), download: `penalties-${ctx.month}.xlsx` }, ctx.t('pen.download_xlsx')),
+  );
+}
+
 let statementRequest = 0;
 
 async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string, totals: PenaltyTotalRow[]): Promise<void> {
@@ -101,16 +120,10 @@ startPage({
 
     const totalsPromise = ctx.json<PenaltyTotalRow[]>(`penalties/${ctx.month}.json`);
     let totals: PenaltyTotalRow[] = [];
+    const may = readableBy(ctx.manifest.access?.role);
 
     const totalsSection = ctx.section(main, ctx.t('pen.totals', { month: ctx.month }), async (body) => {
-      body.append(
-        h(
-          'div',
-          { class: 'actions' },
-          h('a', { class: 'button', id: 'download-csv', href: ctx.url(`penalties/${ctx.month}.csv`), download: `penalties-${ctx.month}.csv` }, ctx.t('pen.download_csv')),
-          h('a', { class: 'button', id: 'download-xlsx', href: ctx.url(`penalties/${ctx.month}.xlsx`), download: `penalties-${ctx.month}.xlsx` }, ctx.t('pen.download_xlsx')),
-        ),
-      );
+      if (may.downloads) body.append(downloadButtons(ctx));
       totals = await totalsPromise;
       if (totals.length === 0) {
         body.append(message('info', ctx.t('pen.none')));
@@ -132,7 +145,7 @@ startPage({
       const columns: Column<PenaltyTotalRow>[] = [
         textColumn<PenaltyTotalRow>('technician_id', ctx.t('col.technician_id'), (r) => r.technician_id, {
           rowHeader: true,
-          render: (r) => h('a', { href: `#${hashFor('p', r.technician_id)}`, class: 'row-link', title: ctx.t('pen.open_statement', { id: r.technician_id }) }, r.technician_id),
+          render: (r) => (may.statements ? h('a', { href: `#${hashFor('p', r.technician_id)}`, class: 'row-link', title: ctx.t('pen.open_statement', { id: r.technician_id }) }, r.technician_id) : r.technician_id),
         }),
         textColumn<PenaltyTotalRow>('technician_name', ctx.t('col.technician_name'), (r) => r.technician_name),
         textColumn<PenaltyTotalRow>('outlet_id', ctx.t('col.outlet'), (r) => r.outlet_id),
@@ -155,7 +168,7 @@ startPage({
       );
     }, { id: 'totals' });
 
-    const outletSection = ctx.section(main, ctx.t('pen.outlet_fines', { month: ctx.month }), async (body) => {
+    const outletSection = !may.outletFines ? null : ctx.section(main, ctx.t('pen.outlet_fines', { month: ctx.month }), async (body) => {
       const [fines, run] = await Promise.all([ctx.json<OutletPenaltyRow[]>(`outlet_penalties/${ctx.month}.json`), ctx.json<RunInfo>('run.json').catch(() => null)]);
       body.append(h('p', { class: 'note' }, ctx.t('pen.outlet_fines_note', { multiplier: run?.config?.outlet_overcharge_multiplier ?? 10 })));
       if (fines.length === 0) {
@@ -185,7 +198,7 @@ startPage({
     await Promise.all([totalsSection, outletSection]);
 
     const show = async () => {
-      const id = hashParam('p');
+      const id = may.statements ? hashParam('p') : null;
       if (!id) {
         statementRequest += 1;
         statement.hidden = true;
