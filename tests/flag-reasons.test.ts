@@ -1,7 +1,9 @@
 // Why a technician is flagged (penalty_totals.training_reason and dismissal_reason): each reason
 // code of dashboard/DATA.md worked out by hand on a tiny fixture, several reasons at once, the
-// escaping of ids and rule ids, and null when the flag is false.
+// escaping of ids and rule ids, and null when the flag is false; then the codes as the penalties
+// page words them in zh and en (dashboard/src/lib/reasons.ts).
 import { describe, expect, it } from 'vitest';
+import { flagReasons } from '../dashboard/src/lib/reasons.ts';
 import { defaultConfig } from '../pipeline/common/config.ts';
 import type { Row } from '../pipeline/common/db.ts';
 import { fixtureDb, rows, ticket, tickets } from './helpers.ts';
@@ -135,3 +137,42 @@ describe('training_reason and dismissal_reason', () => {
   });
 });
 
+
+describe('the reasons as the penalties page words them', () => {
+  const rules = [
+    { rule_id: 'OVERCHARGE', name_zh: '私收费、乱收费', name_en: 'Overcharging' },
+    { rule_id: 'A:1;%', name_zh: '测试', name_en: 'Test' },
+  ];
+
+  it('words every code in Chinese, several in their order', () => {
+    expect(flagReasons('zh', 'month:3;ytd:5:2026-05', rules)).toEqual(['本月违规 3 次', '本年累计违规 5 次 (2026-05 达到)']);
+    expect(flagReasons('zh', 'rule:OVERCHARGE:500:ticket:GD1;top_complaint_rate:2;after_training:2026-03', rules)).toEqual([
+      '私收费、乱收费 500 元, 工单 GD1',
+      '投诉率连续两月第一',
+      '培训后再犯 (2026-03 停工培训)',
+    ]);
+    expect(flagReasons('zh', 'rule:A%3A1%3B%25:12.25:violation:V%3A9%3B%25;rule:TOP_COMPLAINT_RATE:100;rule:X:1:complaint:C1;rule:Y:2:revisit:HF1', rules)).toEqual([
+      '测试 12.25 元, 违规记录 V:9;%',
+      'TOP_COMPLAINT_RATE 100 元',
+      'X 1 元, 投诉 C1',
+      'Y 2 元, 回访 HF1',
+    ]);
+  });
+
+  it('words every code in English', () => {
+    expect(flagReasons('en', 'month:1;month:3;ytd:5:2026-05', rules)).toEqual(['1 violation this month', '3 violations this month', '5 violations this year (threshold reached in 2026-05)']);
+    expect(flagReasons('en', 'rule:OVERCHARGE:500:ticket:GD1;top_complaint_rate:2;top_complaint_rate:3;after_training:2026-03', rules)).toEqual([
+      'Overcharging ¥500, ticket GD1',
+      'highest complaint rate two months running',
+      'highest complaint rate 3 months running',
+      'violation after training (trained in 2026-03)',
+    ]);
+    expect(flagReasons('en', 'rule:A%3A1%3B%25:12.25:violation:V%3A9%3B%25', rules)).toEqual(['Test ¥12.25, violation record V:9;%']);
+  });
+
+  it('has no reason for a flag that is not set, and shows a code it does not know as it is', () => {
+    expect(flagReasons('zh', null, rules)).toEqual([]);
+    expect(flagReasons('en', undefined)).toEqual([]);
+    expect(flagReasons('en', 'later:9;month:4')).toEqual(['later:9', '4 violations this month']);
+  });
+});

@@ -1,18 +1,25 @@
 /// <reference lib="dom" />
-// Penalties (HR): the month's totals per technician with the training and dismissal-review flags,
-// the downloads, one technician's printable statement (#p=<id>) and the outlet fines.
+// Penalties (HR): the month's totals per technician with the training and dismissal-review flags
+// and why each is set, the downloads in the page's language, one technician's printable statement
+// (#p=<id>) and the outlet fines.
 import { clearHash, countColumn, hashFor, hashParam, tableLabels, textColumn } from './lib/columns.ts';
 import { badge, h, message } from './lib/dom.ts';
 import { integer, naiveTime, yuan } from './lib/format.ts';
+import { flagReasons, type FlagReasonCodes, type RuleNames } from './lib/reasons.ts';
 import type { OutletPenaltyRow, PenaltyLineRow, PenaltyTotalRow, RunInfo } from './lib/rows.ts';
 import { startPage, type PageContext } from './lib/shell.ts';
 import { sortRows } from './lib/sort.ts';
 import { dataTable, type Column } from './lib/table.ts';
 
-function flagBadges(ctx: PageContext, row: Pick<PenaltyTotalRow, 'training' | 'dismissal_review'>): HTMLElement[] {
+type TotalRow = PenaltyTotalRow & FlagReasonCodes;
+
+/** Each flag set: its badge, then why (the row's reason codes in the page's language). */
+function flagBadges(ctx: PageContext, row: TotalRow, rules: readonly RuleNames[]): HTMLElement[] {
+  const flag = (kind: string, label: string, codes: string | null | undefined) =>
+    h('div', { class: 'flag' }, badge(kind, label), ' ', h('span', { class: 'flag-reason' }, flagReasons(ctx.lang, codes, rules).join(ctx.t('pen.reason_separator'))));
   const out: HTMLElement[] = [];
-  if (row.dismissal_review) out.push(badge('dismissal', ctx.t('pen.dismissal_review')));
-  if (row.training) out.push(badge('training', ctx.t('pen.training')));
+  if (row.dismissal_review) out.push(flag('dismissal', ctx.t('pen.dismissal_review'), row.dismissal_reason));
+  if (row.training) out.push(flag('training', ctx.t('pen.training'), row.training_reason));
   return out;
 }
 
@@ -34,19 +41,20 @@ function readableBy(role: string | undefined): { downloads: boolean; statements:
   return { downloads: role === 'hr', statements: role !== 'manager', outletFines: role !== 'manager' };
 }
 
-/** The month's HR downloads. */
+/** The month's HR downloads, in the page's language (penalties/<month>.csv in Chinese, .en.csv in English). */
 function downloadButtons(ctx: PageContext): HTMLElement {
+  const file = `${ctx.month}${ctx.lang === 'en' ? '.en' : ''}`;
   return h(
     'div',
     { class: 'actions' },
-    h('a', { class: 'button', id: 'download-csv', href: ctx.url(`penalties/${ctx.month}.csv`), download: `penalties-${ctx.month}.csv` }, ctx.t('pen.download_csv')),
-    h('a', { class: 'button', id: 'download-xlsx', href: ctx.url(`penalties/${ctx.month}.xlsx`), download: `penalties-${ctx.month}.xlsx` }, ctx.t('pen.download_xlsx')),
+    h('a', { class: 'button', id: 'download-csv', href: ctx.url(`penalties/${file}.csv`), download: `penalties-${file}.csv` }, ctx.t('pen.download_csv')),
+    h('a', { class: 'button', id: 'download-xlsx', href: ctx.url(`penalties/${file}.xlsx`), download: `penalties-${file}.xlsx` }, ctx.t('pen.download_xlsx')),
   );
 }
 
 let statementRequest = 0;
 
-async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string, totals: PenaltyTotalRow[]): Promise<void> {
+async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string, totals: TotalRow[], rules: readonly RuleNames[]): Promise<void> {
   const request = ++statementRequest;
   panel.replaceChildren();
   panel.hidden = false;
@@ -60,7 +68,7 @@ async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string,
     h('div', { class: 'panel-head' }, heading, h('div', { class: 'actions' }, print, close)),
     h('p', { class: 'statement-meta' }, ctx.t('pen.statement_meta', { month: ctx.month, id, name: total?.technician_name ?? '', outlet: total?.outlet_id ?? '—' })),
   );
-  if (total) panel.append(h('p', { class: 'flags' }, flagBadges(ctx, total)));
+  if (total) panel.append(h('div', { class: 'flags' }, flagBadges(ctx, total, rules)));
   heading.focus({ preventScroll: true });
   panel.scrollIntoView({ block: 'start' });
 
@@ -118,13 +126,16 @@ startPage({
     main.append(statement);
     ctx.onCleanup(() => document.body.classList.remove('printing-statement'));
 
-    const totalsPromise = ctx.json<PenaltyTotalRow[]>(`penalties/${ctx.month}.json`);
-    let totals: PenaltyTotalRow[] = [];
+    const totalsPromise = ctx.json<TotalRow[]>(`penalties/${ctx.month}.json`);
+    // the rules' names, for the flags' reasons (without them a reason names the rule by its id)
+    const runPromise = ctx.json<RunInfo>('run.json').catch(() => null);
+    let totals: TotalRow[] = [];
+    let rules: readonly RuleNames[] = [];
     const may = readableBy(ctx.manifest.access?.role);
 
     const totalsSection = ctx.section(main, ctx.t('pen.totals', { month: ctx.month }), async (body) => {
       if (may.downloads) body.append(downloadButtons(ctx));
-      totals = await totalsPromise;
+      [totals, rules] = await Promise.all([totalsPromise, runPromise.then((run) => run?.config?.penalty_rules ?? [])]);
       if (totals.length === 0) {
         body.append(message('info', ctx.t('pen.none')));
         return;
@@ -142,23 +153,24 @@ startPage({
           }),
         ),
       );
-      const columns: Column<PenaltyTotalRow>[] = [
-        textColumn<PenaltyTotalRow>('technician_id', ctx.t('col.technician_id'), (r) => r.technician_id, {
+      const columns: Column<TotalRow>[] = [
+        textColumn<TotalRow>('technician_id', ctx.t('col.technician_id'), (r) => r.technician_id, {
           rowHeader: true,
           render: (r) => (may.statements ? h('a', { href: `#${hashFor('p', r.technician_id)}`, class: 'row-link', title: ctx.t('pen.open_statement', { id: r.technician_id }) }, r.technician_id) : r.technician_id),
         }),
-        textColumn<PenaltyTotalRow>('technician_name', ctx.t('col.technician_name'), (r) => r.technician_name),
-        textColumn<PenaltyTotalRow>('outlet_id', ctx.t('col.outlet'), (r) => r.outlet_id),
-        { key: 'flags', label: ctx.t('pen.flags'), value: (r) => flagOrder(r), render: (r) => flagBadges(ctx, r) },
-        countColumn<PenaltyTotalRow>(ctx, 'violations', ctx.t('pen.violations'), (r) => r.violations),
-        countColumn<PenaltyTotalRow>(ctx, 'violations_ytd', ctx.t('pen.violations_ytd'), (r) => r.violations_ytd),
+        textColumn<TotalRow>('technician_name', ctx.t('col.technician_name'), (r) => r.technician_name),
+        textColumn<TotalRow>('outlet_id', ctx.t('col.outlet'), (r) => r.outlet_id),
+        { key: 'flags', label: ctx.t('pen.flags'), value: (r) => flagOrder(r), render: (r) => flagBadges(ctx, r, rules), className: 'wrap' },
+        countColumn<TotalRow>(ctx, 'violations', ctx.t('pen.violations'), (r) => r.violations),
+        countColumn<TotalRow>(ctx, 'violations_ytd', ctx.t('pen.violations_ytd'), (r) => r.violations_ytd),
         { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount) },
       ];
-      const ordered = sortRows(sortRows(totals, (r) => r.amount, 'desc'), (r) => flagOrder(r), 'desc');
       body.append(
         dataTable({
           columns,
-          rows: ordered,
+          // flagged first, shown as the flags column's sort; equal flags by the largest amount
+          rows: sortRows(totals, (r) => r.amount, 'desc'),
+          sort: { key: 'flags', direction: 'desc' },
           pageSize: 200,
           labels: tableLabels(ctx),
           id: 'penalty-table',
@@ -169,7 +181,7 @@ startPage({
     }, { id: 'totals' });
 
     const outletSection = !may.outletFines ? null : ctx.section(main, ctx.t('pen.outlet_fines', { month: ctx.month }), async (body) => {
-      const [fines, run] = await Promise.all([ctx.json<OutletPenaltyRow[]>(`outlet_penalties/${ctx.month}.json`), ctx.json<RunInfo>('run.json').catch(() => null)]);
+      const [fines, run] = await Promise.all([ctx.json<OutletPenaltyRow[]>(`outlet_penalties/${ctx.month}.json`), runPromise]);
       body.append(h('p', { class: 'note' }, ctx.t('pen.outlet_fines_note', { multiplier: run?.config?.outlet_overcharge_multiplier ?? 10 })));
       if (fines.length === 0) {
         body.append(message('info', ctx.t('pen.outlet_fines_empty')));
@@ -206,7 +218,7 @@ startPage({
         document.body.classList.remove('printing-statement');
         return;
       }
-      await renderStatement(ctx, statement, id, totals);
+      await renderStatement(ctx, statement, id, totals, rules);
     };
     ctx.listen(window, 'hashchange', () => void show());
     await show();
