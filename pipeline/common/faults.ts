@@ -11,6 +11,8 @@
 //   publish:run-folder   the run folder renamed into place, the manifest not yet switched
 //   publish:manifest     the manifest switched, the publish state in the database not yet cleared
 //   publish:cleared      the publish state cleared, the old runs not yet pruned
+// and in the close command (npm run close):
+//   close:frozen         inside the close's transaction, the month's lines frozen, month_closes not yet written
 
 export function killPoint(point: string): void {
   if (process.env.SQ_KILL_AT === point) process.kill(process.pid, 'SIGKILL');
