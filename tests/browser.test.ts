@@ -1,7 +1,8 @@
 // The dashboard in a real headless Chromium: the sample published by the pipeline, the pages built,
 // the real server (with its strict Content-Security-Policy) on a free port. Every page must render
 // its charts with marks and no console error; the language toggle, a technician's history, a
-// penalty statement and the month's CSV download are exercised, signed in as HR. Then the sign-in
+// penalty statement with the flags' reasons and the month's CSV download in each language are
+// exercised, signed in as HR. Then the sign-in
 // page itself, and each role (manager, two outlets) sees exactly its pages and its own rows.
 // Screenshots of every page are left for a person to look at (their paths are printed; SHOTS=1
 // also copies them to /tmp/dashboard-shots).
@@ -12,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyShard } from '../dashboard/src/lib/data.ts';
+import { flagReasons, type RuleNames } from '../dashboard/src/lib/reasons.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile, type TestAccount } from './sign-in.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -431,26 +433,102 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     await closeAndCheck(watched);
   }, 60_000);
 
-  it('downloads the month\'s penalty CSV with exactly the month\'s lines', async () => {
+  it("shows why each technician is flagged, in the table and on the printed statement, in zh and en, sorted by a header click", async () => {
+    type Total = { technician_id: string; training: boolean; dismissal_review: boolean; training_reason: string | null; dismissal_reason: string | null };
+    // the latest month with a dismissal review (the sample has one every few months)
+    const month = [...manifest.months].reverse().find((m) => runFile<Total[]>(`penalties/${m}.json`).some((t) => t.dismissal_review))!;
+    const totals = runFile<Total[]>(`penalties/${month}.json`);
+    const rules = runFile<{ config: { penalty_rules: RuleNames[] } }>('run.json').config.penalty_rules;
+    const watched = await open(`penalties.html?month=${month}`);
+    const { page } = watched;
+    const flagsHeader = page.locator('#penalty-table thead th').nth(3);
+    expect(await flagsHeader.getAttribute('aria-sort')).toBe('descending');
+
+    /** The flags cell of each flagged technician as the page shows it, and as its reason codes say it. */
+    const shown = async () => {
+      const cells: Record<string, string[]> = {};
+      for (const row of await page.locator('#penalty-table tbody tr').all()) {
+        const reasons = await row.locator('.flag-reason').allTextContents();
+        if (reasons.length > 0) cells[(await row.locator('th').textContent())!] = reasons;
+      }
+      return cells;
+    };
+    const expected = (lang: 'zh' | 'en') =>
+      Object.fromEntries(
+        totals
+          .filter((t) => t.training || t.dismissal_review)
+          .map((t) => [t.technician_id, [...(t.dismissal_review ? [t.dismissal_reason] : []), ...(t.training ? [t.training_reason] : [])].map((codes) => flagReasons(lang, codes, rules).join(lang === 'zh' ? '；' : '; '))]),
+      );
+    expect(await shown()).toEqual(expected('zh'));
+    const reviewed = totals.find((t) => t.dismissal_review)!;
+    expect((await shown())[reviewed.technician_id]![0]).toMatch(/元|培训后再犯|投诉率连续/);
+    await shoot(page, 'penalties-flags-zh', { selector: '#totals' });
+
+    // a click on a header sorts by it, and shows it
+    await page.locator('#penalty-table thead th').nth(6).locator('button').click();
+    expect(await page.locator('#penalty-table thead th').nth(6).getAttribute('aria-sort')).toBe('descending');
+    expect(await page.locator('#penalty-table thead th').nth(6).locator('.sort-indicator').textContent()).toBe('▼');
+    expect(await flagsHeader.getAttribute('aria-sort')).toBeNull();
+
+    // the statement of a technician up for dismissal review: the same reasons above the lines
+    await page.goto(`${base}/penalties.html?month=${month}#p=${encodeURIComponent(reviewed.technician_id)}`);
+    await page.waitForSelector('#statement[data-state="ready"]');
+    expect(await page.locator('#statement .flags .flag-reason').allTextContents()).toEqual(expected('zh')[reviewed.technician_id]);
+    await shoot(page, 'penalties-statement-reasons-zh', { selector: '#statement' });
+    await page.emulateMedia({ media: 'print' });
+    await shoot(page, 'penalties-statement-reasons-print-zh');
+    await page.emulateMedia({ media: 'screen' });
+
+    await page.click('#lang-toggle');
+    await ready(page);
+    await page.waitForSelector('#statement[data-state="ready"]');
+    expect(await shown()).toEqual(expected('en'));
+    expect(await page.locator('#statement .flags .flag-reason').allTextContents()).toEqual(expected('en')[reviewed.technician_id]);
+    expect(await page.locator('#penalty-table thead th').nth(5).textContent()).toContain('Violations this year');
+    await shoot(page, 'penalties-flags-en', { selector: '#totals' });
+    await shoot(page, 'penalties-statement-reasons-en', { selector: '#statement' });
+    await page.emulateMedia({ media: 'print' });
+    await shoot(page, 'penalties-statement-reasons-print-en');
+    await page.emulateMedia({ media: 'screen' });
+    await page.click('#lang-toggle');
+    await ready(page);
+    await closeAndCheck(watched);
+  }, 90_000);
+
+  it("downloads the month's statements in the page's language: each technician's lines, subtotal and the total", async () => {
     const watched = await open('penalties.html');
     const { page } = watched;
     const month = manifest.latest_month;
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
-    const saved = join(work, 'downloads', `penalties-${month}.csv`);
-    await download.saveAs(saved);
-    const bytes = readFileSync(saved);
-    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const [header, ...records] = parseCsv(bytes.toString('utf8').slice(1)).filter((r) => r.length > 1 || r[0] !== '');
-
-    const totals = runFile<{ technician_id: string; violations: number }[]>(`penalties/${month}.json`);
-    const ids = totals.map((t) => t.technician_id).sort();
-    const lines = runFile<{ ticket_id: string | null; technician_id: string }[]>(`penalty_lines/${month}.json`);
-    expect(records).toHaveLength(lines.length);
+    const totals = runFile<{ technician_id: string; violations: number; amount: number }[]>(`penalties/${month}.json`);
+    const lines = runFile<{ ticket_id: string | null; technician_id: string; amount: number }[]>(`penalty_lines/${month}.json`);
     expect(lines.length).toBe(totals.reduce((a, t) => a + t.violations, 0));
-    const ticketColumn = header!.indexOf('ticket_id');
-    expect(ticketColumn).toBeGreaterThanOrEqual(0);
-    expect(records[0]![ticketColumn]).toBe(lines[0]!.ticket_id ?? '');
-    expect(records[0]![header!.indexOf('technician_id')]).toBe(ids[0]);
+
+    const download = async (file: string) => {
+      const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+      expect(saved.url()).toMatch(new RegExp(`/penalties/${file.slice('penalties-'.length).replaceAll('.', '\\.')}$`));
+      const path = join(work, 'downloads', file);
+      await saved.saveAs(path);
+      const bytes = readFileSync(path);
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      return parseCsv(bytes.toString('utf8').slice(1)).filter((r) => r.length > 1 || r[0] !== '');
+    };
+    const [header, ...records] = await download(`penalties-${month}.csv`);
+    expect(header!.slice(0, 3)).toEqual(['月份', '工号', '姓名']);
+    expect(records).toHaveLength(lines.length + totals.length + 1);
+    const [first] = records;
+    expect(first![1]).toBe(lines[0]!.technician_id);
+    if (lines[0]!.ticket_id) expect(first![header!.indexOf('证据')]).toContain(lines[0]!.ticket_id);
+    expect(Number(records.at(-1)![header!.indexOf('金额')])).toBeCloseTo(lines.reduce((a, l) => a + l.amount, 0), 6);
+    expect(await page.locator('#download-xlsx').getAttribute('href')).toMatch(new RegExp(`/penalties/${month}\\.xlsx$`));
+
+    await page.click('#lang-toggle');
+    await ready(page);
+    expect(await page.locator('#download-xlsx').getAttribute('href')).toMatch(new RegExp(`/penalties/${month}\\.en\\.xlsx$`));
+    const [english, ...englishRecords] = await download(`penalties-${month}.en.csv`);
+    expect(english!.slice(0, 3)).toEqual(['Month', 'Technician ID', 'Name']);
+    expect(englishRecords).toHaveLength(records.length);
+    await page.click('#lang-toggle');
+    await ready(page);
     await closeAndCheck(watched);
   }, 60_000);
 
