@@ -4,14 +4,15 @@
  *
  * Usage: tsx pipeline/sample/cli.ts [--out data/sample] [--tickets 24000]
  *        [--seed 20261] [--technicians 60] [--outlets 10] [--first-month 2025-11]
- *        [--months 12] [--no-mess] [--no-formats]
+ *        [--months 12] [--no-mess] [--no-formats] [--no-late]
  *
  * Owns argument parsing and the printout. Imports only ./index.ts.
  */
 import { generateSample, type GenerateSampleOptions } from './index.ts';
 
 function parseArgs(argv: readonly string[]): GenerateSampleOptions {
-  const opts: GenerateSampleOptions = { outDir: 'data/sample' };
+  // the bundled sample comes with its late export (late/), which npm start loads after closing months
+  const opts: GenerateSampleOptions = { outDir: 'data/sample', late: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const val = (): string => {
@@ -52,6 +53,9 @@ function parseArgs(argv: readonly string[]): GenerateSampleOptions {
       case '--no-formats':
         opts.formats = false;
         break;
+      case '--no-late':
+        opts.late = false;
+        break;
       default:
         throw new Error(`unknown argument ${a}`);
     }
@@ -62,7 +66,7 @@ function parseArgs(argv: readonly string[]): GenerateSampleOptions {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const s = await generateSample(opts);
-  for (const f of s.files) {
+  for (const f of [...s.files, ...(s.late?.files ?? [])]) {
     const enc = f.encoding === 'utf-8' && f.bom ? 'utf-8 bom' : f.encoding;
     console.log(`${f.file}\t${f.kind}\t${f.rows} rows\t${enc}\t${f.bytes} bytes`);
   }
@@ -71,6 +75,10 @@ async function main(): Promise<void> {
     `wrote ${s.files.length} files to ${s.outDir}: ${r.tickets} tickets (${s.tickets.completed} completed, ${s.tickets.cancelled} cancelled, ${s.tickets.open} open), ` +
       `${r.revisits} revisits, ${r.complaints} complaints, ${r.violations} violations, ${s.mess_rows.length} mess rows`,
   );
+  if (s.late) {
+    const reasons = s.late.changes.map((c) => `${c.reason} ${c.line_id}`).join(', ');
+    console.log(`late export in ${s.late.dir}, to load after closing ${s.late.closed.join(', ')}: ${reasons}; ${s.late.appeals.length} appeals`);
+  }
 }
 
 main().catch((e: unknown) => {

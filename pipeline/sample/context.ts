@@ -1,11 +1,12 @@
 /**
  * What one generation run shares across the kinds it makes: the resolved options, the calendar,
  * the three random streams, the network, the technicians' conduct, the recently serviced products,
- * the open files and the mess rows written so far.
+ * the open files, the mess rows written so far and the book of lines the late export draws on.
  * Owns resolving options and building that state. Imports only siblings.
  */
 import { Calendar, MIN_PER_DAY } from './calendar.ts';
 import { Conduct, planOvercharges, type PlannedOvercharge } from './conduct.ts';
+import { LineBook } from './lines.ts';
 import { planMess, type MessPlan } from './mess.ts';
 import { buildReference, designatedMonthsOf, type Outlet, type Tech } from './people.ts';
 import { ProductBook } from './products.ts';
@@ -25,6 +26,7 @@ export interface SampleRun {
   months: number;
   mess: boolean;
   formats: boolean;
+  late: boolean;
 }
 
 export interface SampleContext {
@@ -57,6 +59,8 @@ export interface SampleContext {
   gbkIdx: number;
   /** the two months of the designated technician's bad streak */
   designatedMonths: number[];
+  /** the penalty lines sure to be found, kept for the late export and the appeals (null: no late export) */
+  lines: LineBook | null;
 }
 
 export function resolveOptions(options: GenerateSampleOptions): SampleRun {
@@ -78,6 +82,7 @@ export function resolveOptions(options: GenerateSampleOptions): SampleRun {
     months: Math.max(1, Math.floor(options.months ?? DEFAULTS.months)),
     mess: options.mess ?? true,
     formats: options.formats ?? true,
+    late: options.late ?? false,
   };
 }
 
@@ -107,5 +112,6 @@ export function createContext(run: SampleRun): SampleContext {
     products: new ProductBook(),
     gbkIdx,
     designatedMonths,
+    lines: run.late ? new LineBook() : null,
   };
 }

@@ -6,7 +6,9 @@
  * with the format variety real service systems show: GBK and UTF-8 files,
  * Chinese header aliases, shuffled and extra columns, mixed timestamp, boolean,
  * money and satisfaction spellings. With `mess` a handful of deliberately bad
- * rows is injected at deterministic positions; the summary lists them exactly.
+ * rows is injected at deterministic positions; the summary lists them exactly. With `late` it also
+ * writes `late/`, what arrives after HR closed the first months (a late ticket, corrected records,
+ * the appeals), and the summary says what each of its records should do.
  *
  * Generation runs month by month and writes through buffered streams, so the
  * same function scales to millions of tickets without holding rows in memory.
@@ -20,6 +22,7 @@
 import { mkdir } from 'node:fs/promises';
 import { complaintAboutTicket, complaintsWithoutTicket, openComplaintFile, writeOrphanComplaints, type ComplaintFile } from './complaints.ts';
 import { createContext, resolveOptions, type SampleContext } from './context.ts';
+import { writeLateExport } from './late.ts';
 import { writeReferenceFiles } from './people.ts';
 import { closeFinishedRevisitMonths, closeRemainingRevisitMonths, writeRevisitsOf, type RevisitFiles } from './revisits.ts';
 import { drawCreationTimes, openTicketMonth, simulateTicket, Status, ticketsPerMonth, writePendingDuplicate, writeTicketRow } from './tickets.ts';
@@ -28,7 +31,8 @@ import { openViolationFile, writeMonthViolations, type ViolationFile } from './v
 import { clearGenerated, writeExportNote } from './writers.ts';
 
 export { DEFAULTS } from './types.ts';
-export type { GenerateSampleOptions, MessProblem, MessRow, SampleFile, SampleKind, SampleSummary } from './types.ts';
+export { CLOSED_MONTHS, LATE_DIR } from './late.ts';
+export type { AppealDecision, AppealOutcome, GenerateSampleOptions, LateExport, MessProblem, MessRow, SampleFile, SampleKind, SampleSummary } from './types.ts';
 
 /** the files open for the whole run, besides each month's ticket file */
 interface LongFiles {
@@ -55,7 +59,9 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
   await closeRemainingRevisitMonths(ctx, files.revisits);
   await outputs.close(files.complaints.out);
   await outputs.close(files.violations.out);
-  return summarise(ctx);
+  // after the year's exports: the late export names their lines
+  const late = await writeLateExport(ctx);
+  return { ...summarise(ctx), late };
 }
 
 /** month `mi`'s tickets day by day with their revisits and complaints, then the month's other records */
@@ -80,11 +86,11 @@ async function generateMonth(ctx: SampleContext, files: LongFiles, mi: number, t
   await ctx.outputs.flushIfDue();
 }
 
-function summarise(ctx: SampleContext): SampleSummary {
+function summarise(ctx: SampleContext): Omit<SampleSummary, 'late'> {
   const { run } = ctx;
   const files = ctx.outputs.files;
   files.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  const rows: Record<SampleKind, number> = { tickets: 0, revisits: 0, complaints: 0, violations: 0, technicians: 0, outlets: 0, unrecognised: 0 };
+  const rows: Record<SampleKind, number> = { tickets: 0, revisits: 0, complaints: 0, violations: 0, technicians: 0, outlets: 0, appeals: 0, unrecognised: 0 };
   for (const f of files) rows[f.kind] += f.rows;
   const messRows = ctx.messRows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   return {

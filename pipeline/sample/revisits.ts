@@ -3,12 +3,13 @@
  * answers, the verdict and questionnaire (where a visit's fault shows as a "no"), the follow-up
  * calls to unsatisfied customers, one file per month of the call up to the revisit export's
  * cut-off, and the revisit mess rows (a bad or missing call time, orphan revisits of tickets
- * outside the export).
+ * outside the export). The line a fault's call makes is noted in the line book (./lines.ts).
  * Owns the revisits and their monthly files. Imports only siblings.
  */
 import { intoCallCentreHours, MIN_PER_DAY, padN, rowTimestampStyle } from './calendar.ts';
 import { Fault } from './conduct.ts';
 import type { SampleContext } from './context.ts';
+import { DEFAULT_AMOUNTS } from './lines.ts';
 import { BAD_TS } from './mess.ts';
 import { Weighted, type Rng } from './random.ts';
 import type { Ticket } from './tickets.ts';
@@ -34,7 +35,7 @@ const UNSAT_REASONS = [
 ];
 const NEUTRAL_REASONS = ['上门时间偏晚', '师傅话少,讲解不够', '预约改了两次', '一般吧'];
 
-const R_COLS = [
+export const R_COLS = [
   '回访编号', '工单号', '回访时间', '是否接通', '回访结果', '是否按时上门', '着装及工作证', '鞋套垫布', '四不准',
   '清理现场', '讲解使用保养', '用户签字', '按标准收费', '不满意原因',
 ] as const;
@@ -65,6 +66,18 @@ const FAULT_QUESTION: Record<Fault, number> = {
   [Fault.NoExplanation]: 5,
   [Fault.NoSignature]: 6,
   [Fault.ChargedOverStandard]: 7,
+};
+/** the penalty rule a questionnaire "no" on that question fires (spec 3) */
+const FAULT_RULE: Record<Fault, string | null> = {
+  [Fault.None]: null,
+  [Fault.Late]: null,
+  [Fault.Image]: 'IMAGE',
+  [Fault.ShoeCovers]: 'NO_SHOE_COVERS',
+  [Fault.FourNots]: 'FOUR_NOTS',
+  [Fault.SiteNotCleaned]: 'SITE_NOT_CLEANED',
+  [Fault.NoExplanation]: 'NO_EXPLANATION',
+  [Fault.NoSignature]: 'NO_EXPLANATION',
+  [Fault.ChargedOverStandard]: 'OVERCHARGE',
 };
 
 /** how the call centre follows an unsatisfied customer up ("twice: within a week and within a month") */
@@ -201,11 +214,25 @@ function reachedCall(ctx: SampleContext, files: RevisitFiles, t: Ticket, at: num
   let reason = '';
   if (verdict === Verdict.Unsatisfied && rng.chance(0.97)) reason = rng.pick(UNSAT_REASONS);
   else if (verdict === Verdict.Neutral && rng.chance(0.3)) reason = rng.pick(NEUTRAL_REASONS);
-  writeRevisit(ctx, files, t.id, at, true, verdict, answers, reason);
+  const row = writeRevisit(ctx, files, t.id, at, true, verdict, answers, reason);
+  if (row !== null) noteQuestionnaireLine(ctx, t, at, row);
   // a call before the completion time gives no verdict, so it starts no follow-up either
   if (verdict === Verdict.Unsatisfied && at >= t.completed) writeFollowUps(ctx, files, t.id, at);
   if (verdict !== Verdict.Blank && rng.chance(0.03)) writeSecondOpinion(ctx, files, t.id, at, verdict);
   return verdict;
+}
+
+/**
+ * The line a questionnaire "no" makes (RULE_ID:ticket_id), for the late export and the appeals: only
+ * a call at or after completion is evidence, and only the fault's call is asked the questionnaire.
+ */
+function noteQuestionnaireLine(ctx: SampleContext, t: Ticket, at: number, row: readonly string[]): void {
+  const question = FAULT_QUESTION[t.fault];
+  const ruleId = FAULT_RULE[t.fault];
+  if (ctx.lines === null || question < 0 || ruleId === null || at < t.completed || t.tech === null) return;
+  const amount = DEFAULT_AMOUNTS[ruleId] as number;
+  const monthIdx = ctx.cal.of(t.completed).monthIdx;
+  ctx.lines.add({ lineId: `${ruleId}:${t.id}`, ruleId, monthIdx, technician: t.tech, amount, at: t.completed, source: { kind: 'revisit', row, answerColumn: 5 + question } });
 }
 
 /** poor technicians and visits with a fault or an overcharge shift verdicts towards unsatisfied */
@@ -284,7 +311,7 @@ function writeSecondOpinion(ctx: SampleContext, files: RevisitFiles, ticketId: s
 // ---------------------------------------------------------------------------
 // Rows
 
-/** one call's row; `answers` null: the questionnaire was not asked */
+/** one call's row; `answers` null: the questionnaire was not asked. Returns its cells in canonical order (null: not written) */
 function writeRevisit(
   ctx: SampleContext,
   files: RevisitFiles,
@@ -294,9 +321,9 @@ function writeRevisit(
   verdict: Verdict,
   answers: Int8Array | null,
   reason: string,
-): void {
+): string[] | null {
   const { spellingRng } = ctx;
-  if (at > ctx.revisitCutoff) return; // the call centre's export was taken before this call
+  if (at > ctx.revisitCutoff) return null; // the call centre's export was taken before this call
   const ro = revisitFileFor(ctx, files, at);
   const p = ro.profile;
   ro.seq++;
@@ -312,6 +339,7 @@ function writeRevisit(
   const extra = p.extraHeader !== null && reached ? 'KF' + padN(1 + Math.floor(spellingRng.next() * 40), 3) : '';
   if (!reached) spoilUnreachedCall(ctx, ro, id, f);
   ro.out.add(joinInOrder(f, p.order, extra));
+  return f;
 }
 
 /** the planned bad or missing call time, on an unreached call so that coverage does not move */

@@ -16,6 +16,11 @@ export interface GenerateSampleOptions {
   mess?: boolean;
   /** vary encodings, header aliases, column order, timestamp forms, xlsx */
   formats?: boolean;
+  /**
+   * also write `late/`: what arrives after HR closed the first months (a late ticket, corrected
+   * records, the appeals), to be loaded after those closes (off by default; npm run sample sets it)
+   */
+  late?: boolean;
 }
 
 export type SampleKind =
@@ -25,6 +30,7 @@ export type SampleKind =
   | 'violations'
   | 'technicians'
   | 'outlets'
+  | 'appeals'
   | 'unrecognised';
 
 export interface SampleFile {
@@ -69,7 +75,26 @@ export interface SampleSummary {
   rows: Record<SampleKind, number>;
   tickets: { completed: number; cancelled: number; open: number };
   mess_rows: MessRow[];
+  /** the late export (`late` option), null when not written */
+  late: LateExport | null;
 }
+
+/** the late export: its folder and files, and what its records are meant to do once loaded */
+export interface LateExport {
+  dir: string;
+  /** the months it comes after: closed, in this order, before it is loaded */
+  closed: string[];
+  /** names relative to the sample folder (late/…) */
+  files: SampleFile[];
+  /** the closed months' lines it changes, by the adjustment each should book */
+  changes: { line_id: string; month: string; reason: 'new_line' | 'line_gone' | 'amount_changed' }[];
+  /** every appeal written and what the pipeline should make of it */
+  appeals: { appeal_id: string; line_id: string; decision: AppealDecision; outcome: AppealOutcome }[];
+}
+
+export type AppealDecision = 'pending' | 'upheld' | 'waived' | 'reduced';
+/** stands: the line's deciding appeal; replaced: a later decision of the same line stands; the rest: rejected with that reason */
+export type AppealOutcome = 'stands' | 'replaced' | 'unknown_line' | 'amount_out_of_range';
 
 export const DEFAULTS = {
   seed: 20261,
@@ -81,4 +106,4 @@ export const DEFAULTS = {
 } as const;
 
 /** the order files are listed in the summary */
-export const KIND_ORDER: readonly SampleKind[] = ['tickets', 'revisits', 'complaints', 'violations', 'technicians', 'outlets', 'unrecognised'];
+export const KIND_ORDER: readonly SampleKind[] = ['tickets', 'revisits', 'complaints', 'violations', 'technicians', 'outlets', 'appeals', 'unrecognised'];

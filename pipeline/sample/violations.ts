@@ -1,11 +1,14 @@
 /**
  * Manual violations (违规): inspectors' findings against technicians, about one a month, found
  * where faults are (poor technicians far more often, rarely one just back from training); each
- * finding counts in the technician's record. One file, 违规.csv.
+ * finding counts in the technician's record. One file, 违规.csv. Each row's line is noted in the
+ * line book (./lines.ts) when one is kept.
  * Owns the violations. Imports only siblings.
  */
 import { MIN_PER_DAY, padN } from './calendar.ts';
 import type { SampleContext } from './context.ts';
+import { DEFAULT_AMOUNTS } from './lines.ts';
+import type { Tech } from './people.ts';
 import { apportion, Weighted } from './random.ts';
 import type { TicketMonth } from './tickets.ts';
 import { quoteField, type CsvWriter } from './writers.ts';
@@ -30,7 +33,7 @@ const VIOLATION_RULES: readonly ViolationRule[] = [
 ];
 const VIOLATION_PICK = new Weighted(VIOLATION_RULES, VIOLATION_RULES.map((r) => r.weight));
 
-const V_COLS = ['违规编号', '工程师工号', '发生时间', '规则编号', '罚款金额', '说明'] as const;
+export const V_COLS = ['违规编号', '工程师工号', '发生时间', '规则编号', '罚款金额', '说明'] as const;
 
 export interface ViolationFile {
   out: CsvWriter;
@@ -59,6 +62,16 @@ export function writeMonthViolations(ctx: SampleContext, file: ViolationFile, mo
     conduct.record(t, month.idx);
     const rule = VIOLATION_PICK.pick(rng);
     const amount = rule.amount !== '' ? rule.amount : rng.chance(0.08) ? '30' : '';
-    file.out.add(['WG' + month.ym + padN(n + 1, 4), t.id, cal.fmt(at, 'std'), rule.id, amount, quoteField(rng.pick(rule.notes))].join(','));
+    const row = ['WG' + month.ym + padN(n + 1, 4), t.id, cal.fmt(at, 'std'), rule.id, amount, quoteField(rng.pick(rule.notes))];
+    file.out.add(row.join(','));
+    noteViolationLine(ctx, month.idx, t, at, row);
   });
+}
+
+/** the line a violation row makes (RULE_ID:violation_id), for the late export and the appeals */
+function noteViolationLine(ctx: SampleContext, monthIdx: number, technician: Tech, at: number, row: string[]): void {
+  const [violationId, , , ruleId, written] = row as [string, string, string, string, string];
+  const amount = written !== '' ? Number(written) : DEFAULT_AMOUNTS[ruleId];
+  if (ctx.lines === null || amount === undefined) return;
+  ctx.lines.add({ lineId: `${ruleId}:${violationId}`, ruleId, monthIdx, technician, amount, at, source: { kind: 'violation', row } });
 }

@@ -4,7 +4,7 @@
  * Owns bytes on disk. Imports only ./types.ts and the encoders (iconv-lite, exceljs).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readdir, unlink, writeFile } from 'node:fs/promises';
+import { readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
@@ -144,12 +144,23 @@ export function headerInOrder(headers: readonly string[], order: readonly number
 }
 
 const GENERATED = /^((工单|回访)_\d{4}-\d{2}\.csv|投诉\.csv|违规\.csv|工程师\.csv|网点\.(xlsx|csv)|导出说明\.csv)$/;
+/** the late export's folder and its files (./late.ts) */
+const LATE_FOLDER = 'late';
+const GENERATED_LATE = /^((工单|回访)_(\d{4}-\d{2}_补录|更正)\.csv|违规_更正\.csv|申诉\.csv)$/;
 
-/** remove what an earlier run wrote (a smaller run writes fewer months), leave anything else */
+/** remove what an earlier run wrote (a smaller run writes fewer months, one without `late` no late folder), leave anything else */
 export async function clearGenerated(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
     if (GENERATED.test(name)) await unlink(path.join(dir, name));
   }
+  const late = path.join(dir, LATE_FOLDER);
+  const lateNames = await readdir(late).catch(() => null);
+  if (lateNames === null) return;
+  for (const name of lateNames) {
+    if (GENERATED_LATE.test(name)) await unlink(path.join(late, name));
+  }
+  // a folder holding someone's own files stays
+  if ((await readdir(late)).length === 0) await rmdir(late);
 }
 
 /** the note some systems put beside their exports: a CSV the loader must recognise as no data */
