@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   rejectsReport(result.rejects).forEach(log);
   const loaded = result.files.filter((f) => f.status === 'loaded');
   const skipped = result.files.filter((f) => f.status === 'skipped');
-  log(`done in ${result.seconds.toFixed(1)} s: ${loaded.length} files loaded, ${result.files.length - loaded.length - skipped.length} unchanged, ${skipped.length} not recognised`);
+  const unchanged = result.files.length - loaded.length - skipped.length;
+  log(`done in ${result.seconds.toFixed(1)} s: ${loaded.length} ${files(loaded.length)} loaded, ${unchanged} unchanged, ${skipped.length} not recognised`);
 }
 
 /** Where the CSV of rejects goes must be a file in a folder that exists: told before the run, not after it. */
@@ -79,6 +80,7 @@ function rejectsReport(rejects: RejectSummary): string[] {
 }
 
 const rows = (n: number) => (n === 1 ? 'row' : 'rows');
+const files = (n: number) => (n === 1 ? 'file' : 'files');
 
 main().catch((e: unknown) => {
   if (e instanceof ConfigError || e instanceof FatalLoadError || e instanceof RejectsFileError || e instanceof DatabaseBusyError || e instanceof InvariantError || e instanceof OutputError) {
