@@ -26,7 +26,7 @@ describe('pipeline command', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('loaded tickets.csv (tickets, utf-8): read 1, loaded 1, rejected 0');
-    expect(run.stdout).toMatch(/done in [\d.]+ s: 1 files loaded, 0 unchanged, 0 not recognised/);
+    expect(run.stdout).toMatch(/done in [\d.]+ s: 1 file loaded, 0 unchanged, 0 not recognised/);
     // not a terminal: plain lines with the stage and elapsed time, no control characters
     expect(run.stdout).toMatch(/^\[\d+\.\d s\] load: /m);
     expect(run.stdout).toMatch(/^\[\d+\.\d s\] publish: /m);
