@@ -1,5 +1,6 @@
-// npm start: the dashboard on the sample data, ready to open. Publishes the sample through the
-// pipeline when nothing is published yet, builds the pages when they are not built, then serves.
+// npm start: the dashboard on the sample data, ready to open. Publishes the sample when nothing is
+// published yet (sample-setup.ts: the pipeline, its first months closed, then the late export and
+// the appeals), builds the pages when they are not built, then serves.
 // On the bundled sample it makes one demo account per role and prints them (users/demo.ts); on
 // anything else published there is no account until one is added (npm run users), and it says so.
 // HOST (default 127.0.0.1), PORT (default 3000), LOG_LEVEL (default info) and LOG_FORMAT (readable,
@@ -26,13 +27,15 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
+/** The sample with its first months closed, the late export and the appeals loaded (sample-setup.ts). */
 async function publishSample(): Promise<void> {
-  process.stdout.write('No published results yet: running the pipeline on data/sample\n');
+  process.stdout.write('No published results yet: running the pipeline on data/sample, closing its first months, loading data/sample/late\n');
   // loaded only when needed: serving never touches the database
-  const { runPipeline } = await import('../pipeline/run.ts');
+  const { setUpSample } = await import('./sample-setup.ts');
   const { defaultConfig } = await import('../pipeline/common/config.ts');
-  await runPipeline({
+  await setUpSample({
     input: SAMPLE_DIR,
+    late: join(SAMPLE_DIR, 'late'),
     db: DB_FILE,
     out: DATA_DIR,
     config: defaultConfig(),

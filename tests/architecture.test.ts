@@ -1,5 +1,5 @@
 // The stages import only downwards, and no file imports one that imports it (ARCHITECTURE.md):
-//   pipeline/common < load < build < publish < the run (pipeline/run.ts, cli.ts) < dashboard start, bench
+//   pipeline/common < load < build < publish < the run (pipeline/run.ts, cli.ts) < dashboard start (and its sample setup), bench
 // The sample generator stands apart (it imports only itself), and the pages (dashboard/src) import
 // nothing of the pipeline or the server.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -29,7 +29,7 @@ const STAGES: [RegExp, string, number][] = [
   [/^pipeline\/build\//, 'build', 2],
   [/^pipeline\/publish\//, 'publish', 3],
   [/^pipeline\/[^/]+\.ts$/, 'run', 4],
-  [/^dashboard\/(start|server)\.ts$|^dashboard\/server\//, 'server', 5],
+  [/^dashboard\/(start|server|sample-setup)\.ts$|^dashboard\/server\//, 'server', 5],
   [/^bench\//, 'bench', 6],
 ];
 
@@ -46,7 +46,8 @@ describe('architecture', () => {
     // a check that cannot fail is no check: the walk must see the stages and their imports
     expect(FILES).toContain('pipeline/build/index.ts');
     expect(GRAPH.get('pipeline/run.ts')).toContain('pipeline/build/index.ts');
-    expect(GRAPH.get('dashboard/start.ts')).toContain('pipeline/run.ts');
+    expect(GRAPH.get('dashboard/start.ts')).toContain('dashboard/sample-setup.ts');
+    expect(GRAPH.get('dashboard/sample-setup.ts')).toContain('pipeline/run.ts');
   });
 
   it('imports only files that exist', () => {
