@@ -22,7 +22,7 @@ import { signIn, TEST_COST, TEST_SESSION_KEY, writeUsersFile, type TestAccount }
 
 type Who = 'anonymous' | 'hr' | 'manager' | 'outletA' | 'outletB';
 const CALLERS: Who[] = ['anonymous', 'hr', 'manager', 'outletA', 'outletB'];
-const PAGES = ['index', 'technicians', 'outlets', 'penalties', 'quality', 'backlog'];
+const PAGES = ['index', 'technicians', 'outlets', 'penalties', 'quality', 'backlog', 'audit'];
 const RANKING_KEYS = ['month', 'outlet_id', 'outlet_name', 'tier', 'city', 'composite', 'outlet_rank', 'tier_rank', 'previous_outlet_rank', 'rank_change', 'previous_tier_rank', 'tier_rank_change'];
 const original = fs.stat.bind(fs);
 const MONEY_KEYS = ['amount', 'overcharge', 'fees', 'outlet_fines', 'net', 'withheld_fees', 'fee'];
@@ -116,6 +116,8 @@ function familyOf(path: string): { family: string; folder: string | null } {
     'ranking/M.json': 'ranking', 'technicians/M.json': 'technicians', 'outlets/M.json': 'outlets', 'outlet_history.json': 'outlet_history',
     'penalties/M.json': 'penalty_totals', 'penalty_lines/M.json': 'statement_lines', 'penalties/M.csv': 'hr_download',
     'penalties/M.xlsx': 'hr_download', 'penalties/M.en.csv': 'hr_download', 'penalties/M.en.xlsx': 'hr_download', 'outlet_penalties/M.json': 'outlet_fines',
+    // the close (spec 6): which months are closed, for everyone; the rest HR's
+    'closes.json': 'closes', 'audit/closes.json': 'audit', 'adjustments/M.json': 'adjustments', 'settlement_adjustments/M.json': 'adjustments', 'appeals/M.json': 'audit',
   };
   if (known[name]) return { family: known[name]!, folder: null };
   if (/^technician_history\/\d{2}\.json$/.test(name)) return { family: 'technician_history', folder: null };
@@ -123,8 +125,8 @@ function familyOf(path: string): { family: string; folder: string | null } {
   throw new Error(`a published file of a family this test does not know: ${path}`);
 }
 
-const OWN_FAMILIES = ['own/technicians.json', 'own/penalties.json', 'own/penalty_lines.json', 'own/outlet_penalties.json', 'own/outlet_history.json'];
-const MANAGER_FAMILIES = ['manifest', 'run', 'network', 'quality', 'backlog', 'ranking', 'technicians', 'technician_history', 'outlets', 'outlet_history', 'penalty_totals', 'own/technicians.json', 'own/penalties.json', 'own/outlet_history.json'];
+const OWN_FAMILIES = ['own/technicians.json', 'own/penalties.json', 'own/penalty_lines.json', 'own/outlet_penalties.json', 'own/outlet_history.json', 'own/adjustments.json', 'own/settlement_adjustments.json'];
+const MANAGER_FAMILIES = ['manifest', 'run', 'network', 'closes', 'quality', 'backlog', 'ranking', 'technicians', 'technician_history', 'outlets', 'outlet_history', 'penalty_totals', 'own/technicians.json', 'own/penalties.json', 'own/outlet_history.json'];
 
 /** Spec §7, stated for this test: what each caller may read. */
 function expectedStatus(who: Who, path: string): number {
@@ -134,7 +136,7 @@ function expectedStatus(who: Who, path: string): number {
   if (who === 'hr') return 200;
   if (who === 'manager') return MANAGER_FAMILIES.includes(family) ? 200 : 403;
   const mine = family.startsWith('own/') && folder === folderOf(who);
-  return mine || ['manifest', 'run', 'network', 'ranking'].includes(family) ? 200 : 403;
+  return mine || ['manifest', 'run', 'network', 'ranking', 'closes'].includes(family) ? 200 : 403;
 }
 
 describe('every published file, for every caller', () => {
@@ -196,7 +198,7 @@ describe('every published file, for every caller', () => {
   it('holds in an outlet\'s files exactly its rows of the network-wide month files, month by month', () => {
     const mine = accounts.outletA.outlet!;
     const own = (file: string) => JSON.parse(readFileSync(join(dataDir, runFolder, 'by_outlet', folderOf('outletA'), file), 'utf8')) as { month: string }[];
-    for (const [file, family] of [['technicians.json', 'technicians'], ['penalties.json', 'penalties'], ['penalty_lines.json', 'penalty_lines'], ['outlet_penalties.json', 'outlet_penalties']]) {
+    for (const [file, family] of [['technicians.json', 'technicians'], ['penalties.json', 'penalties'], ['penalty_lines.json', 'penalty_lines'], ['outlet_penalties.json', 'outlet_penalties'], ['adjustments.json', 'adjustments'], ['settlement_adjustments.json', 'settlement_adjustments']]) {
       const months = files.filter((f) => f.startsWith(`${runFolder}/${family}/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
       expect(months.length, family).toBeGreaterThan(10);
       const rows = own(file!);
@@ -330,7 +332,8 @@ describe('routes', () => {
         expect(anonymous.headers.location).toBe(`/sign-in.html?next=${encodeURIComponent(`${url}?month=${latest}`)}`);
         for (const who of ['hr', 'manager', 'outletA', 'outletB'] as const) {
           const staffOnly = page === 'quality' || page === 'backlog';
-          expect((await as(who, { method: 'GET', url })).statusCode, `${who} ${url}`).toBe(who.startsWith('outlet') && staffOnly ? 403 : 200);
+          const expected = page === 'audit' ? (who === 'hr' ? 200 : 403) : who.startsWith('outlet') && staffOnly ? 403 : 200;
+          expect((await as(who, { method: 'GET', url })).statusCode, `${who} ${url}`).toBe(expected);
         }
       }
     }

@@ -3,10 +3,12 @@
 // rule lists is refused to everyone (404, whoever asks); a listed path the caller's role may not
 // read is refused as 403 (401 when nobody is signed in), the same whether the file exists or not.
 //
-//   hr       everything
-//   manager  every KPI, ranking and penalty total; no statement lines, no HR or settlement download
-//   outlet   the network overview, the ranking (composite and ranks only), and under
-//            by_outlet/<its folder>/ its own technicians, statements, fines and settlement
+//   hr       everything, the audit page (closes, adjustments, appeals) too
+//   manager  every KPI, ranking and penalty total; no statement lines, no HR or settlement download,
+//            no adjustment line
+//   outlet   the network overview, the ranking (composite and ranks only), which months are
+//            closed, and under by_outlet/<its folder>/ its own technicians, statements, fines,
+//            settlement and adjustments
 //
 // The outlet folder is the outlet id as a file name, as the publish step writes it
 // (pipeline/publish/outlet-files.ts: the same rule, checked equal by tests/access.test.ts).
@@ -22,7 +24,7 @@ export interface Caller {
   outletFolder: string | null;
 }
 
-export type PageId = 'overview' | 'technicians' | 'outlets' | 'penalties' | 'quality' | 'backlog';
+export type PageId = 'overview' | 'technicians' | 'outlets' | 'penalties' | 'quality' | 'backlog' | 'audit';
 
 /** The pages each role may open (the page's data files are checked on their own, below). */
 export const PAGE_ROLES: Record<PageId, readonly Role[]> = {
@@ -32,6 +34,7 @@ export const PAGE_ROLES: Record<PageId, readonly Role[]> = {
   penalties: ['hr', 'manager', 'outlet'],
   quality: ['hr', 'manager'],
   backlog: ['hr', 'manager'],
+  audit: ['hr'],
 };
 
 const PAGE_FILES: Record<string, PageId> = {
@@ -42,6 +45,7 @@ const PAGE_FILES: Record<string, PageId> = {
   penalties: 'penalties',
   quality: 'quality',
   backlog: 'backlog',
+  audit: 'audit',
 };
 
 export const SIGN_IN_PAGE = '/sign-in.html';
@@ -69,6 +73,8 @@ const rule = (pattern: string, grant: Grant): [RegExp, Grant] => [new RegExp(`^$
 const RUN_FILES: [RegExp, Grant][] = [
   rule(String.raw`run\.json`, ALL),
   rule(String.raw`network\.json`, ALL),
+  // which months are closed, when, by whom, the hash: no amount (audit/closes.json has it)
+  rule(String.raw`closes\.json`, ALL),
   rule(String.raw`ranking/${MONTH}\.json`, ALL),
   rule(String.raw`quality\.json`, STAFF),
   rule(String.raw`backlog\.json`, STAFF),
@@ -83,6 +89,11 @@ const RUN_FILES: [RegExp, Grant][] = [
   rule(String.raw`settlement/${MONTH}(?:\.json|(?:\.en)?\.(?:csv|xlsx))`, HR),
   rule(String.raw`settlement_lines/${MONTH}\.json`, HR),
   rule(String.raw`tables/[a-z_]+\.parquet`, HR),
+  // the close's audit: every close in full, the month's adjustments, the appeals (never their reason)
+  rule(String.raw`audit/closes\.json`, HR),
+  rule(String.raw`adjustments/${MONTH}\.json`, HR),
+  rule(String.raw`settlement_adjustments/${MONTH}\.json`, HR),
+  rule(String.raw`appeals/${MONTH}\.json`, HR),
 ];
 
 /** Files of one outlet's folder (runs/<run_id>/by_outlet/<folder>/…): every month in one file, downloads per month. */
@@ -94,6 +105,8 @@ const OUTLET_FILES: [RegExp, Grant][] = [
   rule(String.raw`outlet_penalties\.json`, HR_OR_OWN),
   rule(String.raw`settlement\.json`, HR_OR_OWN),
   rule(String.raw`settlement_lines\.json`, HR_OR_OWN),
+  rule(String.raw`adjustments\.json`, HR_OR_OWN),
+  rule(String.raw`settlement_adjustments\.json`, HR_OR_OWN),
   rule(String.raw`settlement/${MONTH}(?:\.en)?\.(?:csv|xlsx)`, HR_OR_OWN),
 ];
 

@@ -3,10 +3,12 @@
 // and why each is set, the downloads in the page's language, one technician's printable statement
 // (#p=<id>) and the outlet fines.
 import { clearHash, countColumn, hashFor, hashParam, tableLabels, textColumn } from './lib/columns.ts';
-import { badge, h, message } from './lib/dom.ts';
-import { integer, naiveTime, yuan } from './lib/format.ts';
+import { adjustmentMonth, closedNotice, statementClose } from './lib/closes.ts';
+import { badge, h, message, type Child } from './lib/dom.ts';
+import { integer, naiveTime, signedYuan, yuan } from './lib/format.ts';
 import { flagReasons, type FlagReasonCodes, type RuleNames } from './lib/reasons.ts';
-import type { OutletPenaltyRow, PenaltyLineRow, PenaltyTotalRow, RunInfo } from './lib/rows.ts';
+import type { AdjustmentRow, OutletPenaltyRow, PenaltyLineRow, PenaltyTotalRow, RunInfo, SettlementAdjustmentRow } from './lib/rows.ts';
+import { translateCode } from './lib/strings.ts';
 import { startPage, type PageContext } from './lib/shell.ts';
 import { sortRows } from './lib/sort.ts';
 import { dataTable, type Column } from './lib/table.ts';
@@ -34,11 +36,12 @@ function ruleCell(row: PenaltyLineRow): HTMLElement {
 
 /**
  * What the account's role may read of this page (server/access-rules.ts decides; asking for more
- * only gets a 403 shown as an error): HR everything; a manager the totals only, no statement line,
- * no download, no outlet fine; an outlet its own totals, statements and fines, no download.
+ * only gets a 403 shown as an error): HR everything; a manager the totals only (with their
+ * adjustments), no statement line, no download, no outlet fine, no adjustment line; an outlet its
+ * own totals, statements, fines and adjustments, no download.
  */
-function readableBy(role: string | undefined): { downloads: boolean; statements: boolean; outletFines: boolean } {
-  return { downloads: role === 'hr', statements: role !== 'manager', outletFines: role !== 'manager' };
+function readableBy(role: string | undefined): { downloads: boolean; statements: boolean; outletFines: boolean; adjustments: boolean } {
+  return { downloads: role === 'hr', statements: role !== 'manager', outletFines: role !== 'manager', adjustments: role !== 'manager' };
 }
 
 /** The month's HR downloads, in the page's language (penalties/<month>.csv in Chinese, .en.csv in English). */
@@ -50,6 +53,113 @@ function downloadButtons(ctx: PageContext): HTMLElement {
     h('a', { class: 'button', id: 'download-csv', href: ctx.url(`penalties/${file}.csv`), download: `penalties-${file}.csv` }, ctx.t('pen.download_csv')),
     h('a', { class: 'button', id: 'download-xlsx', href: ctx.url(`penalties/${file}.xlsx`), download: `penalties-${file}.xlsx` }, ctx.t('pen.download_xlsx')),
   );
+}
+
+/** A line's appeal (spec 6.3): the decision that stands, with the amount it decided. */
+function appealCell(ctx: PageContext, line: PenaltyLineRow): Child {
+  const decision = line.appeal_decision;
+  if (!decision) return '—';
+  const before = yuan(ctx.lang, line.amount_before_appeal);
+  const text =
+    decision === 'reduced'
+      ? ctx.t('pen.appeal_reduced', { amount: yuan(ctx.lang, line.amount), before })
+      : decision === 'waived'
+        ? ctx.t('pen.appeal_waived', { before })
+        : ctx.t(decision === 'pending' ? 'pen.appeal_pending' : 'pen.appeal_upheld');
+  const cell = badge(`appeal-${decision}`, text, line.appeal_id ?? undefined);
+  cell.dataset.decision = decision;
+  return cell;
+}
+
+function reasonCell(ctx: PageContext, reason: string): HTMLElement {
+  return badge(`reason-${reason}`, translateCode(ctx.lang, 'adj.reason', reason));
+}
+
+/** The columns of penalty adjustments (adjustments/<month>.json); `withTechnician` for the page's list, not a statement. */
+function adjustmentColumns(ctx: PageContext, withTechnician: boolean): Column<AdjustmentRow>[] {
+  const rule = (r: AdjustmentRow) => h('span', { class: 'rule' }, h('span', { class: 'rule-zh', lang: 'zh-CN' }, r.rule_name_zh ?? r.rule_id ?? '—'), h('span', { class: 'rule-en', lang: 'en' }, r.rule_name_en ?? r.rule_id ?? '—'));
+  const technician = textColumn<AdjustmentRow>('technician_id', ctx.t('adj.technician'), (r) => r.technician_id, { render: (r) => `${r.technician_name ?? ''} ${r.technician_id ?? '—'}`.trim() });
+  return [
+    textColumn<AdjustmentRow>('line_id', ctx.t('adj.line_id'), (r) => r.line_id, { rowHeader: true, render: (r) => h('code', null, r.line_id) }),
+    textColumn<AdjustmentRow>('original_month', ctx.t('adj.original_month'), (r) => r.original_month),
+    ...(withTechnician ? [technician] : []),
+    { key: 'rule', label: ctx.t('pen.rule'), value: (r) => r.rule_id, render: rule, className: 'wrap' },
+    { key: 'reason', label: ctx.t('adj.reason'), value: (r) => r.reason, render: (r) => reasonCell(ctx, r.reason) },
+    { key: 'amount', label: ctx.t('pen.adjustments'), numeric: true, value: (r) => r.amount, render: (r) => signedYuan(ctx.lang, r.amount) },
+  ];
+}
+
+/** A table of penalty adjustments, their sum in the total row. */
+function adjustmentTable(ctx: PageContext, rows: AdjustmentRow[], id: string, withTechnician: boolean): HTMLElement {
+  const columns = adjustmentColumns(ctx, withTechnician);
+  return dataTable({
+    columns,
+    rows,
+    labels: tableLabels(ctx),
+    id,
+    footer: (shown) => [ctx.t('common.total'), ...columns.slice(2).map(() => null), signedYuan(ctx.lang, shown.reduce((a, r) => a + r.amount, 0))],
+  }).element;
+}
+
+/** The penalty adjustments booked into the month (spec 6.2): HR's and an outlet's own; a manager reads the totals only. */
+async function buildAdjustments(ctx: PageContext, body: HTMLElement): Promise<void> {
+  body.append(h('p', { class: 'note' }, ctx.t('adj.note')));
+  const rows = await ctx.json<AdjustmentRow[]>(`adjustments/${ctx.month}.json`);
+  if (rows.length === 0) {
+    body.append(message('info', ctx.t('adj.none')));
+    return;
+  }
+  body.append(adjustmentTable(ctx, rows, 'adjustments-table', true));
+}
+
+/** The month's adjustments of outlet fines (settlement_adjustments/<month>.json, OUTLET_OVERCHARGE), when there are any. */
+async function fineAdjustments(ctx: PageContext, body: HTMLElement): Promise<void> {
+  const rows = (await ctx.json<SettlementAdjustmentRow[]>(`settlement_adjustments/${ctx.month}.json`)).filter((r) => r.rule_id === 'OUTLET_OVERCHARGE');
+  if (rows.length === 0) return;
+  const columns: Column<SettlementAdjustmentRow>[] = [
+    textColumn<SettlementAdjustmentRow>('line_id', ctx.t('adj.line_id'), (r) => r.line_id, { rowHeader: true, render: (r) => h('code', null, r.line_id) }),
+    textColumn<SettlementAdjustmentRow>('original_month', ctx.t('adj.original_month'), (r) => r.original_month),
+    textColumn<SettlementAdjustmentRow>('outlet_id', ctx.t('col.outlet_id'), (r) => r.outlet_id),
+    { key: 'reason', label: ctx.t('adj.reason'), value: (r) => r.reason, render: (r) => reasonCell(ctx, r.reason) },
+    { key: 'amount', label: ctx.t('pen.adjustments'), numeric: true, value: (r) => r.amount, render: (r) => signedYuan(ctx.lang, r.amount) },
+  ];
+  body.append(h('h3', null, ctx.t('adj.fines')), dataTable({ columns, rows, labels: tableLabels(ctx), id: 'fine-adjustments-table' }).element);
+}
+
+/** A statement's adjustments booked into the month, and what is due in all. */
+async function statementAdjustments(ctx: PageContext, id: string, lineSum: number): Promise<HTMLElement[]> {
+  const rows = (await ctx.json<AdjustmentRow[]>(`adjustments/${ctx.month}.json`)).filter((r) => r.technician_id === id);
+  if (rows.length === 0) return [];
+  const due = lineSum + rows.reduce((a, r) => a + r.amount, 0);
+  return [h('h3', null, ctx.t('adj.statement')), adjustmentTable(ctx, rows, 'statement-adjustments', false), h('p', { class: 'statement-due', id: 'statement-due' }, `${ctx.t('pen.due_total')}: ${yuan(ctx.lang, due)}`)];
+}
+
+/** The totals' adjustments booked into the month and the amount due (amount + adjustments). */
+function dueColumns(ctx: PageContext): Column<TotalRow>[] {
+  return [
+    { key: 'adjustments', label: ctx.t('pen.adjustments'), numeric: true, value: (r) => r.adjustments ?? 0, render: (r) => signedYuan(ctx.lang, r.adjustments ?? 0) },
+    { key: 'amount_due', label: ctx.t('pen.amount_due'), numeric: true, value: (r) => r.amount_due ?? r.amount, render: (r) => yuan(ctx.lang, r.amount_due ?? r.amount) },
+  ];
+}
+
+type StatementLine = PenaltyLineRow & { n: number };
+
+/** The columns of a printed statement's lines, the appeal that stands for each among them. */
+function statementColumns(ctx: PageContext): Column<StatementLine>[] {
+  const idCell = (value: string | null) => (value ? h('code', null, value) : '—');
+  return [
+    { key: 'n', label: ctx.t('pen.line_no'), numeric: true, rowHeader: true, value: (r) => r.n, sortable: false },
+    { key: 'occurred_at', label: ctx.t('pen.occurred_at'), value: (r) => r.occurred_at, render: (r) => naiveTime(r.occurred_at), sortable: false },
+    { key: 'rule', label: ctx.t('pen.rule'), value: (r) => r.rule_id, render: ruleCell, sortable: false, className: 'wrap' },
+    { key: 'rule_id', label: ctx.t('pen.rule_id'), value: (r) => r.rule_id, render: (r) => h('code', null, r.rule_id), sortable: false },
+    { key: 'ticket_id', label: ctx.t('pen.ticket_id'), value: (r) => r.ticket_id, render: (r) => idCell(r.ticket_id), sortable: false },
+    { key: 'revisit_id', label: ctx.t('pen.revisit_id'), value: (r) => r.revisit_id, render: (r) => idCell(r.revisit_id), sortable: false },
+    { key: 'complaint_id', label: ctx.t('pen.complaint_id'), value: (r) => r.complaint_id, render: (r) => idCell(r.complaint_id), sortable: false },
+    { key: 'violation_id', label: ctx.t('pen.violation_id'), value: (r) => r.violation_id, render: (r) => idCell(r.violation_id), sortable: false },
+    { key: 'dismissal', label: ctx.t('pen.dismissal_flag'), value: (r) => r.dismissal, render: (r) => (r.dismissal ? badge('dismissal', ctx.t('common.yes')) : ''), sortable: false },
+    { key: 'appeal', label: ctx.t('pen.appeal'), value: (r) => r.appeal_decision ?? null, render: (r) => appealCell(ctx, r), sortable: false, className: 'wrap' },
+    { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount), sortable: false },
+  ];
 }
 
 let statementRequest = 0;
@@ -67,6 +177,8 @@ async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string,
   panel.append(
     h('div', { class: 'panel-head' }, heading, h('div', { class: 'actions' }, print, close)),
     h('p', { class: 'statement-meta' }, ctx.t('pen.statement_meta', { month: ctx.month, id, name: total?.technician_name ?? '', outlet: total?.outlet_id ?? '—' })),
+    // printed with it: the month's close (time, who, the whole sha256), or that it is still open
+    statementClose(ctx.lang, ctx.closes, ctx.month),
   );
   if (total) panel.append(h('div', { class: 'flags' }, flagBadges(ctx, total, rules)));
   heading.focus({ preventScroll: true });
@@ -78,29 +190,20 @@ async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string,
     // another statement was asked for meanwhile: that request draws the panel
     if (request !== statementRequest) return;
     const numbered = lines.map((line, i) => ({ ...line, n: i + 1 }));
-    type Line = (typeof numbered)[number];
-    const idCell = (value: string | null) => (value ? h('code', null, value) : '—');
-    const columns: Column<Line>[] = [
-      { key: 'n', label: ctx.t('pen.line_no'), numeric: true, rowHeader: true, value: (r) => r.n, sortable: false },
-      { key: 'occurred_at', label: ctx.t('pen.occurred_at'), value: (r) => r.occurred_at, render: (r) => naiveTime(r.occurred_at), sortable: false },
-      { key: 'rule', label: ctx.t('pen.rule'), value: (r) => r.rule_id, render: ruleCell, sortable: false, className: 'wrap' },
-      { key: 'rule_id', label: ctx.t('pen.rule_id'), value: (r) => r.rule_id, render: (r) => h('code', null, r.rule_id), sortable: false },
-      { key: 'ticket_id', label: ctx.t('pen.ticket_id'), value: (r) => r.ticket_id, render: (r) => idCell(r.ticket_id), sortable: false },
-      { key: 'revisit_id', label: ctx.t('pen.revisit_id'), value: (r) => r.revisit_id, render: (r) => idCell(r.revisit_id), sortable: false },
-      { key: 'complaint_id', label: ctx.t('pen.complaint_id'), value: (r) => r.complaint_id, render: (r) => idCell(r.complaint_id), sortable: false },
-      { key: 'violation_id', label: ctx.t('pen.violation_id'), value: (r) => r.violation_id, render: (r) => idCell(r.violation_id), sortable: false },
-      { key: 'dismissal', label: ctx.t('pen.dismissal_flag'), value: (r) => r.dismissal, render: (r) => (r.dismissal ? badge('dismissal', ctx.t('common.yes')) : ''), sortable: false },
-      { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount), sortable: false },
-    ];
+    const columns = statementColumns(ctx);
     const sum = lines.reduce((acc, line) => acc + (line.amount ?? 0), 0);
+    // the adjustments booked into this month for the technician, and what is due with them
+    const adjustments = await statementAdjustments(ctx, id, sum);
+    if (request !== statementRequest) return;
     panel.append(
       dataTable({
         columns,
         rows: numbered,
         labels: tableLabels(ctx),
         id: 'statement-table',
-        footer: () => [ctx.t('pen.total'), null, null, null, null, null, null, null, null, yuan(ctx.lang, sum)],
+        footer: () => [ctx.t('pen.total'), ...columns.slice(2).map(() => null), yuan(ctx.lang, sum)],
       }).element,
+      ...adjustments,
       h(
         'div',
         { class: 'signatures' },
@@ -121,7 +224,7 @@ startPage({
   titleKey: 'pen.title',
   monthly: true,
   async render(ctx, main) {
-    main.append(h('h1', null, ctx.t('pen.title')));
+    main.append(h('h1', null, ctx.t('pen.title')), closedNotice(ctx.lang, ctx.closes, ctx.month) ?? '');
     const statement = h('section', { class: 'panel statement', id: 'statement', 'aria-labelledby': 'statement-heading', hidden: true });
     main.append(statement);
     ctx.onCleanup(() => document.body.classList.remove('printing-statement'));
@@ -141,16 +244,20 @@ startPage({
         return;
       }
       const amount = totals.reduce((acc, r) => acc + (r.amount ?? 0), 0);
+      // adjustments and the amount due: in the month adjustments are booked into, or one that has some
+      const due = ctx.month === adjustmentMonth(ctx.closes) || totals.some((r) => (r.adjustments ?? 0) !== 0);
+      const adjusted = totals.reduce((acc, r) => acc + (r.adjustments ?? 0), 0);
       body.append(
         h(
           'p',
-          { class: 'note' },
+          { class: 'note', id: 'penalty-summary' },
           ctx.t('pen.summary', {
             count: integer(ctx.lang, totals.length),
             amount: yuan(ctx.lang, amount),
             training: integer(ctx.lang, totals.filter((r) => r.training).length),
             dismissal: integer(ctx.lang, totals.filter((r) => r.dismissal_review).length),
           }),
+          due ? ` ${ctx.t('pen.summary_due', { adjustments: signedYuan(ctx.lang, adjusted), due: yuan(ctx.lang, amount + adjusted) })}` : '',
         ),
       );
       const columns: Column<TotalRow>[] = [
@@ -164,6 +271,7 @@ startPage({
         countColumn<TotalRow>(ctx, 'violations', ctx.t('pen.violations'), (r) => r.violations),
         countColumn<TotalRow>(ctx, 'violations_ytd', ctx.t('pen.violations_ytd'), (r) => r.violations_ytd),
         { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount) },
+        ...(due ? dueColumns(ctx) : []),
       ];
       body.append(
         dataTable({
@@ -175,10 +283,15 @@ startPage({
           labels: tableLabels(ctx),
           id: 'penalty-table',
           rowClass: (r) => (flagOrder(r) > 0 ? 'flagged-row' : undefined),
-          footer: (rows) => [ctx.t('common.total'), null, null, null, integer(ctx.lang, rows.reduce((a, r) => a + r.violations, 0)), null, yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0))],
+          footer: (rows) => [
+            ctx.t('common.total'), null, null, null, integer(ctx.lang, rows.reduce((a, r) => a + r.violations, 0)), null, yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0)),
+            ...(due ? [signedYuan(ctx.lang, rows.reduce((a, r) => a + (r.adjustments ?? 0), 0)), yuan(ctx.lang, rows.reduce((a, r) => a + (r.amount_due ?? r.amount), 0))] : []),
+          ],
         }).element,
       );
     }, { id: 'totals' });
+
+    const adjustmentSection = !may.adjustments ? null : ctx.section(main, ctx.t('adj.title', { month: ctx.month }), (body) => buildAdjustments(ctx, body), { id: 'adjustments' });
 
     const outletSection = !may.outletFines ? null : ctx.section(main, ctx.t('pen.outlet_fines', { month: ctx.month }), async (body) => {
       const [fines, run] = await Promise.all([ctx.json<OutletPenaltyRow[]>(`outlet_penalties/${ctx.month}.json`), runPromise]);
@@ -205,9 +318,13 @@ startPage({
           footer: (rows) => [ctx.t('common.total'), null, null, null, yuan(ctx.lang, rows.reduce((a, r) => a + (r.overcharge ?? 0), 0)), yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0))],
         }).element,
       );
-    }, { id: 'outlet-fines' });
+    }, { id: 'outlet-fines' }).then(async (section) => {
+      // the fines of closed months changed since: booked into this month
+      await fineAdjustments(ctx, section.querySelector<HTMLElement>('.section-body')!).catch((e: unknown) => section.append(ctx.errorMessage(e)));
+      return section;
+    });
 
-    await Promise.all([totalsSection, outletSection]);
+    await Promise.all([totalsSection, adjustmentSection, outletSection]);
 
     const show = async () => {
       const id = may.statements ? hashParam('p') : null;

@@ -16,7 +16,8 @@
 // caller holds the output folder's lock (output-lock.ts): staging folders are pruned here.
 //
 // The stage's parts: run-folder.ts (run folders, manifest, pruning), data-files.ts (the pages'
-// JSON and the Parquet tables), statements.ts (HR's statements, CSV, XLSX), workbook.ts (the .xlsx
+// JSON and the Parquet tables), statements.ts (HR's statements, CSV, XLSX), audit.ts (the closes,
+// adjustments and appeals), workbook.ts (the .xlsx
 // writer), reports.ts (quality, backlog, run), output-lock.ts (one writer per output folder). It
 // imports pipeline/common/, the build's state, and the load's outcome type; never the run.
 import { existsSync, mkdirSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { type Db, sqlFile, sqlString } from '../common/db.ts';
 import { killPoint } from '../common/faults.ts';
 import { currentBuild } from '../build/index.ts';
 import { confirmPublished, publishState, type PublishState } from '../build/publish-state.ts';
+import { writeAudit } from './audit.ts';
 import { copyTables, EMPTY_ARRAY, fileTexts, jsonArray, MONTH_PAGES, monthJson, writeTechnicians } from './data-files.ts';
 import { writeOutletFiles } from './outlet-files.ts';
 import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
@@ -129,6 +131,8 @@ async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMo
         }),
         step('tables', async () => {
           await copyTables(tables, folder);
+          // the closes, adjustments and appeals the pages read (audit.ts): small, so in this lane
+          await writeAudit(tables, folder, written, inMonths);
           killPoint('publish:tables');
         }),
       ]);

@@ -6,6 +6,8 @@
 //   by_outlet/<outlet>/penalty_lines.json       its technicians' statement lines, every month
 //   by_outlet/<outlet>/outlet_penalties.json    its own fines, every month
 //   by_outlet/<outlet>/outlet_history.json      its own rows of outlet_history.json, every month
+//   by_outlet/<outlet>/adjustments.json         its technicians' penalty adjustments, every month booked
+//   by_outlet/<outlet>/settlement_adjustments.json  its own settlement adjustments, every month booked
 //
 // outlet_history.json (every outlet over time, for HR and managers) is written here too: the
 // outlets' copies are its rows.
@@ -59,6 +61,9 @@ const OUTLET_FILES = [
   { file: 'penalty_lines.json', from: 'pub_scoped_penalty_lines', order: `month, ${LINE_ORDER}` },
   { file: 'outlet_penalties.json', from: 'pub_scoped_outlet_penalties', order: 'month, outlet_id, ticket_id, complaint_id, amount' },
   { file: 'outlet_history.json', from: 'pub_scoped_outlet_history', order: 'month, outlet_id' },
+  // the adjustments booked into each month (audit.ts writes the network-wide month files, in these orders)
+  { file: 'adjustments.json', from: 'pub_scoped_penalty_adjustments', order: 'month, technician_id, original_month, line_id, reason, amount' },
+  { file: 'settlement_adjustments.json', from: 'pub_scoped_settlement_adjustments', order: 'month, outlet_id, original_month, line_id, reason, amount' },
 ] as const;
 
 /** Outlets serialised per query: their texts are held until written. */
@@ -72,6 +77,8 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
       `create or replace temp view pub_scoped_penalty_lines as ${sqlFile('publish/penalty_lines.sql')};`,
       `create or replace temp view pub_scoped_outlet_penalties as ${sqlFile('publish/outlet_penalties.sql')};`,
       `create or replace temp view pub_scoped_ranking as ${sqlFile('publish/outlet_ranking.sql')};`,
+      `create or replace temp view pub_scoped_penalty_adjustments as ${sqlFile('publish/penalty_adjustments.sql')};`,
+      `create or replace temp view pub_scoped_settlement_adjustments as ${sqlFile('publish/settlement_adjustments.sql')};`,
       `create or replace temp table pub_scoped_outlet_history as ${sqlFile('publish/outlet_history.sql')};`,
       `create or replace temp table pub_scoped_outlets as ${sqlFile('publish/outlet_ids.sql')};`,
     ].join('\n'),

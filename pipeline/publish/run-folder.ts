@@ -14,9 +14,10 @@ import type { RunInfo } from './reports.ts';
 /**
  * The layout and byte format of a run folder. An incremental publish reuses files only from a run
  * of the same format: raise it whenever any published file would come out different (3: HR's
- * downloads in both languages, with the flags' reasons).
+ * downloads in both languages, with the flags' reasons; 5: the closes, adjustments and appeals, and
+ * the penalty totals' adjustments and amount due).
  */
-export const PUBLISH_FORMAT = 3;
+export const PUBLISH_FORMAT = 5;
 
 export interface Manifest {
   run_id: string;
@@ -56,6 +57,10 @@ export function monthFiles(month: string): string[] {
     `penalties/${month}.xlsx`,
     `penalties/${month}.en.csv`,
     `penalties/${month}.en.xlsx`,
+    // the close's month files (audit.ts)
+    `adjustments/${month}.json`,
+    `settlement_adjustments/${month}.json`,
+    `appeals/${month}.json`,
   ];
 }
 

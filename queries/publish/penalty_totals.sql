@@ -1,5 +1,5 @@
--- HR's monthly totals with the technician's and the outlet's name, and the flags' reason codes (the
--- pages render them in their language: dashboard/DATA.md).
+-- HR's monthly totals with the technician's and the outlet's name, the adjustments and the amount
+-- due, and the flags' reason codes (the pages render them in their language: dashboard/DATA.md).
 -- Inputs: penalty_totals, stg_technicians, stg_outlets. Grain: one row per technician per month with a penalty.
 with final as (
   select
@@ -10,6 +10,10 @@ with final as (
     outlets.name as outlet_name,
     totals.violations,
     totals.amount,
+    -- the adjustments booked into the month (spec 6.2; 0 but in the first open month, or a closed
+    -- month that was the first open one) and what is due: amount + adjustments
+    totals.adjustments,
+    totals.amount_due,
     totals.violations_ytd,
     totals.training,
     totals.dismissal_review,

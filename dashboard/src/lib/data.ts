@@ -50,6 +50,8 @@ const OUTLET_OWN: Record<string, string> = {
   outlet_penalties: 'month',
   settlement: 'month',
   settlement_lines: 'settlement_month',
+  adjustments: 'month',
+  settlement_adjustments: 'month',
 };
 
 /**

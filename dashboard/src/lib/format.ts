@@ -47,6 +47,22 @@ export function yuan(lang: Lang, value: unknown): string {
   return numberFormat(lang, 'cny', options).format(value);
 }
 
+/** Signed yuan, for an adjustment: +¥20, -¥20, ¥0. */
+export function signedYuan(lang: Lang, value: unknown): string {
+  if (!isNumber(value)) return NONE;
+  const options: Intl.NumberFormatOptions = { style: 'currency', currency: 'CNY', minimumFractionDigits: 0, maximumFractionDigits: 2, signDisplay: 'exceptZero' };
+  if (lang === 'en') options.currencyDisplay = 'narrowSymbol';
+  return numberFormat(lang, 'cny-signed', options).format(value);
+}
+
+/** The month after a `YYYY-MM` text, computed on the text. */
+export function nextMonth(month: string): string {
+  const match = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!match) return month;
+  const m = Number(match[2]);
+  return m === 12 ? `${Number(match[1]) + 1}-01` : `${match[1]}-${String(m + 1).padStart(2, '0')}`;
+}
+
 /** A composite score in [0, 1] as a number with 3 decimals. */
 export function score(lang: Lang, value: unknown): string {
   if (!isNumber(value)) return NONE;

@@ -87,6 +87,9 @@ export interface PenaltyTotalRow {
   violations_ytd: number;
   training: boolean;
   dismissal_review: boolean;
+  /** the adjustments booked into the month (spec 6.2) and amount + adjustments; absent in older runs */
+  adjustments?: number;
+  amount_due?: number;
 }
 
 export interface PenaltyLineRow {
@@ -103,6 +106,82 @@ export interface PenaltyLineRow {
   complaint_id: string | null;
   violation_id: string | null;
   dismissal: boolean;
+  /** the line's stable id and the appeal that stands for it (spec 6); amount is after the appeal */
+  line_id?: string;
+  appeal_id?: string | null;
+  appeal_decision?: AppealDecision | null;
+  amount_before_appeal?: number | null;
+}
+
+export type AppealDecision = 'pending' | 'upheld' | 'waived' | 'reduced';
+
+/** closes.json: a closed month, when and by whom, and the sha256 of its frozen lines. */
+export interface CloseRow {
+  month: string;
+  closed_at: string;
+  closed_by: string;
+  sha256: string;
+}
+
+/** audit/closes.json (HR): a close in full. */
+export interface AuditCloseRow extends CloseRow {
+  lines: number;
+  amount: number;
+  adjustments: number;
+  amount_due: number;
+  outlet_fine_lines: number;
+  outlet_fines: number;
+  settlement_lines: number;
+  settlement_fees: number;
+  settlement_adjustments: number;
+  hashed_lines: number;
+}
+
+export type AdjustmentReason = 'new_line' | 'line_gone' | 'amount_changed' | 'appeal';
+
+/** adjustments/<month>.json: a change of a closed month's penalty line, booked into the month. */
+export interface AdjustmentRow {
+  month: string;
+  original_month: string;
+  line_id: string;
+  technician_id: string | null;
+  technician_name?: string | null;
+  outlet_id: string | null;
+  rule_id: string | null;
+  rule_name_zh?: string | null;
+  rule_name_en?: string | null;
+  amount: number;
+  reason: AdjustmentReason;
+}
+
+/** settlement_adjustments/<month>.json: a change of a closed month's outlet fine or settlement line. */
+export interface SettlementAdjustmentRow {
+  month: string;
+  original_month: string;
+  line_id: string;
+  outlet_id: string | null;
+  outlet_name?: string | null;
+  rule_id: string | null;
+  amount: number;
+  net_effect: number;
+  reason: AdjustmentReason;
+}
+
+/** appeals/<month>.json (HR): an appeal of one of the month's penalty lines; never its reason. */
+export interface AppealRow {
+  month: string;
+  appeal_id: string;
+  line_id: string;
+  technician_id: string | null;
+  outlet_id: string | null;
+  rule_id: string | null;
+  line_amount: number;
+  decision: AppealDecision;
+  decided_amount: number | null;
+  submitted_at: string;
+  decided_at: string | null;
+  line_closed: boolean;
+  standing: boolean;
 }
 
 export interface OutletPenaltyRow {

@@ -4,12 +4,14 @@
 import type { Result } from 'vega-embed';
 import { accountLabel, accountText } from './account-strings.ts';
 import { renderChart, type ChartRequest } from './charts.ts';
+import { monthLabel } from './closes.ts';
 import { DataError, DataStore, runUrl, SIGN_IN_URL, type Access, type Manifest } from './data.ts';
 import { clear, h, message, uniqueId, type Child } from './dom.ts';
 import { initialLang, rememberLang } from './i18n.ts';
+import type { CloseRow } from './rows.ts';
 import { translate, type Lang, type StringKey } from './strings.ts';
 
-export type PageId = 'overview' | 'technicians' | 'outlets' | 'penalties' | 'quality' | 'backlog';
+export type PageId = 'overview' | 'technicians' | 'outlets' | 'penalties' | 'quality' | 'backlog' | 'audit';
 
 export const PAGES: { id: PageId; href: string; key: StringKey }[] = [
   { id: 'overview', href: 'index.html', key: 'nav.overview' },
@@ -18,6 +20,7 @@ export const PAGES: { id: PageId; href: string; key: StringKey }[] = [
   { id: 'penalties', href: 'penalties.html', key: 'nav.penalties' },
   { id: 'quality', href: 'quality.html', key: 'nav.quality' },
   { id: 'backlog', href: 'backlog.html', key: 'nav.backlog' },
+  { id: 'audit', href: 'audit.html', key: 'nav.audit' },
 ];
 
 export interface PageContext {
@@ -25,6 +28,8 @@ export interface PageContext {
   manifest: Manifest;
   /** the selected month, `YYYY-MM` ('' when no month was published) */
   month: string;
+  /** the closed months (closes.json), by month; empty when none is closed */
+  closes: CloseRow[];
   store: DataStore;
   t(key: StringKey, vars?: Record<string, string | number>): string;
   /** a file of the current run, by its path inside the run folder */
@@ -90,6 +95,7 @@ async function boot(definition: PageDefinition): Promise<void> {
     loadError = e;
   }
   if (signedOut(loadError) || (loadError === null && access === null)) return toSignIn();
+  const closes = manifest ? await readCloses(store, manifest) : [];
 
   let month = '';
   let monthNotice = false;
@@ -124,7 +130,7 @@ async function boot(definition: PageDefinition): Promise<void> {
     clear(app);
     app.append(
       h('a', { class: 'skip-link', href: '#main' }, t(definition.titleKey)),
-      header(definition, lang, manifest, access, month, {
+      header(definition, lang, manifest, access, month, closes, {
         onMonth: (value) => {
           month = value;
           monthNotice = false;
@@ -150,7 +156,7 @@ async function boot(definition: PageDefinition): Promise<void> {
     }
     if (monthNotice) main.append(message('warning', t('state.unknown_month', { month: monthFromUrl() ?? '' })));
 
-    const ctx = context(lang, manifest, month, store, (fn) => cleanups.push(fn));
+    const ctx = context(lang, manifest, month, closes, store, (fn) => cleanups.push(fn));
     try {
       await definition.render(ctx, main);
     } catch (e) {
@@ -162,7 +168,17 @@ async function boot(definition: PageDefinition): Promise<void> {
   await draw();
 }
 
-function context(lang: Lang, manifest: Manifest, month: string, store: DataStore, onCleanup: (fn: () => void) => void): PageContext {
+/** The closed months of the run: none when its folder has no closes.json (a run published before closes were). */
+async function readCloses(store: DataStore, manifest: Manifest): Promise<CloseRow[]> {
+  try {
+    const rows = await store.json<CloseRow[]>(runUrl(manifest, 'closes.json'));
+    return Array.isArray(rows) ? rows : [];
+  } catch {
+    return [];
+  }
+}
+
+function context(lang: Lang, manifest: Manifest, month: string, closes: CloseRow[], store: DataStore, onCleanup: (fn: () => void) => void): PageContext {
   const t = (key: StringKey, vars?: Record<string, string | number>) => translate(lang, key, vars);
   const errorMessage = (error: unknown) => {
     if (signedOut(error)) toSignIn();
@@ -173,6 +189,7 @@ function context(lang: Lang, manifest: Manifest, month: string, store: DataStore
     lang,
     manifest,
     month,
+    closes,
     store,
     t,
     json: <T>(path: string) => store.json<T>(runUrl(manifest, path)),
@@ -226,6 +243,7 @@ function header(
   manifest: Manifest | null,
   access: Access | null,
   month: string,
+  closes: CloseRow[],
   handlers: { onMonth: (month: string) => void; onLang: () => void },
 ): HTMLElement {
   const t = (key: StringKey) => translate(lang, key);
@@ -250,7 +268,7 @@ function header(
       title: definition.monthly ? undefined : t('header.month_not_used'),
       onchange: (e: Event) => handlers.onMonth((e.target as HTMLSelectElement).value),
     },
-    [...months].reverse().map((m) => h('option', { value: m, selected: m === month }, m)),
+    [...months].reverse().map((m) => h('option', { value: m, selected: m === month, 'data-closed': closes.some((c) => c.month === m) ? 'true' : undefined }, monthLabel(lang, closes, m))),
   );
   const picker = h('label', { class: 'field month-field', for: 'month-picker' }, h('span', { class: 'field-label' }, t('header.month')), select);
   const toggle = h(
