@@ -43,6 +43,8 @@ const PAGES: { file: string; charts: string[] }[] = [
   { file: 'penalties.html', charts: [] },
   { file: 'quality.html', charts: [] },
   { file: 'backlog.html', charts: ['backlog-by-outlet'] },
+  // closes and appeals (HR): its walk on closed months is tests/browser-close.test.ts
+  { file: 'audit.html', charts: [] },
 ];
 
 type RoleName = 'hr' | 'manager' | 'outletA' | 'outletB';
@@ -720,11 +722,11 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
       expect(await technicians.page.locator('.message-error').count()).toBe(0);
       if (role === 'outletA') await shoot(technicians.page, 'penalties-outlet-zh');
 
-      // every data file the pages read is the network's, the ranking, or the outlet's own
+      // every data file the pages read is the network's, the ranking, which months are closed, or the outlet's own
       const folder = `/data/${manifest.folder}/by_outlet/${encodeURIComponent(outletId)}/`;
       const data = requested.filter((p) => p.startsWith('/data/'));
       expect(data.length).toBeGreaterThan(0);
-      expect(data.filter((p) => !p.startsWith(folder) && !/\/(?:manifest|run|network)\.json$|\/ranking\/\d{4}-\d{2}\.json$/.test(p))).toEqual([]);
+      expect(data.filter((p) => !p.startsWith(folder) && !/\/(?:manifest|run|network|closes)\.json$|\/ranking\/\d{4}-\d{2}\.json$/.test(p))).toEqual([]);
       // a page of another role: refused (asked for as a request, so that no page is left behind)
       expect((await technicians.page.request.get(`${base}/quality.html`)).status()).toBe(403);
       await closeAndCheck(technicians);
