@@ -153,7 +153,7 @@ describe.skipIf(!HAS_CHROMIUM)('closed months, appeals and adjustments in a brow
     // T1's statement: the reduced line with its decided amount, the adjustment, and what is due
     await t1.locator('a.row-link').click();
     await page.waitForSelector('#statement[data-state="ready"]');
-    expect(await page.locator('#statement-table [data-decision]').allTextContents()).toEqual(['申诉减免为 ¥10（原 ¥20）']);
+    expect(await page.locator('#statement-table [data-decision]').allTextContents()).toEqual(['减免¥20 → ¥10']);
     expect(await page.locator('#statement-close').textContent()).toBe('本月未结账：金额可能随申诉和补录数据变化。');
     expect(await texts(page, '#statement-adjustments tbody th')).toEqual(['IMAGE:V1']);
     expect(await page.locator('#statement-due').textContent()).toBe('应付合计: -¥10');
@@ -162,12 +162,12 @@ describe.skipIf(!HAS_CHROMIUM)('closed months, appeals and adjustments in a brow
     await page.goto(`${base}/penalties.html?month=2026-02#p=T2`);
     await ready(page);
     await page.waitForSelector('#statement[data-state="ready"]');
-    expect(await page.locator('#statement-table [data-decision]').allTextContents()).toEqual(['申诉撤销（原 ¥50）']);
+    expect(await page.locator('#statement-table [data-decision]').allTextContents()).toEqual(['撤销¥50 → ¥0']);
     // March: a pending appeal
     await page.goto(`${base}/penalties.html?month=2026-03#p=T1`);
     await ready(page);
     await page.waitForSelector('#statement[data-state="ready"]');
-    expect(await page.locator('#statement-table [data-decision]').allTextContents()).toEqual(['申诉待处理']);
+    expect(await page.locator('#statement-table [data-decision]').allTextContents()).toEqual(['待处理']);
     expect(problems).toEqual([]);
     await page.context().close();
   }, 60_000);
@@ -175,7 +175,7 @@ describe.skipIf(!HAS_CHROMIUM)('closed months, appeals and adjustments in a brow
   it('says the same in English', async () => {
     const { page, problems } = await open('penalties.html?month=2026-02#p=T3', 'hr', 'en-US');
     await page.waitForSelector('#statement[data-state="ready"]');
-    expect(await page.locator('#statement-table [data-decision]').allTextContents()).toEqual(['Appeal upheld']);
+    expect(await page.locator('#statement-table [data-decision]').allTextContents()).toEqual(['Upheld']);
     expect(await texts(page, '#adjustments-table tbody td:nth-child(5)')).toEqual(['Appeal', 'Added', 'Withdrawn', 'Added']);
     expect(await texts(page, '#month-picker option')).toEqual(['2026-03', '2026-02', '2026-01 · closed']);
     await shoot(page, 'close-penalties-open-en');

@@ -55,20 +55,18 @@ function downloadButtons(ctx: PageContext): HTMLElement {
   );
 }
 
-/** A line's appeal (spec 6.3): the decision that stands, with the amount it decided. */
+/** A line's appeal (spec 6.3): the decision that stands, and the amount it decided (waived, reduced: before → after). */
 function appealCell(ctx: PageContext, line: PenaltyLineRow): Child {
   const decision = line.appeal_decision;
   if (!decision) return '—';
-  const before = yuan(ctx.lang, line.amount_before_appeal);
-  const text =
-    decision === 'reduced'
-      ? ctx.t('pen.appeal_reduced', { amount: yuan(ctx.lang, line.amount), before })
-      : decision === 'waived'
-        ? ctx.t('pen.appeal_waived', { before })
-        : ctx.t(decision === 'pending' ? 'pen.appeal_pending' : 'pen.appeal_upheld');
-  const cell = badge(`appeal-${decision}`, text, line.appeal_id ?? undefined);
-  cell.dataset.decision = decision;
-  return cell;
+  const changed = decision === 'reduced' || decision === 'waived';
+  const change = ctx.t('pen.appeal_change', { before: yuan(ctx.lang, line.amount_before_appeal), amount: yuan(ctx.lang, line.amount) });
+  return h(
+    'span',
+    { class: 'appeal', 'data-decision': decision, title: line.appeal_id ? `${ctx.t('pen.appeal')} ${line.appeal_id}` : undefined },
+    badge(`appeal-${decision}`, translateCode(ctx.lang, 'decision', decision)),
+    changed ? h('span', { class: 'appeal-change' }, change) : null,
+  );
 }
 
 function reasonCell(ctx: PageContext, reason: string): HTMLElement {
@@ -157,7 +155,7 @@ function statementColumns(ctx: PageContext): Column<StatementLine>[] {
     { key: 'complaint_id', label: ctx.t('pen.complaint_id'), value: (r) => r.complaint_id, render: (r) => idCell(r.complaint_id), sortable: false },
     { key: 'violation_id', label: ctx.t('pen.violation_id'), value: (r) => r.violation_id, render: (r) => idCell(r.violation_id), sortable: false },
     { key: 'dismissal', label: ctx.t('pen.dismissal_flag'), value: (r) => r.dismissal, render: (r) => (r.dismissal ? badge('dismissal', ctx.t('common.yes')) : ''), sortable: false },
-    { key: 'appeal', label: ctx.t('pen.appeal'), value: (r) => r.appeal_decision ?? null, render: (r) => appealCell(ctx, r), sortable: false, className: 'wrap' },
+    { key: 'appeal', label: ctx.t('pen.appeal'), value: (r) => r.appeal_decision ?? null, render: (r) => appealCell(ctx, r), sortable: false },
     { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount), sortable: false },
   ];
 }

@@ -227,10 +227,7 @@ const zh = {
   'pen.amount_due': '应付金额',
   'pen.summary_due': '计入本月的调整 {adjustments}，应付合计 {due}。',
   'pen.appeal': '申诉',
-  'pen.appeal_pending': '申诉待处理',
-  'pen.appeal_upheld': '申诉维持',
-  'pen.appeal_waived': '申诉撤销（原 {before}）',
-  'pen.appeal_reduced': '申诉减免为 {amount}（原 {before}）',
+  'pen.appeal_change': '{before} → {amount}',
   'pen.due_total': '应付合计',
 
   'adj.title': '{month} 计入的调整',
@@ -614,10 +611,7 @@ const en: Record<StringKey, string> = {
   'pen.amount_due': 'Amount due',
   'pen.summary_due': 'Adjustments booked this month {adjustments}, amount due {due}.',
   'pen.appeal': 'Appeal',
-  'pen.appeal_pending': 'Appeal pending',
-  'pen.appeal_upheld': 'Appeal upheld',
-  'pen.appeal_waived': 'Waived on appeal (was {before})',
-  'pen.appeal_reduced': 'Reduced on appeal to {amount} (was {before})',
+  'pen.appeal_change': '{before} → {amount}',
   'pen.due_total': 'Total due',
 
   'adj.title': 'Adjustments booked in {month}',
