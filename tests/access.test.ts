@@ -116,6 +116,9 @@ function familyOf(path: string): { family: string; folder: string | null } {
     'ranking/M.json': 'ranking', 'technicians/M.json': 'technicians', 'outlets/M.json': 'outlets', 'outlet_history.json': 'outlet_history',
     'penalties/M.json': 'penalty_totals', 'penalty_lines/M.json': 'statement_lines', 'penalties/M.csv': 'hr_download',
     'penalties/M.xlsx': 'hr_download', 'penalties/M.en.csv': 'hr_download', 'penalties/M.en.xlsx': 'hr_download', 'outlet_penalties/M.json': 'outlet_fines',
+    // the outlets' settlement (spec 5.4): every outlet's, HR's alone
+    'settlement/M.json': 'settlement', 'settlement_lines/M.json': 'settlement', 'settlement/M.csv': 'settlement', 'settlement/M.xlsx': 'settlement',
+    'settlement/M.en.csv': 'settlement', 'settlement/M.en.xlsx': 'settlement',
     // the close (spec 6): which months are closed, for everyone; the rest HR's
     'closes.json': 'closes', 'audit/closes.json': 'audit', 'adjustments/M.json': 'adjustments', 'settlement_adjustments/M.json': 'adjustments', 'appeals/M.json': 'audit',
   };
@@ -127,6 +130,8 @@ function familyOf(path: string): { family: string; folder: string | null } {
 
 const OWN_FAMILIES = ['own/technicians.json', 'own/penalties.json', 'own/penalty_lines.json', 'own/outlet_penalties.json', 'own/outlet_history.json', 'own/adjustments.json', 'own/settlement_adjustments.json'];
 const MANAGER_FAMILIES = ['manifest', 'run', 'network', 'closes', 'quality', 'backlog', 'ranking', 'technicians', 'technician_history', 'outlets', 'outlet_history', 'penalty_totals', 'own/technicians.json', 'own/penalties.json', 'own/outlet_history.json'];
+// an outlet's own settlement: its totals, its lines, its statement downloads of each month (never a manager's)
+OWN_FAMILIES.push('own/settlement.json', 'own/settlement_lines.json', 'own/settlement/M.csv', 'own/settlement/M.xlsx', 'own/settlement/M.en.csv', 'own/settlement/M.en.xlsx');
 
 /** Spec §7, stated for this test: what each caller may read. */
 function expectedStatus(who: Who, path: string): number {
@@ -168,6 +173,14 @@ describe('every published file, for every caller', () => {
         const res = await as(who, { method: 'GET', url: dataUrl(path) });
         expect(res.statusCode, path).toBe(200);
         for (const id of otherTechs) expect(res.body.includes(`"${id}"`), `${who} ${path} holds ${id}`).toBe(false);
+        if (path.endsWith('.xlsx')) continue;
+        if (path.endsWith('.csv')) {
+          // its statement: every row is its own (the outlet column, second), the header aside
+          const outletColumn = res.body.split('\r\n').slice(1, -1).map((line) => line.split(',')[1]);
+          expect(outletColumn.length, path).toBeGreaterThan(1);
+          expect(new Set(outletColumn), path).toEqual(new Set([mine]));
+          continue;
+        }
         const value = res.json() as unknown;
         const list = (Array.isArray(value) ? value : [value]) as Record<string, unknown>[];
         const { family } = familyOf(path);
@@ -213,6 +226,25 @@ describe('every published file, for every caller', () => {
     const ownHistory = history.filter((r) => r.outlet_id === mine).sort((a, b) => a.month.localeCompare(b.month));
     expect(ownHistory.length).toBeGreaterThan(10);
     expect(own('outlet_history.json')).toEqual(ownHistory);
+  });
+
+  it("holds in an outlet's settlement files exactly its rows of HR's, month by month", () => {
+    const mine = accounts.outletA.outlet!;
+    const own = (file: string) => JSON.parse(readFileSync(join(dataDir, runFolder, 'by_outlet', folderOf('outletA'), file), 'utf8')) as Record<string, unknown>[];
+    for (const [file, family, column] of [['settlement.json', 'settlement', 'month'], ['settlement_lines.json', 'settlement_lines', 'settlement_month']] as const) {
+      const months = files.filter((f) => f.startsWith(`${runFolder}/${family}/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
+      expect(months.length, family).toBeGreaterThan(10);
+      const rows = own(file);
+      for (const month of months) {
+        const all = JSON.parse(readFileSync(join(dataDir, runFolder, family, `${month}.json`), 'utf8')) as { outlet_id: string }[];
+        expect(rows.filter((r) => r[column] === month), `${file} ${month}`).toEqual(all.filter((r) => r.outlet_id === mine));
+      }
+      expect(rows.length, file).toBeGreaterThan(file === 'settlement.json' ? 10 : 100);
+    }
+    // a statement download for each month the outlet has a settlement row
+    const months = own('settlement.json').map((r) => String(r.month));
+    const downloads = files.filter((f) => f.startsWith(`${runFolder}/by_outlet/${folderOf('outletA')}/settlement/`)).map((f) => f.split('/').at(-1));
+    expect(downloads.sort()).toEqual(months.flatMap((m) => [`${m}.csv`, `${m}.en.csv`, `${m}.en.xlsx`, `${m}.xlsx`]).sort());
   });
 
   it('has the pages of an outlet read its own files, keeping the month\'s rows', async () => {

@@ -17,9 +17,10 @@
 //
 // The stage's parts: run-folder.ts (run folders, manifest, pruning), data-files.ts (the pages'
 // JSON and the Parquet tables), statements.ts (HR's statements, CSV, XLSX), audit.ts (the closes,
-// adjustments and appeals), workbook.ts (the .xlsx
-// writer), reports.ts (quality, backlog, run), output-lock.ts (one writer per output folder). It
-// imports pipeline/common/, the build's state, and the load's outcome type; never the run.
+// adjustments and appeals), settlement.ts (the outlets' settlement, HR's and each outlet's own),
+// workbook.ts (the .xlsx writer), reports.ts (quality, backlog, run), output-lock.ts (one writer
+// per output folder). It imports pipeline/common/, the build's state, and the load's outcome
+// type; never the run.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -31,12 +32,13 @@ import { writeAudit } from './audit.ts';
 import { copyTables, EMPTY_ARRAY, fileTexts, jsonArray, MONTH_PAGES, monthJson, writeTechnicians } from './data-files.ts';
 import { writeOutletFiles } from './outlet-files.ts';
 import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
-import { type Manifest, monthFiles, previousRun, pruneOldRuns, pruneStaging, RunFolder, switchTo } from './run-folder.ts';
+import { type Manifest, monthFiles, previousRun, pruneOldRuns, pruneStaging, RunFolder, settlementMonthFiles, switchTo } from './run-folder.ts';
+import { linkSettlement, settlementMonths, writeSettlement } from './settlement.ts';
 import { writeStatements } from './statements.ts';
 
 export { HISTORY_SHARDS, historyShard, PUBLISHED_TABLES } from './data-files.ts';
 export type { RunInfo } from './reports.ts';
-export { COMPRESS_FROM_BYTES, type Manifest, monthFiles, PUBLISH_FORMAT } from './run-folder.ts';
+export { COMPRESS_FROM_BYTES, type Manifest, monthFiles, PUBLISH_FORMAT, settlementMonthFiles } from './run-folder.ts';
 
 // SQ_TRACE=1 also prints each publish step with its time
 const TRACE = process.env.SQ_TRACE === '1';
@@ -77,7 +79,12 @@ export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Man
     }
   }
   const written = names.filter((m) => !previous?.months.includes(m));
-  await writeRunFolder(db, folder, written, written.length === names.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`);
+  // the settlement of the months before the first one written is taken over too (settlement.ts)
+  const rewritten = settlementMonths(names, written);
+  const kept = (previous?.months ?? []).filter((m) => !rewritten.includes(m) && settlementMonthFiles(m).every((f) => existsSync(join(previous!.dir, f))));
+  if (previous) linkSettlement(folder, previous.dir, kept);
+  const settlement = names.filter((m) => !kept.includes(m));
+  await writeRunFolder(db, folder, written, written.length === names.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`, settlement);
   // every outlet's own files (what an outlet's account may read), every month: outlet-files.ts
   await step('outlet files', () => writeOutletFiles(db.connection, folder, names));
   folder.page('run.json', JSON.stringify(runReport(run)) + '\n');
@@ -111,17 +118,19 @@ function reusableMonths(outDir: string, state: PublishState, months: string[]): 
  *
  * Each query runs on one thread (the tables are a row group or two), so the work goes in lanes on
  * their own connections: the KPI pages on this one, HR's statements on a second, the contract
- * tables on a third. DuckDB's worker threads would only add scheduling to that (a fifth more CPU
- * time, measured): one thread per query while publishing. Temporary views and macros belong to a
- * connection: each lane makes its own.
+ * tables on a third, the settlement (settlement.ts: its months are `settlement`) on a fourth.
+ * DuckDB's worker threads would only add scheduling to that (a fifth more CPU time, measured): one
+ * thread per query while publishing. Temporary views and macros belong to a connection: each lane
+ * makes its own.
  */
-async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMonths: string): Promise<void> {
+async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMonths: string, settlement: string[]): Promise<void> {
   const threads = await db.value<number>(`select current_setting('threads')`);
   await db.run(`set threads = 1`);
   let lanes: PromiseSettledResult<void>[];
   try {
     const statements = await db.instance.connect();
     const tables = await db.instance.connect();
+    const settlements = await db.instance.connect();
     try {
       lanes = await Promise.allSettled([
         kpiLane(db, folder, written, inMonths),
@@ -135,10 +144,12 @@ async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMo
           await writeAudit(tables, folder, written, inMonths);
           killPoint('publish:tables');
         }),
+        step('settlement', () => writeSettlement(settlements, folder, settlement)),
       ]);
     } finally {
       statements.closeSync();
       tables.closeSync();
+      settlements.closeSync();
     }
   } finally {
     await db.run(`set threads = ${Number(threads)}`);

@@ -15,9 +15,10 @@ import type { RunInfo } from './reports.ts';
  * The layout and byte format of a run folder. An incremental publish reuses files only from a run
  * of the same format: raise it whenever any published file would come out different (3: HR's
  * downloads in both languages, with the flags' reasons; 5: the closes, adjustments and appeals, and
- * the penalty totals' adjustments and amount due).
+ * the penalty totals' adjustments and amount due; 6: the settlement files, and a date format in
+ * every workbook's styles).
  */
-export const PUBLISH_FORMAT = 5;
+export const PUBLISH_FORMAT = 6;
 
 export interface Manifest {
   run_id: string;
@@ -61,6 +62,22 @@ export function monthFiles(month: string): string[] {
     `adjustments/${month}.json`,
     `settlement_adjustments/${month}.json`,
     `appeals/${month}.json`,
+  ];
+}
+
+/**
+ * HR's settlement files of one month (settlement.ts). Not among monthFiles(): a month's settlement
+ * depends on the months before it, so an incremental publish takes them over only for the months
+ * before the first one it writes (settlementMonths in settlement.ts).
+ */
+export function settlementMonthFiles(month: string): string[] {
+  return [
+    `settlement/${month}.json`,
+    `settlement_lines/${month}.json`,
+    `settlement/${month}.csv`,
+    `settlement/${month}.xlsx`,
+    `settlement/${month}.en.csv`,
+    `settlement/${month}.en.xlsx`,
   ];
 }
 

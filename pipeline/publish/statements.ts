@@ -6,10 +6,10 @@ import { EMPTY_ARRAY, fileTexts, monthJson } from './data-files.ts';
 import type { RunFolder } from './run-folder.ts';
 import { csvHeader, csvLine, type SheetColumn, sheetRow, writeXlsx } from './workbook.ts';
 
-type Lang = 'zh' | 'en';
+export type Lang = 'zh' | 'en';
 
-/** A download's column: the cell (workbook.ts) and its header in each language. */
-interface DownloadColumn extends SheetColumn {
+/** A download's column: the cell (workbook.ts) and its header in each language (the settlement downloads use it too). */
+export interface DownloadColumn extends SheetColumn {
   zh: string;
   en: string;
 }

@@ -13,9 +13,10 @@ import { crc32, deflateRaw as deflateRawCallback } from 'node:zlib';
 
 /**
  * text: shown as it is; money: yuan, ¥#,##0.00; decimal: 0.00; count: a whole number; time: a naive
- * local time (TIMESTAMP), an Excel date-time in a workbook and `YYYY-MM-DD HH:MM:SS` in a CSV.
+ * local time (TIMESTAMP), an Excel date-time in a workbook and `YYYY-MM-DD HH:MM:SS` in a CSV; date: a
+ * DATE, an Excel date (yyyy-mm-dd) in a workbook and `YYYY-MM-DD` in a CSV.
  */
-export type CellKind = 'text' | 'money' | 'decimal' | 'count' | 'time';
+export type CellKind = 'text' | 'money' | 'decimal' | 'count' | 'time' | 'date';
 
 export interface SheetColumn {
   /** the SQL column (or expression) of the cell */
@@ -52,18 +53,21 @@ const CELL_FORMATS: { numFmt: number; bold: boolean; quote?: boolean; header?: b
   { numFmt: 1, bold: true }, // 10
   { numFmt: 165, bold: false }, // 11 time
   { numFmt: 165, bold: true }, // 12
+  { numFmt: 166, bold: false }, // 13 date
+  { numFmt: 166, bold: true }, // 14
 ];
 
 const HEADER_FORMAT = 4;
 
 /** The cell formats of each kind: [plain, bold]. */
-const KIND_FORMATS: Record<CellKind, [number, number]> = { text: [0, 1], money: [5, 6], decimal: [7, 8], count: [9, 10], time: [11, 12] };
+const KIND_FORMATS: Record<CellKind, [number, number]> = { text: [0, 1], money: [5, 6], decimal: [7, 8], count: [9, 10], time: [11, 12], date: [13, 14] };
 
 const QUOTED_TEXT: [number, number] = [2, 3];
 
 const NUMBER_FORMATS = [
   { id: 164, code: '"¥"#,##0.00' },
   { id: 165, code: 'yyyy-mm-dd hh:mm' },
+  { id: 166, code: 'yyyy-mm-dd' },
 ];
 
 const TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S';
@@ -78,6 +82,7 @@ export function csvLine(columns: SheetColumn[]): string {
   const fields = columns.map((c) => {
     if (c.kind === 'text') return `csv_text(${c.name})`;
     if (c.kind === 'time') return `csv_field(strftime(${c.name}, '${TIMESTAMP_FORMAT}'))`;
+    if (c.kind === 'date') return `csv_field(strftime(${c.name}, '%Y-%m-%d'))`;
     return `coalesce(${c.name}::varchar, '')`;
   });
   return `concat_ws(',', ${fields.join(', ')})`;
@@ -94,6 +99,7 @@ export function sheetRow(columns: SheetColumn[], bold = 'false'): string {
     const col = `'${columnLetter(i)}'`;
     if (c.kind === 'text') return `xlsx_text(${col}, r, ${c.name}, rare, ${format(KIND_FORMATS.text)}, ${format(QUOTED_TEXT)})`;
     if (c.kind === 'time') return `xlsx_time(${col}, r, ${c.name}, ${format(KIND_FORMATS.time)})`;
+    if (c.kind === 'date') return `xlsx_time(${col}, r, ${c.name}::timestamp, ${format(KIND_FORMATS.date)})`;
     return `xlsx_number(${col}, r, ${c.name}, ${format(KIND_FORMATS[c.kind])})`;
   });
   return `concat('<row r="', r, '">', ${cells.join(', ')}, '</row>')`;
@@ -168,7 +174,7 @@ export async function writeXlsx(path: string, sheets: Sheet[]): Promise<void> {
  * fixed time, so the same entries always make the same bytes.
  */
 async function zipArchive(entries: [string, Buffer][]): Promise<Buffer> {
-  const compressed = await Promise.all(entries.map(([, data]) => deflateRaw(data, { level: XLSX_LEVEL })));
+  const compressed = await Promise.all(entries.map(([name, data]) => (name.startsWith('xl/worksheets/') ? deflateRaw(data, { level: XLSX_LEVEL }) : sharedPart(data))));
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -214,6 +220,24 @@ async function zipArchive(entries: [string, Buffer][]): Promise<Buffer> {
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
+}
+
+/**
+ * The parts but the sheets (content types, relationships, workbook, styles) are the same in every
+ * workbook of the same sheet names: each is deflated once per publish process, not once per workbook
+ * (the outlets' settlement downloads are thousands of small workbooks). The same bytes either way.
+ */
+const SHARED_PARTS = new Map<string, Promise<Buffer>>();
+
+function sharedPart(data: Buffer): Promise<Buffer> {
+  const key = data.toString('utf8');
+  let part = SHARED_PARTS.get(key);
+  if (part === undefined) {
+    part = deflateRaw(data, { level: XLSX_LEVEL });
+    // a few distinct parts per language and set of sheet names; never more than these
+    if (SHARED_PARTS.size < 256) SHARED_PARTS.set(key, part);
+  }
+  return part;
 }
 
 /** The sheets, and each one's header row as its print titles (repeated on every printed page). */

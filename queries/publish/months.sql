@@ -1,8 +1,9 @@
--- The months a run folder publishes: every month with KPIs, a technician's penalty line or an
--- outlet's fine. A month of manual violations only (recorded after the last ticket) has statements
--- and no KPIs; its KPI pages are published empty.
+-- The months a run folder publishes: every month with KPIs, a technician's penalty line, an
+-- outlet's fine or an outlet's settlement. A month of manual violations only (recorded after the
+-- last ticket) has statements and no KPIs, as has a month in which only revisits arrived (tickets
+-- of earlier months settled in it); its KPI pages are published empty.
 -- Grain: one row per month (in no order: the caller sorts). Inputs: kpi_network_month, penalty_lines,
--- outlet_penalty_lines.
+-- outlet_penalty_lines, settlement_totals.
 with kpi_months as (
   select distinct month from kpi_network_month
 ),
@@ -11,6 +12,8 @@ line_months as (
   select month from penalty_lines
   union
   select month from outlet_penalty_lines
+  union
+  select month from settlement_totals
 ),
 
 months as (

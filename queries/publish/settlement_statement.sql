@@ -1,0 +1,193 @@
+-- The outlets' settlement statements of a month as the downloads print them, in the pages' two
+-- languages: the rows of the CSV and of the workbook's first sheet. Each outlet's block (by
+-- outlet_id): the tickets settled and their fees by service type, each fine deducted (a negative
+-- amount), each ticket withheld with why (its fee in the withheld column, not paid), then the outlet's
+-- total row (tickets settled, net = fees − fines, withheld fees, payment due); HR's file ends with
+-- the month's total row (outlet_id null). In an outlet's block the amounts sum to its net.
+-- n orders the rows of a month and language (HR's file), outlet_n those of one outlet (its own file);
+-- row_kind is settled, fine, withheld, outlet_total or total.
+-- Inputs: pub_settlement_lines (queries/publish/settlement_lines.sql), pub_settlement_totals
+--   (settlement_totals.sql: its settled_by_service), outlet_penalty_lines, pub_settlement_words (settlement_words.sql); macro
+--   pub_text.
+-- Grain: per language, one row per outlet, month and service type settled, per fine, per ticket
+--   withheld, per outlet and month (outlet_total), per month (total).
+with languages as (
+  select lang from (values ('zh'), ('en')) as languages(lang)
+),
+
+services as (
+  select code, position, zh, en from pub_settlement_words where kind = 'service'
+),
+
+reasons as (
+  select code, zh, en from pub_settlement_words where kind = 'withheld'
+),
+
+-- the outlet's settled_by_service (settlement_totals.sql)
+settled_rows as (
+  select
+    totals.month,
+    languages.lang,
+    totals.outlet_id,
+    1 as block,
+    'settled' as row_kind,
+    pub_text(languages.lang, '结算', 'Settled') as item,
+    coalesce(services.position, 9) as position,
+    coalesce(pub_text(languages.lang, services.zh, services.en), settled.service_type) as service,
+    settled.tickets,
+    settled.fees as amount
+  from pub_settlement_totals as totals
+  cross join unnest(totals.settled_by_service) as settled_by_service(settled)
+  cross join languages
+  left join services
+    on services.code = settled.service_type
+),
+
+fine_rows as (
+  select
+    fines.month,
+    languages.lang,
+    fines.outlet_id,
+    2 as block,
+    'fine' as row_kind,
+    pub_text(languages.lang, '罚款扣除', 'Fine deducted') as item,
+    fines.ticket_id,
+    pub_text(languages.lang,
+      '乱收费投诉 ' || coalesce(fines.complaint_id, '—') || '，多收 ' || fines.overcharge || ' 元',
+      'overcharge complaint ' || coalesce(fines.complaint_id, '—') || ', overcharged ¥' || fines.overcharge) as description,
+    -fines.amount as amount
+  from outlet_penalty_lines as fines
+  cross join languages
+),
+
+withheld_rows as (
+  select
+    lines.settlement_month as month,
+    languages.lang,
+    lines.outlet_id,
+    3 as block,
+    'withheld' as row_kind,
+    pub_text(languages.lang, '暂扣', 'Withheld') as item,
+    coalesce(pub_text(languages.lang, services.zh, services.en), lines.service_type) as service,
+    lines.ticket_id,
+    lines.technician_id,
+    lines.technician_name,
+    lines.completed_at,
+    coalesce(pub_text(languages.lang, reasons.zh, reasons.en), lines.withheld_reason) || case
+      when lines.calls > 0 then pub_text(languages.lang,
+        '（回访 ' || lines.calls || ' 次，最近 ' || lines.last_call_id || ' ' || strftime(lines.last_call_at, '%Y-%m-%d %H:%M') || '）',
+        ' (' || lines.calls || case when lines.calls = 1 then ' call' else ' calls' end || ', last ' || lines.last_call_id || ' at ' || strftime(lines.last_call_at, '%Y-%m-%d %H:%M') || ')')
+      else ''
+    end as description,
+    lines.fee as withheld_fee
+  from pub_settlement_lines as lines
+  cross join languages
+  left join services
+    on services.code = lines.service_type
+  left join reasons
+    on reasons.code = lines.withheld_reason
+  where lines.status = 'withheld'
+),
+
+outlet_total_rows as (
+  select
+    totals.month,
+    languages.lang,
+    totals.outlet_id,
+    4 as block,
+    'outlet_total' as row_kind,
+    pub_text(languages.lang, '网点合计', 'Outlet total') as item,
+    pub_text(languages.lang,
+      '结算 ' || totals.tickets_settled || ' 张，罚款 ' || coalesce(fines.fines, 0) || ' 笔，暂扣 ' || totals.tickets_withheld || ' 张',
+      'settled ' || totals.tickets_settled || ', fines ' || coalesce(fines.fines, 0) || ', withheld ' || totals.tickets_withheld) as description,
+    totals.tickets_settled as tickets,
+    totals.net as amount,
+    totals.withheld_fees as withheld_fee,
+    totals.payment_due
+  from pub_settlement_totals as totals
+  cross join languages
+  left join (select month, outlet_id, count(*) as fines from outlet_penalty_lines group by all) as fines
+    on fines.month = totals.month
+    and fines.outlet_id = totals.outlet_id
+),
+
+outlet_rows as (
+  select * from settled_rows
+  union all by name
+  select * from fine_rows
+  union all by name
+  select * from withheld_rows
+  union all by name
+  select * from outlet_total_rows
+),
+
+-- the outlet's name on every row of its block
+named_rows as (
+  select
+    outlet_rows.*,
+    totals.outlet_name
+  from outlet_rows
+  left join pub_settlement_totals as totals
+    on totals.month = outlet_rows.month
+    and totals.outlet_id = outlet_rows.outlet_id
+),
+
+total_rows as (
+  select
+    month,
+    lang,
+    9 as block,
+    'total' as row_kind,
+    pub_text(lang, '合计', 'Total') as item,
+    pub_text(lang, count(*) || ' 个网点', count(*) || case when count(*) = 1 then ' outlet' else ' outlets' end) as outlet_name,
+    pub_text(lang,
+      '结算 ' || sum(tickets) || ' 张，暂扣 ' || sum(tickets_withheld) || ' 张',
+      'settled ' || sum(tickets) || ', withheld ' || sum(tickets_withheld)) as description,
+    sum(tickets) as tickets,
+    sum(amount) as amount,
+    sum(withheld_fee) as withheld_fee,
+    max(payment_due) as payment_due
+  from (
+    select totals.month, languages.lang, totals.tickets_settled as tickets, totals.tickets_withheld, totals.net as amount, totals.withheld_fees as withheld_fee, totals.payment_due
+    from pub_settlement_totals as totals
+    cross join languages
+  )
+  group by month, lang
+),
+
+statement_rows as (
+  select * from named_rows
+  union all by name
+  select * from total_rows
+),
+
+final as (
+  select
+    month,
+    lang,
+    row_number() over (
+      partition by month, lang
+      order by block = 9, outlet_id, block, position, completed_at, ticket_id
+    ) as n,
+    row_number() over (
+      partition by month, lang, outlet_id
+      order by block, position, completed_at, ticket_id
+    ) as outlet_n,
+    row_kind,
+    outlet_id,
+    outlet_name,
+    item,
+    service,
+    ticket_id,
+    technician_id,
+    technician_name,
+    completed_at,
+    description,
+    tickets,
+    amount,
+    withheld_fee,
+    payment_due
+  from statement_rows
+)
+
+select * from final
