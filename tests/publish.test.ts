@@ -496,7 +496,7 @@ describe('a month of manual violations only', () => {
     expect([manifest.months, manifest.latest_month]).toEqual([['2026-03', '2026-04'], '2026-03']);
     for (const file of monthFiles('2026-04')) expect(existsSync(join(run, file)), file).toBe(true);
     expect(json(join(run, 'penalties', '2026-04.json'))).toEqual([
-      { month: '2026-04', technician_id: 'T1', technician_name: '王师傅', outlet_id: 'W1', outlet_name: '青岛一店', violations: 1, amount: 20, violations_ytd: 1, training: false, dismissal_review: false, training_reason: null, dismissal_reason: null },
+      { month: '2026-04', technician_id: 'T1', technician_name: '王师傅', outlet_id: 'W1', outlet_name: '青岛一店', violations: 1, amount: 20, adjustments: 0, amount_due: 20, violations_ytd: 1, training: false, dismissal_review: false, training_reason: null, dismissal_reason: null },
     ]);
     const line = {
       month: '2026-04', technician_id: 'T1', outlet_id: 'W1', rule_id: 'IMAGE', rule_name_zh: '上门形象不规范', rule_name_en: 'Uniform or badge not shown',
