@@ -22,7 +22,7 @@ import { signIn, TEST_COST, TEST_SESSION_KEY, writeUsersFile, type TestAccount }
 
 type Who = 'anonymous' | 'hr' | 'manager' | 'outletA' | 'outletB';
 const CALLERS: Who[] = ['anonymous', 'hr', 'manager', 'outletA', 'outletB'];
-const PAGES = ['index', 'technicians', 'outlets', 'penalties', 'quality', 'backlog', 'audit'];
+const PAGES = ['index', 'technicians', 'outlets', 'penalties', 'settlement', 'quality', 'backlog', 'audit'];
 const RANKING_KEYS = ['month', 'outlet_id', 'outlet_name', 'tier', 'city', 'composite', 'outlet_rank', 'tier_rank', 'previous_outlet_rank', 'rank_change', 'previous_tier_rank', 'tier_rank_change'];
 const original = fs.stat.bind(fs);
 const MONEY_KEYS = ['amount', 'overcharge', 'fees', 'outlet_fines', 'net', 'withheld_fees', 'fee'];
@@ -351,7 +351,7 @@ describe('routes', () => {
       role: 'outlet',
       outlet_id: accounts.outletA.outlet,
       outlet_folder: folderOf('outletA'),
-      pages: ['overview', 'technicians', 'outlets', 'penalties'],
+      pages: ['overview', 'technicians', 'outlets', 'penalties', 'settlement'],
     });
     expect((await as('manager', { method: 'GET', url: '/api/session' })).json()).toMatchObject({ role: 'manager', outlet_id: null, pages: ['overview', 'technicians', 'outlets', 'penalties', 'quality', 'backlog'] });
   });
@@ -364,6 +364,11 @@ describe('routes', () => {
         expect(anonymous.headers.location).toBe(`/sign-in.html?next=${encodeURIComponent(`${url}?month=${latest}`)}`);
         for (const who of ['hr', 'manager', 'outletA', 'outletB'] as const) {
           const staffOnly = page === 'quality' || page === 'backlog';
+          // settlement: HR's, and an outlet's for its own; never a manager's (spec §7)
+          if (page === 'settlement') {
+            expect((await as(who, { method: 'GET', url })).statusCode, `${who} ${url}`).toBe(who === 'manager' ? 403 : 200);
+            continue;
+          }
           const expected = page === 'audit' ? (who === 'hr' ? 200 : 403) : who.startsWith('outlet') && staffOnly ? 403 : 200;
           expect((await as(who, { method: 'GET', url })).statusCode, `${who} ${url}`).toBe(expected);
         }

@@ -41,6 +41,7 @@ const PAGES: { file: string; charts: string[] }[] = [
   { file: 'technicians.html', charts: ['technician-complaint-ranking'] },
   { file: 'outlets.html', charts: ['outlet-composite'] },
   { file: 'penalties.html', charts: [] },
+  { file: 'settlement.html', charts: [] },
   { file: 'quality.html', charts: [] },
   { file: 'backlog.html', charts: ['backlog-by-outlet'] },
   // closes and appeals (HR): its walk on closed months is tests/browser-close.test.ts
@@ -534,6 +535,62 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     await closeAndCheck(watched);
   }, 60_000);
 
+  it("lists every outlet's settlement of the month and opens an outlet's printable statement, in zh and en, with its downloads", async () => {
+    const watched = await open('settlement.html');
+    const { page } = watched;
+    const month = manifest.latest_month;
+    const rows = runFile<{ outlet_id: string; net: number; fees: number; tickets_withheld: number }[]>(`settlement/${month}.json`);
+    expect(await page.locator('#settlement-table tbody tr').count()).toBe(rows.length);
+    expect(await page.locator('#settlement-table tfoot').textContent()).toContain(`¥${rows.reduce((a, r) => a + r.net, 0).toLocaleString('en-US')}`);
+    expect(await page.locator('#download-csv').getAttribute('href')).toMatch(new RegExp(`/settlement/${month}\\.csv$`));
+
+    // the outlet with the most tickets withheld: its statement
+    const row = [...rows].sort((a, b) => b.tickets_withheld - a.tickets_withheld || a.outlet_id.localeCompare(b.outlet_id))[0]!;
+    await page.locator(`#settlement-table a.row-link:text-is("${row.outlet_id}")`).click();
+    await page.waitForSelector('#statement[data-state="ready"]');
+    const lines = runFile<{ outlet_id: string; status: string }[]>(`settlement_lines/${month}.json`).filter((l) => l.outlet_id === row.outlet_id);
+    expect(row.tickets_withheld).toBeGreaterThan(0);
+    expect(await page.locator('#statement-withheld tbody tr').count()).toBe(lines.filter((l) => l.status === 'withheld').length);
+    expect(await page.locator('#statement-withheld tbody tr').count()).toBe(row.tickets_withheld);
+    expect(await page.locator('#statement-services tfoot').textContent()).toContain(`¥${row.fees.toLocaleString('en-US')}`);
+    expect(await page.locator('#statement-figures').textContent()).toContain(`¥${row.net.toLocaleString('en-US')}`);
+    await expectChartsRendered(page, ['settlement-outlet']);
+    await shoot(page, 'settlement-statement-zh', { selector: '#statement' });
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.site-header').isVisible()).toBe(false);
+    expect(await page.locator('#totals').isVisible()).toBe(false);
+    expect(await page.locator('#statement').isVisible()).toBe(true);
+    await shoot(page, 'settlement-statement-print-zh');
+    await page.emulateMedia({ media: 'screen' });
+
+    // the outlet's own statement download: its block of HR's, the total row its net
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#statement-csv')]);
+    expect(saved.url()).toContain(`/by_outlet/${encodeURIComponent(row.outlet_id)}/settlement/${month}.csv`);
+    const path = join(work, 'downloads', `settlement-${row.outlet_id}-${month}.csv`);
+    await saved.saveAs(path);
+    const bytes = readFileSync(path);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const [header, ...records] = parseCsv(bytes.toString('utf8').slice(1)).filter((r) => r.length > 1 || r[0] !== '');
+    expect(header!.slice(0, 4)).toEqual(['月份', '网点', '网点名称', '项目']);
+    expect(records.filter((r) => r[3] === '暂扣')).toHaveLength(row.tickets_withheld);
+    expect(Number(records.at(-1)![header!.indexOf('金额')])).toBeCloseTo(row.net, 6);
+
+    await page.click('#lang-toggle');
+    await ready(page);
+    await page.waitForSelector('#statement[data-state="ready"]');
+    expect(await page.locator('#statement h2').textContent()).toBe(`Settlement statement · ${month}`);
+    expect(await page.locator('#statement-xlsx').getAttribute('href')).toMatch(new RegExp(`/settlement/${month}\\.en\\.xlsx$`));
+    expect(await page.locator('#download-csv').getAttribute('href')).toMatch(new RegExp(`/settlement/${month}\\.en\\.csv$`));
+    await expectChartsRendered(page, ['settlement-outlet']);
+    await shoot(page, 'settlement-statement-en', { selector: '#statement' });
+    await page.emulateMedia({ media: 'print' });
+    await shoot(page, 'settlement-statement-print-en');
+    await page.emulateMedia({ media: 'screen' });
+    await page.click('#lang-toggle');
+    await ready(page);
+    await closeAndCheck(watched);
+  }, 90_000);
+
   it('shows the data quality of the run and the revisit backlog', async () => {
     const quality = await open('quality.html');
     const q = runFile<{ files: unknown[]; rejects: unknown[]; skipped_files: unknown[]; extra_columns: unknown[] }>('quality.json');
@@ -656,6 +713,10 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     expect(await page.locator('#download-csv, #download-xlsx, #outlet-fines, #penalty-table a.row-link').count()).toBe(0);
     const csv = await page.request.get(`${base}/data/${manifest.folder}/penalties/${manifest.latest_month}.csv`);
     expect(csv.status()).toBe(403);
+    // no settlement for a manager (spec §7): not the page, not its files
+    expect((await page.request.get(`${base}/settlement.html`)).status()).toBe(403);
+    expect((await page.request.get(`${base}/data/${manifest.folder}/settlement/${manifest.latest_month}.json`)).status()).toBe(403);
+    expect((await page.request.get(`${base}/data/${manifest.folder}/by_outlet/${encodeURIComponent(accounts.outletA.outlet!)}/settlement.json`)).status()).toBe(403);
     // a statement's address leaves the statement closed
     await page.goto(`${base}/penalties.html?month=${manifest.latest_month}#p=${encodeURIComponent(String((totals[0] as { technician_id: string }).technician_id))}`);
     await ready(page);
@@ -673,7 +734,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
       technicians.page.on('request', (request) => requested.push(new URL(request.url()).pathname));
       await technicians.page.reload();
       await ready(technicians.page);
-      expect(await tabsOf(technicians.page)).toEqual(['index.html', 'technicians.html', 'outlets.html', 'penalties.html']);
+      expect(await tabsOf(technicians.page)).toEqual(['index.html', 'technicians.html', 'outlets.html', 'penalties.html', 'settlement.html']);
       const own = runFile<{ technician_id: string; outlet_id: string }[]>(`technicians/${month}.json`).filter((r) => r.outlet_id === outletId);
       expect(await technicians.page.locator('#technician-table tbody tr').count()).toBe(own.length);
       const shown = await technicians.page.$$eval('#technician-table tbody tr th', (cells) => cells.map((c) => c.textContent));
@@ -721,6 +782,23 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
       expect(await technicians.page.locator('#outlet-fines').count()).toBe(1);
       expect(await technicians.page.locator('.message-error').count()).toBe(0);
       if (role === 'outletA') await shoot(technicians.page, 'penalties-outlet-zh');
+
+      // its own settlement statement, opened at once; no other outlet's
+      await technicians.page.goto(`${base}/settlement.html?month=${month}`);
+      await ready(technicians.page);
+      await technicians.page.waitForSelector('#statement[data-state="ready"]');
+      const settlement = runFile<{ outlet_id: string; tickets_withheld: number }[]>(`settlement/${month}.json`).find((r) => r.outlet_id === outletId)!;
+      expect(await technicians.page.locator('#totals, #settlement-table, #statement .close-button').count()).toBe(0);
+      expect(await technicians.page.locator('#statement .statement-meta').textContent()).toContain(outletId);
+      expect(await technicians.page.locator('#statement-withheld tbody tr').count()).toBe(settlement.tickets_withheld);
+      expect(await technicians.page.locator('#statement-csv').getAttribute('href')).toContain(`/by_outlet/${encodeURIComponent(outletId)}/settlement/${month}.csv`);
+      await expectChartsRendered(technicians.page, ['settlement-outlet']);
+      expect(await technicians.page.locator('.message-error').count()).toBe(0);
+      if (role === 'outletA') await shoot(technicians.page, 'settlement-outlet-zh', { selector: '#statement' });
+      const other = role === 'outletA' ? accounts.outletB.outlet! : accounts.outletA.outlet!;
+      for (const file of [`by_outlet/${encodeURIComponent(other)}/settlement.json`, `by_outlet/${encodeURIComponent(other)}/settlement/${month}.csv`, `settlement/${month}.json`]) {
+        expect((await technicians.page.request.get(`${base}/data/${manifest.folder}/${file}`)).status(), file).toBe(403);
+      }
 
       // every data file the pages read is the network's, the ranking, which months are closed, or the outlet's own
       const folder = `/data/${manifest.folder}/by_outlet/${encodeURIComponent(outletId)}/`;

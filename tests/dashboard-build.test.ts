@@ -42,7 +42,7 @@ describe('the built pages', () => {
     const pointing = files.filter((file) => /sourceMappingURL/.test(readFileSync(join(distDir, file), 'utf8')));
     expect(pointing).toEqual([]);
     // the entry scripts of the pages are there, so the check above looked at real bundles
-    expect(files.filter((file) => /^[a-z]+\.js$/.test(file))).toEqual(['audit.js', 'backlog.js', 'outlets.js', 'overview.js', 'penalties.js', 'quality.js', 'technicians.js']);
+    expect(files.filter((file) => /^[a-z]+\.js$/.test(file))).toEqual(['audit.js', 'backlog.js', 'outlets.js', 'overview.js', 'penalties.js', 'quality.js', 'settlement.js', 'technicians.js']);
   });
 
   it('serve the content-hashed chunks as public and immutable, everything else revalidated', async () => {

@@ -19,6 +19,7 @@ describe('the chart specs', () => {
       'outlet-composite.vl.json',
       'outlet-history.vl.json',
       'outlet-rank-history.vl.json',
+      'settlement-outlet.vl.json',
       'technician-complaint-ranking.vl.json',
       'technician-history.vl.json',
     ]);
@@ -30,7 +31,8 @@ describe('the chart specs', () => {
       expect(labelKeys(spec).length).toBeGreaterThan(0);
       const urls = dataUrls(spec);
       expect(urls).toHaveLength(1);
-      expect(urls[0]).toMatch(/^[a-z_]+(\/\{[a-z_]+\})?\.json$/);
+      // a run file, or one outlet's file (by_outlet/{outlet}/…)
+      expect(urls[0]).toMatch(/^(by_outlet\/\{[a-z_]+\}\/)?[a-z_]+(\/\{[a-z_]+\})?\.json$/);
       for (const lang of ['zh', 'en'] as const) expect(JSON.stringify(localizeSpec(spec, lang))).not.toContain('$t:');
     });
   }

@@ -24,7 +24,7 @@ export interface Caller {
   outletFolder: string | null;
 }
 
-export type PageId = 'overview' | 'technicians' | 'outlets' | 'penalties' | 'quality' | 'backlog' | 'audit';
+export type PageId = 'overview' | 'technicians' | 'outlets' | 'penalties' | 'settlement' | 'quality' | 'backlog' | 'audit';
 
 /** The pages each role may open (the page's data files are checked on their own, below). */
 export const PAGE_ROLES: Record<PageId, readonly Role[]> = {
@@ -32,6 +32,8 @@ export const PAGE_ROLES: Record<PageId, readonly Role[]> = {
   technicians: ['hr', 'manager', 'outlet'],
   outlets: ['hr', 'manager', 'outlet'],
   penalties: ['hr', 'manager', 'outlet'],
+  // money between HQ and an outlet: HR, and an outlet's account for its own (never a manager)
+  settlement: ['hr', 'outlet'],
   quality: ['hr', 'manager'],
   backlog: ['hr', 'manager'],
   audit: ['hr'],
@@ -43,6 +45,7 @@ const PAGE_FILES: Record<string, PageId> = {
   technicians: 'technicians',
   outlets: 'outlets',
   penalties: 'penalties',
+  settlement: 'settlement',
   quality: 'quality',
   backlog: 'backlog',
   audit: 'audit',

@@ -11,13 +11,14 @@ import { initialLang, rememberLang } from './i18n.ts';
 import type { CloseRow } from './rows.ts';
 import { translate, type Lang, type StringKey } from './strings.ts';
 
-export type PageId = 'overview' | 'technicians' | 'outlets' | 'penalties' | 'quality' | 'backlog' | 'audit';
+export type PageId = 'overview' | 'technicians' | 'outlets' | 'penalties' | 'settlement' | 'quality' | 'backlog' | 'audit';
 
 export const PAGES: { id: PageId; href: string; key: StringKey }[] = [
   { id: 'overview', href: 'index.html', key: 'nav.overview' },
   { id: 'technicians', href: 'technicians.html', key: 'nav.technicians' },
   { id: 'outlets', href: 'outlets.html', key: 'nav.outlets' },
   { id: 'penalties', href: 'penalties.html', key: 'nav.penalties' },
+  { id: 'settlement', href: 'settlement.html', key: 'nav.settlement' },
   { id: 'quality', href: 'quality.html', key: 'nav.quality' },
   { id: 'backlog', href: 'backlog.html', key: 'nav.backlog' },
   { id: 'audit', href: 'audit.html', key: 'nav.audit' },
