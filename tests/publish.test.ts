@@ -578,14 +578,17 @@ describe('awkward text', () => {
  * the penalties page with a statement. Every page also reads the manifest.
  */
 function pageFiles(month: string, previousMonth: string | undefined, historyFile: string): Record<string, string[]> {
-  return {
+  // every page reads which months are closed
+  const pages: Record<string, string[]> = {
     overview: ['network.json', 'run.json'],
     technicians: [`technicians/${month}.json`, 'run.json', `technician_history/${historyFile}`],
     outlets: [`outlets/${month}.json`, ...(previousMonth ? [`outlets/${previousMonth}.json`] : []), 'run.json', 'outlet_history.json', `technicians/${month}.json`],
-    penalties: [`penalties/${month}.json`, `outlet_penalties/${month}.json`, 'run.json', `penalty_lines/${month}.json`],
+    penalties: [`penalties/${month}.json`, `outlet_penalties/${month}.json`, `adjustments/${month}.json`, `settlement_adjustments/${month}.json`, 'run.json', `penalty_lines/${month}.json`],
     quality: ['run.json', 'quality.json'],
     backlog: ['backlog.json', 'run.json'],
+    audit: ['audit/closes.json', `appeals/${month}.json`],
   };
+  return Object.fromEntries(Object.entries(pages).map(([page, files]) => [page, ['closes.json', ...files]]));
 }
 
 const PAGE_BUDGET_BYTES = 1_000_000;
