@@ -2,9 +2,11 @@
 // Outlets: the month's ranking overall and within the tier with the move since last month, the
 // composite and its weighted parts, and one outlet on request (#o=<id>): its twelve months
 // (composite, parts, ranks, tickets) and its technicians of the month.
-import { clearHash, countColumn, hashFor, hashParam, measureColumns, rateColumn, tableLabels, textColumn, tierLabel } from './lib/columns.ts';
-import { h, message, selectField } from './lib/dom.ts';
+import { clearHash, countColumn, hashFor, measureColumns, rateColumn, tableLabels, textColumn, tierLabel } from './lib/columns.ts';
+import { h, message } from './lib/dom.ts';
+import { filterField } from './lib/filters.ts';
 import { previousMonth, rankChange, score, type RankChange } from './lib/format.ts';
+import { followHash } from './lib/hash-panel.ts';
 import { trailingMonths, type OutletHistoryRow, type OutletRow, type RunInfo, type TechnicianRow } from './lib/rows.ts';
 import { startPage, type PageContext } from './lib/shell.ts';
 import { dataTable, type Column } from './lib/table.ts';
@@ -164,6 +166,112 @@ async function renderTechnicians(ctx: PageContext, body: HTMLElement, id: string
   }
 }
 
+/** The ranking table, the tier filter and the chart, kept in step when the tier changes. */
+interface RankingView {
+  outlets: OutletRow[];
+  tier: string;
+  setTableRows: ((rows: OutletRow[]) => void) | null;
+  chartView: { signal(name: string, value: unknown): unknown; runAsync(): Promise<unknown> } | null;
+  // the chart's figure and what stands for it when the chosen tier has no ranked outlet
+  chartParts: { figure: HTMLElement; empty: HTMLElement } | null;
+}
+
+function applyTier(view: RankingView): void {
+  const { outlets, tier } = view;
+  view.setTableRows?.(outlets.filter((o) => tier === '' || (o.tier ?? '') === tier));
+  if (view.chartView) {
+    view.chartView.signal('tier', tier);
+    void view.chartView.runAsync();
+  }
+  if (view.chartParts) {
+    const none = !hasRanked(outlets, tier);
+    view.chartParts.figure.hidden = none;
+    view.chartParts.empty.hidden = !none;
+  }
+}
+
+/** The ranking columns: both ranks with their move, the outlet, and the KPIs the month's file has. */
+function rankingColumns(ctx: PageContext, rows: OutletRow[], previous: OutletRow[]): Column<OutletRow>[] {
+  const previousTierRank = new Map(previous.map((o) => [o.outlet_id, o.tier_rank]));
+  return [
+    {
+      key: 'outlet_rank',
+      label: ctx.t('kpi.outlet_rank'),
+      numeric: true,
+      value: (r) => r.outlet_rank,
+      render: (r) => rankCell(r.outlet_rank, rankChange(ctx.lang, r.outlet_rank, r.previous_outlet_rank ?? null, r.rank_change)),
+    },
+    {
+      key: 'tier_rank',
+      label: ctx.t('kpi.tier_rank'),
+      numeric: true,
+      value: (r) => r.tier_rank,
+      render: (r) => rankCell(r.tier_rank, rankChange(ctx.lang, r.tier_rank, previousTierRank.get(r.outlet_id) ?? null)),
+    },
+    textColumn<OutletRow>('outlet_id', ctx.t('col.outlet_id'), (r) => r.outlet_id, { rowHeader: true, render: (r) => outletLink(ctx, r) }),
+    textColumn<OutletRow>('outlet_name', ctx.t('col.outlet_name'), (r) => r.outlet_name),
+    textColumn<OutletRow>('tier', ctx.t('col.tier'), (r) => tierLabel(ctx, r.tier)),
+    textColumn<OutletRow>('city', ctx.t('col.city'), (r) => r.city),
+    ...inFile(measureColumns<OutletRow>(ctx), rows).filter((c) => c.key !== 'neutral_rate' && c.key !== 'unsatisfied_rate'),
+    { key: 'composite', label: ctx.t('kpi.composite'), numeric: true, value: (r) => r.composite, render: (r) => score(ctx.lang, r.composite) },
+  ];
+}
+
+/** The month's ranking with the tier filter and the note on unranked outlets. */
+function renderRankingTable(ctx: PageContext, body: HTMLElement, view: RankingView, rows: OutletRow[], previous: OutletRow[], run: RunInfo | null): void {
+  const tiers = [...new Set(rows.map((r) => r.tier ?? ''))].filter((x) => x !== '').sort();
+  const handle = dataTable({ columns: rankingColumns(ctx, rows, previous), rows, sort: { key: 'outlet_rank', direction: 'asc' }, labels: tableLabels(ctx), id: 'outlet-table' });
+  view.setTableRows = handle.setRows;
+  const min = run?.config?.outlet_min_tickets;
+  body.append(
+    h(
+      'div',
+      { class: 'toolbar' },
+      filterField(ctx, ctx.t('col.tier'), tiers.map((x) => ({ value: x, label: tierLabel(ctx, x) })), view.tier, (v) => {
+        view.tier = v;
+        applyTier(view);
+      }, 'filter-tier'),
+    ),
+    handle.element,
+    h('p', { class: 'note' }, ctx.t('outlet.unranked_note', { min: min ?? '—' })),
+  );
+}
+
+/** The chart's parameters: the tier, how many bars, and the composite's weights from the run's config. */
+function compositeParams(run: RunInfo | null, tier: string) {
+  const weights = run?.config?.composite_weights ?? {};
+  return {
+    tier,
+    top_n: CHART_TOP,
+    w_coverage: weights.revisit_coverage ?? 0.25,
+    w_satisfied: weights.satisfied_rate ?? 0.35,
+    w_on_time: weights.on_time_rate ?? 0.25,
+    w_complaints: weights.complaints ?? 0.15,
+    complaint_scale: run?.config?.complaint_rate_scale ?? 10,
+  };
+}
+
+/** The composite and its weighted parts per outlet, or a message when no outlet is ranked. */
+async function renderCompositeChart(ctx: PageContext, body: HTMLElement, view: RankingView, rows: OutletRow[], run: RunInfo | null): Promise<void> {
+  // no outlet reached the minimum: say so rather than draw an empty box
+  if (!hasRanked(rows, '')) {
+    body.append(message('info', ctx.t('outlet.no_ranked', { min: run?.config?.outlet_min_tickets ?? '—' })));
+    return;
+  }
+  const params = compositeParams(run, view.tier);
+  body.append(
+    h('p', { class: 'note' }, ctx.t('outlet.chart_note', { w1: params.w_coverage, w2: params.w_satisfied, w3: params.w_on_time, w4: params.w_complaints, scale: params.complaint_scale })),
+  );
+  const result = await ctx.chart(body, { name: 'outlet-composite', title: ctx.t('outlet.chart'), vars: { month: ctx.month }, params });
+  view.chartView = result?.view ?? null;
+  const figure = body.querySelector<HTMLElement>('figure[data-chart="outlet-composite"]');
+  if (figure) {
+    view.chartParts = { figure, empty: message('info', ctx.t('outlet.no_ranked_tier')) };
+    view.chartParts.empty.hidden = true;
+    body.append(view.chartParts.empty);
+  }
+}
+
 startPage({
   id: 'outlets',
   titleKey: 'outlet.title',
@@ -180,113 +288,28 @@ startPage({
     // the month before, for the move within the tier (the published rows carry the overall move only)
     const previousPromise: Promise<OutletRow[]> = ctx.manifest.months.includes(before) ? ctx.json<OutletRow[]>(`outlets/${before}.json`).catch(() => []) : Promise.resolve([]);
     const runPromise = ctx.json<RunInfo>('run.json').catch(() => null);
-    let outlets: OutletRow[] = [];
-    let tier = '';
-    let chartView: { signal(name: string, value: unknown): unknown; runAsync(): Promise<unknown> } | null = null;
-    let setTableRows: ((rows: OutletRow[]) => void) | null = null;
-    // the chart's figure and what stands for it when the chosen tier has no ranked outlet
-    let chartParts: { figure: HTMLElement; empty: HTMLElement } | null = null;
-
-    const applyTier = () => {
-      setTableRows?.(outlets.filter((o) => tier === '' || (o.tier ?? '') === tier));
-      if (chartView) {
-        chartView.signal('tier', tier);
-        void chartView.runAsync();
-      }
-      if (chartParts) {
-        const none = !hasRanked(outlets, tier);
-        chartParts.figure.hidden = none;
-        chartParts.empty.hidden = !none;
-      }
-    };
+    const view: RankingView = { outlets: [], tier: '', setTableRows: null, chartView: null, chartParts: null };
 
     const tableSection = ctx.section(main, ctx.t('outlet.table', { month: ctx.month }), async (body) => {
       const [rows, previous, run] = await Promise.all([rowsPromise, previousPromise, runPromise]);
-      outlets = rows;
-      const previousTierRank = new Map(previous.map((o) => [o.outlet_id, o.tier_rank]));
-      const tiers = [...new Set(rows.map((r) => r.tier ?? ''))].filter((x) => x !== '').sort();
-      const columns: Column<OutletRow>[] = [
-        {
-          key: 'outlet_rank',
-          label: ctx.t('kpi.outlet_rank'),
-          numeric: true,
-          value: (r) => r.outlet_rank,
-          render: (r) => rankCell(r.outlet_rank, rankChange(ctx.lang, r.outlet_rank, r.previous_outlet_rank ?? null, r.rank_change)),
-        },
-        {
-          key: 'tier_rank',
-          label: ctx.t('kpi.tier_rank'),
-          numeric: true,
-          value: (r) => r.tier_rank,
-          render: (r) => rankCell(r.tier_rank, rankChange(ctx.lang, r.tier_rank, previousTierRank.get(r.outlet_id) ?? null)),
-        },
-        textColumn<OutletRow>('outlet_id', ctx.t('col.outlet_id'), (r) => r.outlet_id, { rowHeader: true, render: (r) => outletLink(ctx, r) }),
-        textColumn<OutletRow>('outlet_name', ctx.t('col.outlet_name'), (r) => r.outlet_name),
-        textColumn<OutletRow>('tier', ctx.t('col.tier'), (r) => tierLabel(ctx, r.tier)),
-        textColumn<OutletRow>('city', ctx.t('col.city'), (r) => r.city),
-        ...inFile(measureColumns<OutletRow>(ctx), rows).filter((c) => c.key !== 'neutral_rate' && c.key !== 'unsatisfied_rate'),
-        { key: 'composite', label: ctx.t('kpi.composite'), numeric: true, value: (r) => r.composite, render: (r) => score(ctx.lang, r.composite) },
-      ];
-      const handle = dataTable({ columns, rows, sort: { key: 'outlet_rank', direction: 'asc' }, labels: tableLabels(ctx), id: 'outlet-table' });
-      setTableRows = handle.setRows;
-      const min = run?.config?.outlet_min_tickets;
-      body.append(
-        h(
-          'div',
-          { class: 'toolbar' },
-          selectField(ctx.t('col.tier'), [{ value: '', label: ctx.t('common.all') }, ...tiers.map((x) => ({ value: x, label: tierLabel(ctx, x) }))], tier, (v) => {
-            tier = v;
-            applyTier();
-          }, 'filter-tier'),
-        ),
-        handle.element,
-        h('p', { class: 'note' }, ctx.t('outlet.unranked_note', { min: min ?? '—' })),
-      );
+      view.outlets = rows;
+      renderRankingTable(ctx, body, view, rows, previous, run);
     }, { id: 'ranking' });
-
     const chartSection = rankingOnly(ctx) ? null : ctx.section(main, ctx.t('outlet.chart'), async (body) => {
       const [run, rows] = await Promise.all([runPromise, rowsPromise]);
-      // no outlet reached the minimum: say so rather than draw an empty box
-      if (!hasRanked(rows, '')) {
-        body.append(message('info', ctx.t('outlet.no_ranked', { min: run?.config?.outlet_min_tickets ?? '—' })));
-        return;
-      }
-      const weights = run?.config?.composite_weights ?? {};
-      const params = {
-        tier,
-        top_n: CHART_TOP,
-        w_coverage: weights.revisit_coverage ?? 0.25,
-        w_satisfied: weights.satisfied_rate ?? 0.35,
-        w_on_time: weights.on_time_rate ?? 0.25,
-        w_complaints: weights.complaints ?? 0.15,
-        complaint_scale: run?.config?.complaint_rate_scale ?? 10,
-      };
-      body.append(
-        h('p', { class: 'note' }, ctx.t('outlet.chart_note', { w1: params.w_coverage, w2: params.w_satisfied, w3: params.w_on_time, w4: params.w_complaints, scale: params.complaint_scale })),
-      );
-      const result = await ctx.chart(body, { name: 'outlet-composite', title: ctx.t('outlet.chart'), vars: { month: ctx.month }, params });
-      chartView = result?.view ?? null;
-      const figure = body.querySelector<HTMLElement>('figure[data-chart="outlet-composite"]');
-      if (figure) {
-        chartParts = { figure, empty: message('info', ctx.t('outlet.no_ranked_tier')) };
-        chartParts.empty.hidden = true;
-        body.append(chartParts.empty);
-      }
+      await renderCompositeChart(ctx, body, view, rows, run);
     }, { id: 'composite' });
 
     await Promise.all([ownSection, tableSection, chartSection]);
-
-    const show = async () => {
-      const id = hashParam('o');
-      if (!id) {
+    await followHash(
+      ctx,
+      'o',
+      async (id) => renderOutletPanel(ctx, panel, id, view.outlets, (await runPromise)?.config?.complaint_rate_scale ?? 10),
+      () => {
         panelRequest += 1;
         panel.hidden = true;
         panel.replaceChildren();
-        return;
-      }
-      await renderOutletPanel(ctx, panel, id, outlets, (await runPromise)?.config?.complaint_rate_scale ?? 10);
-    };
-    ctx.listen(window, 'hashchange', () => void show());
-    await show();
+      },
+    );
   },
 });
