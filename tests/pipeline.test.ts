@@ -3,6 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/common/config.ts';
@@ -102,33 +103,45 @@ describe('the sample run', () => {
 
   it("publishes HR's month as CSV and XLSX holding exactly that month's penalty lines and totals", async () => {
     const manifest = JSON.parse(readFileSync(join(work, 'out', 'manifest.json'), 'utf8'));
-    expect(manifest.months).toHaveLength(12);
+    // twelve months of tickets, and 2026-11, whose calls settle October's last tickets
+    expect(manifest.months).toHaveLength(13);
+    expect(manifest.months.at(-1)).toBe('2026-11');
     expect(manifest.latest_month).toBe('2026-10');
     const runDir = join(work, 'out', manifest.folder);
     const month = '2026-05';
     const lines = await db.all(`select technician_id, rule_id, amount, ticket_id, revisit_id, violation_id from penalty_lines where month = '${month}' order by technician_id, occurred_at, rule_id`);
     expect(lines.length).toBe(17);
 
+    // the CSV is laid out like the printed statement: each technician's lines, then a subtotal
+    // row (no rule), and the month's total row last
     const csv = readFileSync(join(runDir, 'penalties', `${month}.csv`));
     expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const csvRows = csv.toString('utf8').slice(1).trimEnd().split('\r\n');
-    expect(csvRows[0]).toBe('month,technician_id,outlet_id,rule_id,rule_name_zh,rule_name_en,amount,occurred_at,ticket_id,revisit_id,complaint_id,violation_id,dismissal');
-    const header = csvRows[0]!.split(',');
-    const parsed = csvRows.slice(1).map((r) => Object.fromEntries(r.split(',').map((v, i) => [header[i], v])));
-    expect(parsed.map((r) => ({ technician_id: r.technician_id, rule_id: r.rule_id, amount: Number(r.amount), ticket_id: r.ticket_id || null, revisit_id: r.revisit_id || null, violation_id: r.violation_id || null }))).toEqual(lines);
+    const [csvHeader, ...csvRows] = parse(csv.subarray(3), { relaxColumnCount: false }) as string[][];
+    expect(csvHeader).toEqual(['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名项', '处理']);
+    const column = (name: string) => csvHeader!.indexOf(name);
+    const lineRows = csvRows.filter((r) => r[column('规则')] !== '');
+    expect(lineRows.map((r) => ({ technician_id: r[column('工号')], rule_id: r[column('规则')], amount: Number(r[column('金额')]) }))).toEqual(
+      lines.map((l) => ({ technician_id: l.technician_id, rule_id: l.rule_id, amount: Number(l.amount) })),
+    );
+    const totalRows = await db.all(`select technician_id, amount::double as amount from penalty_totals where month = '${month}' order by technician_id`);
+    const subtotals = csvRows.filter((r) => r[column('规则')] === '' && r[column('工号')] !== '');
+    expect(subtotals.map((r) => ({ technician_id: r[column('工号')], amount: Number(r[column('金额')]) }))).toEqual(totalRows);
+    const grandTotal = csvRows.at(-1)!;
+    expect(grandTotal[column('说明')]).toBe(`合计: ${totalRows.length} 人, ${lines.length} 次违规`);
+    expect(Number(grandTotal[column('金额')])).toBe(totalRows.reduce((sum, r) => sum + Number(r.amount), 0));
 
+    // the workbook's summary sheet: one row per technician with the month's amount, then the total
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(join(runDir, 'penalties', `${month}.xlsx`));
-    const detail = workbook.getWorksheet('罚款明细')!;
-    expect(detail.rowCount).toBe(lines.length + 1);
-    const totals = workbook.getWorksheet('汇总')!;
-    const totalRows = await db.all(`select technician_id, amount from penalty_totals where month = '${month}' order by technician_id`);
+    expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['罚款明细', '汇总']);
+    const summary = workbook.getWorksheet('汇总')!;
+    const summaryHeader = (summary.getRow(1).values as unknown[]).map(String);
     const sheetTotals: { technician_id: unknown; amount: unknown }[] = [];
-    const headers = (totals.getRow(1).values as unknown[]).map(String);
-    totals.eachRow((row, n) => {
-      if (n > 1) sheetTotals.push({ technician_id: row.getCell(headers.indexOf('technician_id')).value, amount: row.getCell(headers.indexOf('amount')).value });
+    summary.eachRow((row, n) => {
+      if (n > 1) sheetTotals.push({ technician_id: row.getCell(summaryHeader.indexOf('工号')).value, amount: row.getCell(summaryHeader.indexOf('金额')).value });
     });
-    expect(sheetTotals).toEqual(totalRows);
+    expect(sheetTotals.at(-1)).toEqual({ technician_id: '合计', amount: Number(grandTotal[column('金额')]) });
+    expect(sheetTotals.slice(0, -1)).toEqual(totalRows);
     expect(readdirSync(join(work, 'out', 'runs')).filter((d) => d.startsWith('.'))).toEqual([]);
   });
 
