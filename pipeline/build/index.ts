@@ -122,7 +122,8 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
     onModel(model.name, performance.now() - started);
   }
 
-  const direct = withAdjustmentMonth([...new Set([...changed, ...moved])].sort(), await closedThrough(db));
+  const closed = await closedThrough(db);
+  const direct = withAdjustmentMonth([...new Set([...changed, ...moved])].sort(), closed);
   // a record dated outside the years 0000-9999 has no 'YYYY-MM' month to scope by
   if (!direct.every((m) => MONTH.test(m))) return buildFull(db, onModel);
   const latest = await latestMonth(db);
@@ -145,6 +146,9 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
     }
     onModel(model.name, performance.now() - started);
   }
+  // the adjustments of a closed month reached only through a moved settlement line are booked in
+  // the first open month too: its files are published again with them
+  for (const month of withAdjustmentMonth([...adjusted], closed)) published.add(month);
   return { full: false, months: [...published].sort() };
 }
 
