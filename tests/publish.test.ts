@@ -575,9 +575,10 @@ describe('awkward text', () => {
 /**
  * What each page fetches for one month (dashboard/src), with everything it can open: the
  * technicians page with one technician's history, the outlets page with an outlet's trend and technicians,
- * the penalties page with a statement. Every page also reads the manifest.
+ * the penalties page with a statement, the settlement page with an outlet's statement (its own
+ * files: an outlet's account reads only those). Every page also reads the manifest.
  */
-function pageFiles(month: string, previousMonth: string | undefined, historyFile: string): Record<string, string[]> {
+function pageFiles(month: string, previousMonth: string | undefined, historyFile: string, outletFolder: string): Record<string, string[]> {
   // every page reads which months are closed
   const pages: Record<string, string[]> = {
     overview: ['network.json', 'run.json'],
@@ -587,6 +588,7 @@ function pageFiles(month: string, previousMonth: string | undefined, historyFile
     quality: ['run.json', 'quality.json'],
     backlog: ['backlog.json', 'run.json'],
     audit: ['audit/closes.json', `appeals/${month}.json`],
+    settlement: [`settlement/${month}.json`, `by_outlet/${outletFolder}/settlement_lines.json`, `by_outlet/${outletFolder}/settlement.json`, `outlet_penalties/${month}.json`],
   };
   return Object.fromEntries(Object.entries(pages).map(([page, files]) => [page, ['closes.json', ...files]]));
 }
@@ -615,11 +617,13 @@ describe('the page data budget (dashboard/DATA.md)', () => {
     const largestHistory = readdirSync(join(run, 'technician_history'))
       .filter((f) => f.endsWith('.json'))
       .sort((a, b) => statSync(join(run, 'technician_history', b)).size - statSync(join(run, 'technician_history', a)).size)[0]!;
+    const largestSettlement = readdirSync(join(run, 'by_outlet'))
+      .sort((a, b) => statSync(join(run, 'by_outlet', b, 'settlement_lines.json')).size - statSync(join(run, 'by_outlet', a, 'settlement_lines.json')).size)[0]!;
     const manifestBytes = statSync(join(out, 'manifest.json')).size;
     const report: string[] = [];
     const largest: Record<string, { raw: number; sent: number; month: string }> = {};
     manifest.months.forEach((month, i) => {
-      for (const [page, files] of Object.entries(pageFiles(month, manifest.months[i - 1], largestHistory))) {
+      for (const [page, files] of Object.entries(pageFiles(month, manifest.months[i - 1], largestHistory, largestSettlement))) {
         let raw = manifestBytes;
         let sent = manifestBytes;
         for (const file of files) {

@@ -108,16 +108,9 @@ export function linkSettlement(folder: RunFolder, previousDir: string, months: s
   }
 }
 
-/**
- * SQL of a table of a download's rows, each row's CSV line and worksheet row made once for HR's file
- * and the outlet's (csvLine, sheetRow; bold where `bold` holds): the worksheet row with chr(1) for its
- * row number, which each file puts in (downloadSql). chr(1) never reaches a cell: a text holding a control
- * character is cleaned (xml_rare, xml_clean).
- */
-function downloadRowsSql(table: string, query: string, columns: DownloadColumn[], bold: string): string {
-  return `create or replace temp table ${table} as
-    select month, lang, n, outlet_n, outlet_id, ${csvLine(columns)} as csv_line, ${sheetRow(columns, bold)} as xml_row
-    from (select *, xml_rare(to_json(source)::varchar) as rare, chr(1) as r from (${query}) as source);`;
+/** SQL of a table of a download's rows, each with its xml_rare (sheetRow), in the order of the months. */
+function downloadRowsSql(table: string, query: string): string {
+  return `create or replace temp table ${table} as select *, xml_rare(to_json(source)::varchar) as rare from (${query}) as source order by month;`;
 }
 
 /** The tables of the settlement files, on the connection of this lane (with the publish macros). */
@@ -130,8 +123,8 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
       // in the order of the files: a month's rows are together
       `create or replace temp table pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')} order by settlement_month, ${LINES_ORDER};`,
       `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')};`,
-      downloadRowsSql('pub_settlement_statement', sqlFile('publish/settlement_statement.sql'), STATEMENT_COLUMNS, `row_kind in ('outlet_total', 'total')`),
-      downloadRowsSql('pub_settlement_summary', `select *, null as outlet_n from (${sqlFile('publish/settlement_summary.sql')})`, SUMMARY_COLUMNS, `row_kind = 'total'`),
+      downloadRowsSql('pub_settlement_statement', sqlFile('publish/settlement_statement.sql')),
+      downloadRowsSql('pub_settlement_summary', sqlFile('publish/settlement_summary.sql')),
       // every outlet that has a folder (outlet-files.ts), and any with a settlement row
       `create or replace temp table pub_settlement_outlets as select outlet_id from (${sqlFile('publish/outlet_ids.sql')}) union select outlet_id from settlement_totals;`,
     ].join('\n'),
@@ -187,21 +180,31 @@ async function writeLines(connection: DuckDBConnection, folder: RunFolder, outle
       appendFileSync(folder.path(path), started.has(outlet) ? Buffer.concat([SEPARATOR, text!]) : Buffer.concat([OPEN, text!]));
       started.add(outlet);
     }
+    // the month's texts are held until their gzip copies are written: no more than a month at once
+    await folder.settle();
   }
   for (const month of write) if (!months.includes(month)) folder.page(`settlement_lines/${month}.json`, EMPTY_ARRAY);
-  for (const outlet of outlets) {
+  for (const [i, outlet] of outlets.entries()) {
     const path = outletPath(outlet, 'settlement_lines.json');
     folder.page(path, started.has(outlet) ? Buffer.concat([readFileSync(folder.path(path)), CLOSE]) : EMPTY_ARRAY);
+    if (i % OUTLETS_AT_A_TIME === OUTLETS_AT_A_TIME - 1) await folder.settle();
   }
 }
 
-/** SQL of a download's texts: per key, the CSV lines and the worksheet rows, numbered by `number` (r = number + 1, under the header). */
-function downloadSql(table: string, where: string, key: string, number: string): string {
+/** Outlets' files read back and compressed at a time. */
+const OUTLETS_AT_A_TIME = 50;
+
+/**
+ * SQL of a download's texts from a table of its rows (downloadRowsSql): per key, the CSV lines and the
+ * worksheet rows of the columns, numbered by `number` (r = number + 1, under the header), bold where
+ * `bold` holds.
+ */
+function downloadSql(columns: DownloadColumn[], table: string, where: string, key: string, number: string, bold: string): string {
   return `
     select ${key},
-      encode(string_agg(csv_line, E'\\r\\n' order by ${number}) || E'\\r\\n'),
-      encode(string_agg(replace(xml_row, chr(1), (${number} + 1)::varchar), '' order by ${number}))
-    from ${table} where ${where}
+      encode(string_agg(${csvLine(columns)}, E'\\r\\n' order by ${number}) || E'\\r\\n'),
+      encode(string_agg(${sheetRow(columns, bold)}, '' order by ${number}))
+    from (select *, (${number} + 1)::varchar as r from ${table} where ${where})
     group by ${key}`;
 }
 
@@ -220,8 +223,8 @@ function writeDownload(folder: RunFolder, path: string, lang: Lang, csv: Buffer 
 /** HR's download of a month: every outlet's statement, the month's total; the outlets' summary sheet. */
 async function writeHrDownloads(connection: DuckDBConnection, folder: RunFolder, month: string): Promise<void> {
   const inMonth = `month = ${sqlString(month)}`;
-  const statement = await fileTexts(connection, downloadSql('pub_settlement_statement', inMonth, 'lang', 'n'));
-  const summary = await fileTexts(connection, downloadSql('pub_settlement_summary', inMonth, 'lang', 'n'));
+  const statement = await fileTexts(connection, downloadSql(STATEMENT_COLUMNS, 'pub_settlement_statement', inMonth, 'lang', 'n', `row_kind in ('outlet_total', 'total')`));
+  const summary = await fileTexts(connection, downloadSql(SUMMARY_COLUMNS, 'pub_settlement_summary', inMonth, 'lang', 'n', `row_kind = 'total'`));
   for (const { lang, suffix, statement: first, summary: second } of LANGUAGES) {
     const [csv, rows] = statement.get(lang) ?? [];
     // zipped while the next month is queried
@@ -240,14 +243,18 @@ async function writeHrDownloads(connection: DuckDBConnection, folder: RunFolder,
  * queries, which wait for the same threads.
  */
 async function writeOutletDownloads(connection: DuckDBConnection, folder: RunFolder, month: string): Promise<void> {
-  const statement = await fileTexts(connection, downloadSql('pub_settlement_statement', `month = ${sqlString(month)} and outlet_id is not null`, `lang || ' ' || outlet_id`, 'outlet_n'));
+  const inMonth = `month = ${sqlString(month)} and outlet_id is not null`;
+  const statement = await fileTexts(connection, downloadSql(STATEMENT_COLUMNS, 'pub_settlement_statement', inMonth, `lang || ' ' || outlet_id`, 'outlet_n', `row_kind = 'outlet_total'`));
   const outlets = (await connection.runAndReadAll(`select outlet_id from pub_settlement_totals where month = ${sqlString(month)} order by outlet_id`)).getRows().map(([id]) => String(id));
   const workbooks: Promise<void>[] = [];
   for (const outlet of outlets) {
     for (const { lang, suffix, statement: sheet } of LANGUAGES) {
       const [csv, rows] = statement.get(`${lang} ${outlet}`) ?? [];
-      workbooks.push(writeDownload(folder, outletPath(outlet, `settlement/${month}${suffix}`), lang, csv, [{ name: sheet, columns: STATEMENT_COLUMNS, rows }]));
+      const workbook = writeDownload(folder, outletPath(outlet, `settlement/${month}${suffix}`), lang, csv, [{ name: sheet, columns: STATEMENT_COLUMNS, rows }]);
+      // a failure is the publish's (RunFolder.settle), even when a later file stops this loop
+      folder.later(workbook);
+      workbooks.push(workbook);
     }
   }
-  await Promise.all(workbooks);
+  await Promise.allSettled(workbooks);
 }
