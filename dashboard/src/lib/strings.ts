@@ -573,7 +573,7 @@ const en: Record<StringKey, string> = {
   'settle.withheld_reasons': 'Why: {reasons}',
   'settle.reason_count': '{reason}: {tickets} ({fees})',
   'settle.reason': 'Why withheld',
-  'settle.calls': '{calls} calls, last {id} ({at})',
+  'settle.calls': 'calls: {calls}, last {id} ({at})',
   'settle.settled_lines': 'Settled tickets ({count})',
   'settle.completed_at': 'Completed at',
   'settle.revisit_id': 'Revisit slip',
