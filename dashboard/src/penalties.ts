@@ -2,10 +2,11 @@
 // Penalties (HR): the month's totals per technician with the training and dismissal-review flags
 // and why each is set, the downloads in the page's language, one technician's printable statement
 // (#p=<id>) and the outlet fines.
-import { clearHash, countColumn, hashFor, hashParam, tableLabels, textColumn } from './lib/columns.ts';
+import { clearHash, countColumn, hashFor, tableLabels, textColumn } from './lib/columns.ts';
 import { adjustmentMonth, closedNotice, statementClose } from './lib/closes.ts';
 import { badge, h, message, type Child } from './lib/dom.ts';
 import { integer, naiveTime, signedYuan, yuan } from './lib/format.ts';
+import { followHash } from './lib/hash-panel.ts';
 import { flagReasons, type FlagReasonCodes, type RuleNames } from './lib/reasons.ts';
 import type { AdjustmentRow, OutletPenaltyRow, PenaltyLineRow, PenaltyTotalRow, RunInfo, SettlementAdjustmentRow } from './lib/rows.ts';
 import { translateCode } from './lib/strings.ts';
@@ -217,6 +218,119 @@ async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string,
   panel.dataset.state = 'ready';
 }
 
+type Readable = ReturnType<typeof readableBy>;
+
+/** The line above the totals: how many technicians, how much, how many flagged; with `due`, the adjustments and what is due. */
+function totalsSummary(ctx: PageContext, totals: TotalRow[], due: boolean): HTMLElement {
+  const amount = totals.reduce((acc, r) => acc + (r.amount ?? 0), 0);
+  const adjusted = totals.reduce((acc, r) => acc + (r.adjustments ?? 0), 0);
+  return h(
+    'p',
+    { class: 'note', id: 'penalty-summary' },
+    ctx.t('pen.summary', {
+      count: integer(ctx.lang, totals.length),
+      amount: yuan(ctx.lang, amount),
+      training: integer(ctx.lang, totals.filter((r) => r.training).length),
+      dismissal: integer(ctx.lang, totals.filter((r) => r.dismissal_review).length),
+    }),
+    due ? ` ${ctx.t('pen.summary_due', { adjustments: signedYuan(ctx.lang, adjusted), due: yuan(ctx.lang, amount + adjusted) })}` : '',
+  );
+}
+
+/** The totals' columns: the technician (a link to the statement where the role may read it), the flags with why, counts and amounts. */
+function totalColumns(ctx: PageContext, rules: readonly RuleNames[], may: Readable, due: boolean): Column<TotalRow>[] {
+  return [
+    textColumn<TotalRow>('technician_id', ctx.t('col.technician_id'), (r) => r.technician_id, {
+      rowHeader: true,
+      render: (r) => (may.statements ? h('a', { href: `#${hashFor('p', r.technician_id)}`, class: 'row-link', title: ctx.t('pen.open_statement', { id: r.technician_id }) }, r.technician_id) : r.technician_id),
+    }),
+    textColumn<TotalRow>('technician_name', ctx.t('col.technician_name'), (r) => r.technician_name),
+    textColumn<TotalRow>('outlet_id', ctx.t('col.outlet'), (r) => r.outlet_id),
+    { key: 'flags', label: ctx.t('pen.flags'), value: (r) => flagOrder(r), render: (r) => flagBadges(ctx, r, rules), className: 'wrap' },
+    countColumn<TotalRow>(ctx, 'violations', ctx.t('pen.violations'), (r) => r.violations),
+    countColumn<TotalRow>(ctx, 'violations_ytd', ctx.t('pen.violations_ytd'), (r) => r.violations_ytd),
+    { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount) },
+    ...(due ? dueColumns(ctx) : []),
+  ];
+}
+
+/** The month's totals per technician, flagged first, with the total row. */
+function totalsTable(ctx: PageContext, totals: TotalRow[], rules: readonly RuleNames[], may: Readable, due: boolean): HTMLElement {
+  return dataTable({
+    columns: totalColumns(ctx, rules, may, due),
+    // flagged first, shown as the flags column's sort; equal flags by the largest amount
+    rows: sortRows(totals, (r) => r.amount, 'desc'),
+    sort: { key: 'flags', direction: 'desc' },
+    pageSize: 200,
+    labels: tableLabels(ctx),
+    id: 'penalty-table',
+    rowClass: (r) => (flagOrder(r) > 0 ? 'flagged-row' : undefined),
+    footer: (rows) => [
+      ctx.t('common.total'), null, null, null, integer(ctx.lang, rows.reduce((a, r) => a + r.violations, 0)), null, yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0)),
+      ...(due ? [signedYuan(ctx.lang, rows.reduce((a, r) => a + (r.adjustments ?? 0), 0)), yuan(ctx.lang, rows.reduce((a, r) => a + (r.amount_due ?? r.amount), 0))] : []),
+    ],
+  }).element;
+}
+
+/** The totals section once the totals are in: the summary and the table, or that there is no penalty. */
+function renderTotals(ctx: PageContext, body: HTMLElement, totals: TotalRow[], rules: readonly RuleNames[], may: Readable): void {
+  if (totals.length === 0) {
+    body.append(message('info', ctx.t('pen.none')));
+    return;
+  }
+  // adjustments and the amount due: in the month adjustments are booked into, or one that has some
+  const due = ctx.month === adjustmentMonth(ctx.closes) || totals.some((r) => (r.adjustments ?? 0) !== 0);
+  body.append(totalsSummary(ctx, totals, due));
+  body.append(totalsTable(ctx, totals, rules, may, due));
+}
+
+function outletFineColumns(ctx: PageContext): Column<OutletPenaltyRow>[] {
+  return [
+    textColumn<OutletPenaltyRow>('outlet_id', ctx.t('col.outlet_id'), (r) => r.outlet_id, { rowHeader: true }),
+    textColumn<OutletPenaltyRow>('outlet_name', ctx.t('col.outlet_name'), (r) => r.outlet_name),
+    textColumn<OutletPenaltyRow>('complaint_id', ctx.t('pen.complaint_id'), (r) => r.complaint_id),
+    textColumn<OutletPenaltyRow>('ticket_id', ctx.t('pen.ticket_id'), (r) => r.ticket_id),
+    { key: 'overcharge', label: ctx.t('pen.overcharge'), numeric: true, value: (r) => r.overcharge, render: (r) => yuan(ctx.lang, r.overcharge) },
+    { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount) },
+  ];
+}
+
+/** The outlets fined for overcharging in the month, with the multiplier the run used. */
+async function renderOutletFines(ctx: PageContext, body: HTMLElement, runPromise: Promise<RunInfo | null>): Promise<void> {
+  const [fines, run] = await Promise.all([ctx.json<OutletPenaltyRow[]>(`outlet_penalties/${ctx.month}.json`), runPromise]);
+  body.append(h('p', { class: 'note' }, ctx.t('pen.outlet_fines_note', { multiplier: run?.config?.outlet_overcharge_multiplier ?? 10 })));
+  if (fines.length === 0) {
+    body.append(message('info', ctx.t('pen.outlet_fines_empty')));
+    return;
+  }
+  body.append(
+    dataTable({
+      columns: outletFineColumns(ctx),
+      rows: fines,
+      sort: { key: 'amount', direction: 'desc' },
+      labels: tableLabels(ctx),
+      id: 'outlet-fines-table',
+      footer: (rows) => [ctx.t('common.total'), null, null, null, yuan(ctx.lang, rows.reduce((a, r) => a + (r.overcharge ?? 0), 0)), yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0))],
+    }).element,
+  );
+}
+
+/** The outlet fines section, then the adjustments of closed months' fines booked into this month. */
+function outletFinesSection(ctx: PageContext, main: HTMLElement, runPromise: Promise<RunInfo | null>): Promise<HTMLElement> {
+  return ctx.section(main, ctx.t('pen.outlet_fines', { month: ctx.month }), (body) => renderOutletFines(ctx, body, runPromise), { id: 'outlet-fines' }).then(async (section) => {
+    // the fines of closed months changed since: booked into this month
+    await fineAdjustments(ctx, section.querySelector<HTMLElement>('.section-body')!).catch((e: unknown) => section.append(ctx.errorMessage(e)));
+    return section;
+  });
+}
+
+function closeStatement(statement: HTMLElement): void {
+  statementRequest += 1;
+  statement.hidden = true;
+  statement.replaceChildren();
+  document.body.classList.remove('printing-statement');
+}
+
 startPage({
   id: 'penalties',
   titleKey: 'pen.title',
@@ -230,6 +344,7 @@ startPage({
     const totalsPromise = ctx.json<TotalRow[]>(`penalties/${ctx.month}.json`);
     // the rules' names, for the flags' reasons (without them a reason names the rule by its id)
     const runPromise = ctx.json<RunInfo>('run.json').catch(() => null);
+    // the statement panel reads these once the totals are in
     let totals: TotalRow[] = [];
     let rules: readonly RuleNames[] = [];
     const may = readableBy(ctx.manifest.access?.role);
@@ -237,105 +352,13 @@ startPage({
     const totalsSection = ctx.section(main, ctx.t('pen.totals', { month: ctx.month }), async (body) => {
       if (may.downloads) body.append(downloadButtons(ctx));
       [totals, rules] = await Promise.all([totalsPromise, runPromise.then((run) => run?.config?.penalty_rules ?? [])]);
-      if (totals.length === 0) {
-        body.append(message('info', ctx.t('pen.none')));
-        return;
-      }
-      const amount = totals.reduce((acc, r) => acc + (r.amount ?? 0), 0);
-      // adjustments and the amount due: in the month adjustments are booked into, or one that has some
-      const due = ctx.month === adjustmentMonth(ctx.closes) || totals.some((r) => (r.adjustments ?? 0) !== 0);
-      const adjusted = totals.reduce((acc, r) => acc + (r.adjustments ?? 0), 0);
-      body.append(
-        h(
-          'p',
-          { class: 'note', id: 'penalty-summary' },
-          ctx.t('pen.summary', {
-            count: integer(ctx.lang, totals.length),
-            amount: yuan(ctx.lang, amount),
-            training: integer(ctx.lang, totals.filter((r) => r.training).length),
-            dismissal: integer(ctx.lang, totals.filter((r) => r.dismissal_review).length),
-          }),
-          due ? ` ${ctx.t('pen.summary_due', { adjustments: signedYuan(ctx.lang, adjusted), due: yuan(ctx.lang, amount + adjusted) })}` : '',
-        ),
-      );
-      const columns: Column<TotalRow>[] = [
-        textColumn<TotalRow>('technician_id', ctx.t('col.technician_id'), (r) => r.technician_id, {
-          rowHeader: true,
-          render: (r) => (may.statements ? h('a', { href: `#${hashFor('p', r.technician_id)}`, class: 'row-link', title: ctx.t('pen.open_statement', { id: r.technician_id }) }, r.technician_id) : r.technician_id),
-        }),
-        textColumn<TotalRow>('technician_name', ctx.t('col.technician_name'), (r) => r.technician_name),
-        textColumn<TotalRow>('outlet_id', ctx.t('col.outlet'), (r) => r.outlet_id),
-        { key: 'flags', label: ctx.t('pen.flags'), value: (r) => flagOrder(r), render: (r) => flagBadges(ctx, r, rules), className: 'wrap' },
-        countColumn<TotalRow>(ctx, 'violations', ctx.t('pen.violations'), (r) => r.violations),
-        countColumn<TotalRow>(ctx, 'violations_ytd', ctx.t('pen.violations_ytd'), (r) => r.violations_ytd),
-        { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount) },
-        ...(due ? dueColumns(ctx) : []),
-      ];
-      body.append(
-        dataTable({
-          columns,
-          // flagged first, shown as the flags column's sort; equal flags by the largest amount
-          rows: sortRows(totals, (r) => r.amount, 'desc'),
-          sort: { key: 'flags', direction: 'desc' },
-          pageSize: 200,
-          labels: tableLabels(ctx),
-          id: 'penalty-table',
-          rowClass: (r) => (flagOrder(r) > 0 ? 'flagged-row' : undefined),
-          footer: (rows) => [
-            ctx.t('common.total'), null, null, null, integer(ctx.lang, rows.reduce((a, r) => a + r.violations, 0)), null, yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0)),
-            ...(due ? [signedYuan(ctx.lang, rows.reduce((a, r) => a + (r.adjustments ?? 0), 0)), yuan(ctx.lang, rows.reduce((a, r) => a + (r.amount_due ?? r.amount), 0))] : []),
-          ],
-        }).element,
-      );
+      renderTotals(ctx, body, totals, rules, may);
     }, { id: 'totals' });
-
     const adjustmentSection = !may.adjustments ? null : ctx.section(main, ctx.t('adj.title', { month: ctx.month }), (body) => buildAdjustments(ctx, body), { id: 'adjustments' });
-
-    const outletSection = !may.outletFines ? null : ctx.section(main, ctx.t('pen.outlet_fines', { month: ctx.month }), async (body) => {
-      const [fines, run] = await Promise.all([ctx.json<OutletPenaltyRow[]>(`outlet_penalties/${ctx.month}.json`), runPromise]);
-      body.append(h('p', { class: 'note' }, ctx.t('pen.outlet_fines_note', { multiplier: run?.config?.outlet_overcharge_multiplier ?? 10 })));
-      if (fines.length === 0) {
-        body.append(message('info', ctx.t('pen.outlet_fines_empty')));
-        return;
-      }
-      const columns: Column<OutletPenaltyRow>[] = [
-        textColumn<OutletPenaltyRow>('outlet_id', ctx.t('col.outlet_id'), (r) => r.outlet_id, { rowHeader: true }),
-        textColumn<OutletPenaltyRow>('outlet_name', ctx.t('col.outlet_name'), (r) => r.outlet_name),
-        textColumn<OutletPenaltyRow>('complaint_id', ctx.t('pen.complaint_id'), (r) => r.complaint_id),
-        textColumn<OutletPenaltyRow>('ticket_id', ctx.t('pen.ticket_id'), (r) => r.ticket_id),
-        { key: 'overcharge', label: ctx.t('pen.overcharge'), numeric: true, value: (r) => r.overcharge, render: (r) => yuan(ctx.lang, r.overcharge) },
-        { key: 'amount', label: ctx.t('pen.amount'), numeric: true, value: (r) => r.amount, render: (r) => yuan(ctx.lang, r.amount) },
-      ];
-      body.append(
-        dataTable({
-          columns,
-          rows: fines,
-          sort: { key: 'amount', direction: 'desc' },
-          labels: tableLabels(ctx),
-          id: 'outlet-fines-table',
-          footer: (rows) => [ctx.t('common.total'), null, null, null, yuan(ctx.lang, rows.reduce((a, r) => a + (r.overcharge ?? 0), 0)), yuan(ctx.lang, rows.reduce((a, r) => a + r.amount, 0))],
-        }).element,
-      );
-    }, { id: 'outlet-fines' }).then(async (section) => {
-      // the fines of closed months changed since: booked into this month
-      await fineAdjustments(ctx, section.querySelector<HTMLElement>('.section-body')!).catch((e: unknown) => section.append(ctx.errorMessage(e)));
-      return section;
-    });
+    const outletSection = !may.outletFines ? null : outletFinesSection(ctx, main, runPromise);
 
     await Promise.all([totalsSection, adjustmentSection, outletSection]);
-
-    const show = async () => {
-      const id = may.statements ? hashParam('p') : null;
-      if (!id) {
-        statementRequest += 1;
-        statement.hidden = true;
-        statement.replaceChildren();
-        document.body.classList.remove('printing-statement');
-        return;
-      }
-      await renderStatement(ctx, statement, id, totals, rules);
-    };
-    ctx.listen(window, 'hashchange', () => void show());
-    await show();
+    // a role without statements (a manager) gets none by the hash either: the panel stays closed
+    await followHash(ctx, 'p', async (id) => (may.statements ? renderStatement(ctx, statement, id, totals, rules) : closeStatement(statement)), () => closeStatement(statement));
   },
 });

@@ -80,10 +80,8 @@ function toSignIn(): void {
 
 const signedOut = (error: unknown) => error instanceof DataError && error.status === 401;
 
-async function boot(definition: PageDefinition): Promise<void> {
-  const app = document.getElementById('app') ?? document.body;
-  const store = new DataStore();
-  let lang = initialLang();
+/** The manifest with the account's access, or why it could not be read. */
+async function loadPublished(store: DataStore): Promise<{ manifest: Manifest | null; access: Access | null; loadError: unknown }> {
   let manifest: Manifest | null = null;
   let access: Access | null = null;
   let loadError: unknown = null;
@@ -95,75 +93,96 @@ async function boot(definition: PageDefinition): Promise<void> {
   } catch (e) {
     loadError = e;
   }
-  if (signedOut(loadError) || (loadError === null && access === null)) return toSignIn();
-  const closes = manifest ? await readCloses(store, manifest) : [];
+  return { manifest, access, loadError };
+}
 
-  let month = '';
-  let monthNotice = false;
-  if (manifest) {
-    const requested = monthFromUrl();
-    if (requested && manifest.months.includes(requested)) month = requested;
-    else {
-      month = manifest.latest_month ?? manifest.months.at(-1) ?? '';
-      monthNotice = requested !== null && requested !== '';
+/** The month the URL asks for when it was published, else the latest; `monthNotice` when the one asked for was not. */
+function initialMonth(manifest: Manifest | null): { month: string; monthNotice: boolean } {
+  if (!manifest) return { month: '', monthNotice: false };
+  const requested = monthFromUrl();
+  if (requested && manifest.months.includes(requested)) return { month: requested, monthNotice: false };
+  return { month: manifest.latest_month ?? manifest.months.at(-1) ?? '', monthNotice: requested !== null && requested !== '' };
+}
+
+/** What a page keeps between draws: the language, the month, the last draw's cleanups and its number. */
+interface View {
+  lang: Lang;
+  month: string;
+  monthNotice: boolean;
+  cleanups: (() => void)[];
+  generation: number;
+}
+
+function runCleanups(view: View): void {
+  for (const fn of view.cleanups.splice(0)) {
+    try {
+      fn();
+    } catch {
+      // a view that is already gone
     }
   }
+}
 
-  let cleanups: (() => void)[] = [];
-  let generation = 0;
+/** The header's month picker and language toggle: each changes the view and draws the page again. */
+function headerHandlers(view: View, draw: () => Promise<void>): { onMonth: (month: string) => void; onLang: () => void } {
+  return {
+    onMonth: (value) => {
+      view.month = value;
+      view.monthNotice = false;
+      const url = new URL(window.location.href);
+      url.searchParams.set('month', value);
+      window.history.replaceState(null, '', url);
+      void draw();
+    },
+    onLang: () => {
+      view.lang = view.lang === 'zh' ? 'en' : 'zh';
+      rememberLang(view.lang);
+      void draw().then(() => document.getElementById('lang-toggle')?.focus());
+    },
+  };
+}
+
+async function boot(definition: PageDefinition): Promise<void> {
+  const app = document.getElementById('app') ?? document.body;
+  const store = new DataStore();
+  const lang = initialLang();
+  const { manifest, access, loadError } = await loadPublished(store);
+  if (signedOut(loadError) || (loadError === null && access === null)) return toSignIn();
+  const closes = manifest ? await readCloses(store, manifest) : [];
+  const view: View = { lang, ...initialMonth(manifest), cleanups: [], generation: 0 };
 
   const draw = async (): Promise<void> => {
-    generation += 1;
-    const mine = generation;
+    view.generation += 1;
+    const mine = view.generation;
     document.body.dataset.ready = 'false';
-    for (const fn of cleanups.splice(0)) {
-      try {
-        fn();
-      } catch {
-        // a view that is already gone
-      }
-    }
-    const t = (key: StringKey, vars?: Record<string, string | number>) => translate(lang, key, vars);
-    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    runCleanups(view);
+    const t = (key: StringKey, vars?: Record<string, string | number>) => translate(view.lang, key, vars);
+    document.documentElement.lang = view.lang === 'zh' ? 'zh-CN' : 'en';
     document.title = `${t(definition.titleKey)} · ${t('app.title')}`;
 
     const main = h('main', { id: 'main', class: `page page-${definition.id}`, tabindex: '-1' });
     clear(app);
     app.append(
       h('a', { class: 'skip-link', href: '#main' }, t(definition.titleKey)),
-      header(definition, lang, manifest, access, month, closes, {
-        onMonth: (value) => {
-          month = value;
-          monthNotice = false;
-          const url = new URL(window.location.href);
-          url.searchParams.set('month', value);
-          window.history.replaceState(null, '', url);
-          void draw();
-        },
-        onLang: () => {
-          lang = lang === 'zh' ? 'en' : 'zh';
-          rememberLang(lang);
-          void draw().then(() => document.getElementById('lang-toggle')?.focus());
-        },
-      }),
+      header(definition, view.lang, manifest, access, view.month, closes, headerHandlers(view, draw)),
       main,
-      footer(lang, manifest),
+      footer(view.lang, manifest),
     );
 
     if (!manifest) {
-      main.append(h('h1', null, t(definition.titleKey)), loadError ? message('error', errorText(lang, loadError)) : message('warning', t('state.no_manifest')));
+      main.append(h('h1', null, t(definition.titleKey)), loadError ? message('error', errorText(view.lang, loadError)) : message('warning', t('state.no_manifest')));
       document.body.dataset.ready = 'true';
       return;
     }
-    if (monthNotice) main.append(message('warning', t('state.unknown_month', { month: monthFromUrl() ?? '' })));
+    if (view.monthNotice) main.append(message('warning', t('state.unknown_month', { month: monthFromUrl() ?? '' })));
 
-    const ctx = context(lang, manifest, month, closes, store, (fn) => cleanups.push(fn));
+    const ctx = context(view.lang, manifest, view.month, closes, store, (fn) => view.cleanups.push(fn));
     try {
       await definition.render(ctx, main);
     } catch (e) {
       main.append(ctx.errorMessage(e));
     }
-    if (mine === generation) document.body.dataset.ready = 'true';
+    if (mine === view.generation) document.body.dataset.ready = 'true';
   };
 
   await draw();
