@@ -4,44 +4,23 @@
 // After the run, the first rejected rows and where to find all of them.
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './common/config.ts';
+import { ConfigError, loadConfig } from './common/config.ts';
 import { FatalLoadError, RejectsFileError, rejectLine, type RejectSummary } from './load/index.ts';
 import { Progress } from './common/progress.ts';
 import { DatabaseBusyError, InvariantError, OutputError, runPipeline } from './run.ts';
+import { fail, parseCommand, runCommand, SHARED_OPTIONS } from './command-line.ts';
 
 const USAGE = 'usage: npm run pipeline -- --input DIR [--db FILE] [--out DIR] [--config FILE] [--rejects FILE] [--quiet]';
 
 // rejected rows listed after a run; the others are on the quality page and in --rejects
 const REJECTS_SHOWN = 10;
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
-  let values: { input?: string; db?: string; out?: string; config?: string; rejects?: string; quiet?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        input: { type: 'string' },
-        db: { type: 'string', default: 'data/warehouse.duckdb' },
-        out: { type: 'string', default: 'dashboard/data' },
-        config: { type: 'string', default: DEFAULT_CONFIG_PATH },
-        rejects: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    fail(`${(e as Error).message}\n${USAGE}`, 2);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = parseCommand<{ input?: string; db: string; out: string; config: string; rejects?: string; quiet: boolean }>(
+    { input: { type: 'string' }, rejects: { type: 'string' }, ...SHARED_OPTIONS },
+    USAGE,
+  );
+  if (values === null) return;
   if (!values.input) fail(`--input is required\n${USAGE}`, 2);
   if (!existsSync(values.input) || !statSync(values.input).isDirectory()) fail(`--input ${values.input} is not a folder`, 2);
   if (values.rejects !== undefined) checkRejectsPath(values.rejects);
@@ -49,7 +28,7 @@ async function main(): Promise<void> {
   const config = loadConfig(values.config);
   const progress = new Progress({ out: values.quiet ? null : process.stdout });
   const log = (line: string) => progress.log(line);
-  const result = await runPipeline({ input: values.input, db: values.db!, out: values.out, config, progress, rejectsShown: REJECTS_SHOWN, rejectsCsv: values.rejects });
+  const result = await runPipeline({ input: values.input, db: values.db, out: values.out, config, progress, rejectsShown: REJECTS_SHOWN, rejectsCsv: values.rejects });
   rejectsReport(result.rejects).forEach(log);
   const loaded = result.files.filter((f) => f.status === 'loaded');
   const skipped = result.files.filter((f) => f.status === 'skipped');
@@ -82,9 +61,4 @@ function rejectsReport(rejects: RejectSummary): string[] {
 const rows = (n: number) => (n === 1 ? 'row' : 'rows');
 const files = (n: number) => (n === 1 ? 'file' : 'files');
 
-main().catch((e: unknown) => {
-  if (e instanceof ConfigError || e instanceof FatalLoadError || e instanceof RejectsFileError || e instanceof DatabaseBusyError || e instanceof InvariantError || e instanceof OutputError) {
-    fail(e.message, 1);
-  }
-  fail(`unexpected: ${(e as Error).stack ?? String(e)}`, 1);
-});
+runCommand(main, [ConfigError, FatalLoadError, RejectsFileError, DatabaseBusyError, InvariantError, OutputError]);
