@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../pipeline/common/config.ts';
 import { Db, type Row } from '../pipeline/common/db.ts';
-import { applyConfig, buildModels, checkInvariants } from '../pipeline/build/index.ts';
-import { loadFolder } from '../pipeline/load/index.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { applyConfig, BUILD_STATE_TABLE, buildModels, checkInvariants } from '../pipeline/build/index.ts';
+import { ensureSchema, loadFolder } from '../pipeline/load/index.ts';
 import { fixtureDb, rows, ticket } from './helpers.ts';
 
 describe('product_serial', () => {
@@ -404,6 +405,37 @@ describe('outlet settlement', () => {
       { month: '2026-12', outlet_id: 'W1', tickets_settled: 2, fees: 85.5, outlet_fines: 0, net: 85.5, tickets_withheld: 0, withheld_fees: 0, payment_due: '2027-01-31' },
     ]);
     db.close();
+  });
+});
+
+describe('settlement_lines as stored', () => {
+  it('is a view a plain connection reads (no macros, no session variables), and a database holding it as a table is rebuilt', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sq-view-'));
+    const file = join(dir, 'db.duckdb');
+    try {
+      const db = await Db.open(file);
+      await ensureSchema(db);
+      await applyConfig(db, defaultConfig());
+      await db.run(`insert into tickets (ticket_id, outlet_id, technician_id, service_type, created_at, completed_at, status, batch_id)
+        values ('V1', 'W1', 'T1', 'install', '2026-03-01 09:00:00', '2026-03-02 10:00:00', 'completed', 0)`);
+      await db.run(`insert into revisits (revisit_id, ticket_id, revisit_at, reached, batch_id) values ('HV1', 'V1', '2026-04-01 08:00:00', true, 0)`);
+      await buildModels(db);
+      // as an older build left it: a table, and a build of other SQL (the fingerprint differs)
+      await db.run(`drop view settlement_lines; create table settlement_lines as select * from int_settlement_lines; update ${BUILD_STATE_TABLE} set fingerprint = 'older'`);
+      await buildModels(db);
+      expect(await db.all(`select table_type from information_schema.tables where table_name = 'settlement_lines'`)).toEqual([{ table_type: 'VIEW' }]);
+      db.close();
+      // read as another program would: without the product's macros or variables
+      const plain = await DuckDBInstance.create(file);
+      const connection = await plain.connect();
+      expect((await connection.runAndReadAll(`select settlement_month, ticket_id, revisit_id, fee::double as fee, line_id from settlement_lines`)).getRowObjectsJson()).toEqual([
+        { settlement_month: '2026-04', ticket_id: 'V1', revisit_id: 'HV1', fee: 80, line_id: 'SETTLE:V1' },
+      ]);
+      connection.closeSync();
+      plain.closeSync();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -16,7 +16,7 @@ import { MODELS, SCOPE_ROWS, type Model } from './models.ts';
 import { recordBuild } from './publish-state.ts';
 import { syncAppealRejects } from './appeal-rejects.ts';
 import { closedThrough, latestMonth, laterMonthsOfYear, MONTH, monthAfter, monthStart, setAdjustedMonths, setScope } from './scope.ts';
-import { BUILD_STATE_TABLE, buildFingerprint, loadedBatch, modelsExist, previousBuild, tableNames } from './state.ts';
+import { BUILD_STATE_TABLE, buildFingerprint, loadedBatch, modelsExist, previousBuild, tableNames, viewNames } from './state.ts';
 
 export { applyConfig } from './config-variables.ts';
 export { checkInvariants } from './invariants.ts';
@@ -78,6 +78,7 @@ export async function buildModels(db: Db, onModel: (name: string, ms: number) =>
 async function buildFull(db: Db, onModel: (name: string, ms: number) => void): Promise<BuildResult> {
   await setScope(db, { full: true, changed: [], months: [], yearMonths: [] });
   await db.run(`create or replace temp table build_changed_tickets (ticket_id varchar)`);
+  await dropChangedKinds(db);
   for (const model of MODELS) {
     const started = performance.now();
     await db.run(`create or replace ${model.materialized} ${model.name} as\n${sqlFile(model.file)}`);
@@ -91,6 +92,19 @@ async function buildFull(db: Db, onModel: (name: string, ms: number) => void): P
     union select month from penalty_totals
     order by month`);
   return { full: true, months: months.map((r) => String(r.month)) };
+}
+
+/**
+ * Drops the models stored as the other kind than they are now (a table that became a view, or back):
+ * `create or replace` does not change an object's kind, and a database of an older build has them.
+ */
+async function dropChangedKinds(db: Db): Promise<void> {
+  const tables = await tableNames(db);
+  const views = await viewNames(db);
+  for (const model of MODELS) {
+    if (model.materialized === 'view' && tables.has(model.name)) await db.run(`drop table ${model.name}`);
+    if (model.materialized === 'table' && views.has(model.name)) await db.run(`drop view ${model.name}`);
+  }
 }
 
 /**

@@ -67,7 +67,7 @@ export const MODELS: Model[] = [
   { name: 'int_appealed_lines', file: 'intermediate/int_appealed_lines.sql', materialized: 'view' },
   { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'table', scope: 'months' },
   { name: 'outlet_penalty_lines', file: 'marts/outlet_penalty_lines.sql', materialized: 'table', scope: 'months' },
-  { name: 'settlement_lines', file: 'marts/settlement_lines.sql', materialized: 'table', scope: 'settled_tickets' },
+  { name: 'settlement_lines', file: 'marts/settlement_lines.sql', materialized: 'view' },
   { name: 'int_penalty_adjustments', file: 'intermediate/int_penalty_adjustments.sql', materialized: 'table', scope: 'adjusted_months' },
   { name: 'int_settlement_adjustments', file: 'intermediate/int_settlement_adjustments.sql', materialized: 'table', scope: 'adjusted_months' },
   { name: 'penalty_adjustments', file: 'marts/penalty_adjustments.sql', materialized: 'table', scope: 'every_month', publishedMonth: 'month' },

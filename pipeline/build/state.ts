@@ -59,11 +59,16 @@ export async function loadedBatch(db: Db): Promise<number> {
 
 export async function modelsExist(db: Db): Promise<boolean> {
   const tables = await tableNames(db);
-  const views = new Set((await db.all(`select view_name from duckdb_views() where database_name = current_database() and schema_name = 'main'`)).map((r) => String(r.view_name)));
+  const views = await viewNames(db);
   return MODELS.every((m) => (m.materialized === 'view' ? views : tables).has(m.name));
 }
 
 export async function tableNames(db: Db): Promise<Set<string>> {
   const rows = await db.all(`select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'main'`);
   return new Set(rows.map((r) => String(r.table_name)));
+}
+
+export async function viewNames(db: Db): Promise<Set<string>> {
+  const rows = await db.all(`select view_name from duckdb_views() where database_name = current_database() and schema_name = 'main'`);
+  return new Set(rows.map((r) => String(r.view_name)));
 }
