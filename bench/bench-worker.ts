@@ -1,55 +1,52 @@
-// One timed trial of the benchmark, in its own process so that its peak memory is its own:
-//   pipeline <input> <db> <out>   the whole pipeline (load, validate, KPIs, penalties, publish)
-//   floor <input> <db>            bare DuckDB: read_csv of the same exports into a persisted
-//                                 database, plus one KPI query — the fastest this stack can go
-// Prints one JSON line: { seconds, maxRssMb }.
+// One timed pipeline run of the benchmark, in its own process so that its peak memory is its own:
+//   bench-worker.ts INPUT DB OUT
+// Prints one JSON line: { seconds, maxRssMb, stages: { load, models, publish } }. The stages are
+// timed by the run's own progress stages (pipeline/run.ts): load from the start of the run
+// (opening the database included) to the model build; models up to the publish (the invariants,
+// the checkpoint and the reject summary included); publish to the end. They add up to seconds.
 //
-// Owns one measured run. Imports the product pipeline (config, run) and DuckDB; spawned by
-// bench.ts, imported by nothing.
-import { DuckDBInstance } from '@duckdb/node-api';
+// Owns one measured run. Imports the product pipeline (config, progress, run) and the trial's
+// type; spawned by trials.ts, imported by nothing.
 import { defaultConfig } from '../pipeline/common/config.ts';
+import { Progress } from '../pipeline/common/progress.ts';
 import { runPipeline } from '../pipeline/run.ts';
+import type { PipelineTrial } from './trials.ts';
 
-const [mode, input, db, out] = process.argv.slice(2);
+/** A silent progress that notes when each stage of the run starts. */
+class StageClock extends Progress {
+  readonly startedAt = new Map<string, number>();
 
-async function floor(inputDir: string, dbPath: string): Promise<void> {
-  const config = defaultConfig();
-  const instance = await DuckDBInstance.create(dbPath, { threads: String(config.duckdb.threads), memory_limit: config.duckdb.memory_limit });
-  const connection = await instance.connect();
-  const files = (prefix: string) => `'${inputDir}/${prefix}*.csv'`;
-  await connection.run(`create table tickets as select * from read_csv(${files('工单')}, header = true, union_by_name = true, delim = ',', quote = '"', escape = '"', ignore_errors = true)`);
-  await connection.run(`create table revisits as select * from read_csv(${files('回访')}, header = true, union_by_name = true, delim = ',', quote = '"', escape = '"', ignore_errors = true)`);
-  await connection.run(`create table complaints as select * from read_csv(${files('投诉')}, header = true, union_by_name = true, delim = ',', quote = '"', escape = '"', ignore_errors = true)`);
-  // one KPI: monthly revisit coverage of completed tickets
-  // the sniffer may leave a column as text when an export holds a bad value: cast in the query
-  await connection.run(`
-    create table kpi as
-    with t as (
-      select 工单号 as ticket_id, try_cast(完工时间 as timestamp) as completed_at
-      from tickets where 工单状态 = '已完成'
-    ),
-    r as (
-      select 工单号 as ticket_id, try_cast(回访时间 as timestamp) as revisit_at from revisits
-    )
-    select strftime(t.completed_at, '%Y-%m') as month, count(*) as completed,
-           count(*) filter (where exists (
-             select 1 from r
-             where r.ticket_id = t.ticket_id and r.revisit_at between t.completed_at and t.completed_at + interval 72 hour)) as covered
-    from t
-    group by all`);
-  await connection.run('checkpoint');
-  connection.closeSync();
-  instance.closeSync();
+  constructor() {
+    super({ out: null });
+  }
+
+  override stage(name: string, detail?: string): void {
+    this.startedAt.set(name, performance.now());
+    super.stage(name, detail);
+  }
 }
 
-const started = performance.now();
-if (mode === 'pipeline') {
-  await runPipeline({ input: input!, db: db!, out: out!, config: defaultConfig() });
-} else if (mode === 'floor') {
-  await floor(input!, db!);
-} else {
-  process.stderr.write('usage: bench-worker.ts pipeline|floor INPUT DB [OUT]\n');
+async function timedRun(input: string, db: string, out: string): Promise<PipelineTrial> {
+  const clock = new StageClock();
+  const started = performance.now();
+  await runPipeline({ input, db, out, config: defaultConfig(), progress: clock });
+  const ended = performance.now();
+  const at = (stage: string) => {
+    const t = clock.startedAt.get(stage);
+    if (t === undefined) throw new Error(`the run never reported its ${stage} stage: have the stage names of pipeline/run.ts changed?`);
+    return t;
+  };
+  const seconds = (from: number, to: number) => (to - from) / 1000;
+  return {
+    seconds: seconds(started, ended),
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    stages: { load: seconds(started, at('models')), models: seconds(at('models'), at('publish')), publish: seconds(at('publish'), ended) },
+  };
+}
+
+const [input, db, out] = process.argv.slice(2);
+if (!input || !db || !out) {
+  process.stderr.write('usage: bench-worker.ts INPUT DB OUT\n');
   process.exit(2);
 }
-const seconds = (performance.now() - started) / 1000;
-process.stdout.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(JSON.stringify(await timedRun(input, db, out)) + '\n');
