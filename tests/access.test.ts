@@ -117,7 +117,7 @@ function familyOf(path: string): { family: string; folder: string | null } {
     'penalties/M.json': 'penalty_totals', 'penalty_lines/M.json': 'statement_lines', 'penalties/M.csv': 'hr_download',
     'penalties/M.xlsx': 'hr_download', 'penalties/M.en.csv': 'hr_download', 'penalties/M.en.xlsx': 'hr_download', 'outlet_penalties/M.json': 'outlet_fines',
     // the outlets' settlement (spec 5.4): every outlet's, HR's alone
-    'settlement/M.json': 'settlement', 'settlement_lines/M.json': 'settlement', 'settlement/M.csv': 'settlement', 'settlement/M.xlsx': 'settlement',
+    'settlement/M.json': 'settlement', 'settlement/M.csv': 'settlement', 'settlement/M.xlsx': 'settlement',
     'settlement/M.en.csv': 'settlement', 'settlement/M.en.xlsx': 'settlement',
     // the close (spec 6): which months are closed, for everyone; the rest HR's
     'closes.json': 'closes', 'audit/closes.json': 'audit', 'adjustments/M.json': 'adjustments', 'settlement_adjustments/M.json': 'adjustments', 'appeals/M.json': 'audit',
@@ -130,8 +130,8 @@ function familyOf(path: string): { family: string; folder: string | null } {
 
 const OWN_FAMILIES = ['own/technicians.json', 'own/penalties.json', 'own/penalty_lines.json', 'own/outlet_penalties.json', 'own/outlet_history.json', 'own/adjustments.json', 'own/settlement_adjustments.json'];
 const MANAGER_FAMILIES = ['manifest', 'run', 'network', 'closes', 'quality', 'backlog', 'ranking', 'technicians', 'technician_history', 'outlets', 'outlet_history', 'penalty_totals', 'own/technicians.json', 'own/penalties.json', 'own/outlet_history.json'];
-// an outlet's own settlement: its totals, its lines, its statement downloads of each month (never a manager's)
-OWN_FAMILIES.push('own/settlement.json', 'own/settlement_lines.json', 'own/settlement/M.csv', 'own/settlement/M.xlsx', 'own/settlement/M.en.csv', 'own/settlement/M.en.xlsx');
+// an outlet's own settlement: its totals, its lines, its tickets withheld, its statement downloads of each month (never a manager's)
+OWN_FAMILIES.push('own/settlement.json', 'own/settlement_lines.json', 'own/settlement_withheld.json', 'own/settlement/M.csv', 'own/settlement/M.xlsx', 'own/settlement/M.en.csv', 'own/settlement/M.en.xlsx');
 
 /** Spec §7, stated for this test: what each caller may read. */
 function expectedStatus(who: Who, path: string): number {
@@ -228,23 +228,32 @@ describe('every published file, for every caller', () => {
     expect(own('outlet_history.json')).toEqual(ownHistory);
   });
 
-  it("holds in an outlet's settlement files exactly its rows of HR's, month by month", () => {
+  it("holds in an outlet's settlement files exactly its rows of HR's, month by month, and only its own tickets", () => {
     const mine = accounts.outletA.outlet!;
     const own = (file: string) => JSON.parse(readFileSync(join(dataDir, runFolder, 'by_outlet', folderOf('outletA'), file), 'utf8')) as Record<string, unknown>[];
-    for (const [file, family, column] of [['settlement.json', 'settlement', 'month'], ['settlement_lines.json', 'settlement_lines', 'settlement_month']] as const) {
-      const months = files.filter((f) => f.startsWith(`${runFolder}/${family}/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
-      expect(months.length, family).toBeGreaterThan(10);
-      const rows = own(file);
-      for (const month of months) {
-        const all = JSON.parse(readFileSync(join(dataDir, runFolder, family, `${month}.json`), 'utf8')) as { outlet_id: string }[];
-        expect(rows.filter((r) => r[column] === month), `${file} ${month}`).toEqual(all.filter((r) => r.outlet_id === mine));
-      }
-      expect(rows.length, file).toBeGreaterThan(file === 'settlement.json' ? 10 : 100);
+    const months = files.filter((f) => f.startsWith(`${runFolder}/settlement/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
+    expect(months.length).toBeGreaterThan(10);
+    const totals = own('settlement.json');
+    for (const month of months) {
+      const all = JSON.parse(readFileSync(join(dataDir, runFolder, 'settlement', `${month}.json`), 'utf8')) as { outlet_id: string }[];
+      expect(totals.filter((r) => r.month === month), `settlement.json ${month}`).toEqual(all.filter((r) => r.outlet_id === mine));
+    }
+    // no file of every outlet's lines: the tickets settled and withheld are in the outlet's own files,
+    // as many as its totals count in each month
+    expect(files.some((f) => f.includes('/settlement_lines/'))).toBe(false);
+    const settled = own('settlement_lines.json');
+    const withheld = own('settlement_withheld.json');
+    expect(settled.length).toBeGreaterThan(100);
+    expect(withheld.length).toBeGreaterThan(0);
+    for (const row of [...settled, ...withheld]) expect(row.outlet_id).toBe(mine);
+    for (const row of totals) {
+      expect(settled.filter((r) => r.settlement_month === row.month).length, `settled ${String(row.month)}`).toBe(row.tickets_settled);
+      expect(withheld.filter((r) => String(r.withheld_from) <= String(row.month) && String(row.month) <= String(r.withheld_to)).length, `withheld ${String(row.month)}`).toBe(row.tickets_withheld);
     }
     // a statement download for each month the outlet has a settlement row
-    const months = own('settlement.json').map((r) => String(r.month));
+    const withRow = totals.map((r) => String(r.month));
     const downloads = files.filter((f) => f.startsWith(`${runFolder}/by_outlet/${folderOf('outletA')}/settlement/`)).map((f) => f.split('/').at(-1));
-    expect(downloads.sort()).toEqual(months.flatMap((m) => [`${m}.csv`, `${m}.en.csv`, `${m}.en.xlsx`, `${m}.xlsx`]).sort());
+    expect(downloads.sort()).toEqual(withRow.flatMap((m) => [`${m}.csv`, `${m}.en.csv`, `${m}.en.xlsx`, `${m}.xlsx`]).sort());
   });
 
   it('has the pages of an outlet read its own files, keeping the month\'s rows', async () => {
@@ -253,7 +262,6 @@ describe('every published file, for every caller', () => {
     expect(scopedPath(access, 'technicians/2026-03.json')).toBe(`${own}/technicians.json#month=2026-03`);
     expect(scopedPath(access, 'technician_history/07.json')).toBe(`${own}/technicians.json`);
     expect(scopedPath(access, 'penalty_lines/2026-03.json')).toBe(`${own}/penalty_lines.json#month=2026-03`);
-    expect(scopedPath(access, 'settlement_lines/2026-03.json')).toBe(`${own}/settlement_lines.json#settlement_month=2026-03`);
     expect(scopedPath(access, 'settlement/2026-03.xlsx')).toBe(`${own}/settlement/2026-03.xlsx`);
     expect(scopedPath(access, 'outlets/2026-03.json')).toBe('ranking/2026-03.json');
     expect(scopedPath(access, 'outlet_history.json')).toBe(`${own}/outlet_history.json`);

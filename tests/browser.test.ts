@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyShard } from '../dashboard/src/lib/data.ts';
+import { historyShard, idFileName } from '../dashboard/src/lib/data.ts';
 import { flagReasons, type RuleNames } from '../dashboard/src/lib/reasons.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile, type TestAccount } from './sign-in.ts';
 
@@ -539,7 +539,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     const watched = await open('settlement.html');
     const { page } = watched;
     const month = manifest.latest_month;
-    const rows = runFile<{ outlet_id: string; net: number; fees: number; tickets_withheld: number }[]>(`settlement/${month}.json`);
+    const rows = runFile<{ outlet_id: string; net: number; fees: number; tickets_withheld: number; withheld_by_completion_month: { completion_month: string; tickets: number }[] }[]>(`settlement/${month}.json`);
     expect(await page.locator('#settlement-table tbody tr').count()).toBe(rows.length);
     expect(await page.locator('#settlement-table tfoot').textContent()).toContain(`¥${rows.reduce((a, r) => a + r.net, 0).toLocaleString('en-US')}`);
     expect(await page.locator('#download-csv').getAttribute('href')).toMatch(new RegExp(`/settlement/${month}\\.csv$`));
@@ -548,10 +548,16 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     const row = [...rows].sort((a, b) => b.tickets_withheld - a.tickets_withheld || a.outlet_id.localeCompare(b.outlet_id))[0]!;
     await page.locator(`#settlement-table a.row-link:text-is("${row.outlet_id}")`).click();
     await page.waitForSelector('#statement[data-state="ready"]');
-    const lines = runFile<{ outlet_id: string; status: string }[]>(`settlement_lines/${month}.json`).filter((l) => l.outlet_id === row.outlet_id);
+    // the tickets withheld at the month's end: those of the month one by one, those of earlier months one row per month
+    const runs = runFile<{ completed_at: string; withheld_from: string; withheld_to: string }[]>(`by_outlet/${idFileName(row.outlet_id)}/settlement_withheld.json`);
+    const withheld = runs.filter((r) => r.withheld_from <= month! && month! <= r.withheld_to);
+    const carried = row.withheld_by_completion_month.filter((c) => c.completion_month < month!);
     expect(row.tickets_withheld).toBeGreaterThan(0);
-    expect(await page.locator('#statement-withheld tbody tr').count()).toBe(lines.filter((l) => l.status === 'withheld').length);
-    expect(await page.locator('#statement-withheld tbody tr').count()).toBe(row.tickets_withheld);
+    expect(withheld.length).toBe(row.tickets_withheld);
+    expect(carried.length).toBeGreaterThan(0);
+    expect(await page.locator('#statement-withheld tbody tr').count()).toBe(carried.length + withheld.filter((r) => r.completed_at.startsWith(month!)).length);
+    expect(await page.locator('#statement-withheld tfoot').textContent()).toContain(String(row.tickets_withheld));
+    expect(await page.locator('#statement-withheld-all tbody tr').count()).toBe(Math.min(100, row.tickets_withheld));
     expect(await page.locator('#statement-services tfoot').textContent()).toContain(`¥${row.fees.toLocaleString('en-US')}`);
     expect(await page.locator('#statement-figures').textContent()).toContain(`¥${row.net.toLocaleString('en-US')}`);
     await expectChartsRendered(page, ['settlement-outlet']);
@@ -572,7 +578,8 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const [header, ...records] = parseCsv(bytes.toString('utf8').slice(1)).filter((r) => r.length > 1 || r[0] !== '');
     expect(header!.slice(0, 4)).toEqual(['月份', '网点', '网点名称', '项目']);
-    expect(records.filter((r) => r[3] === '暂扣')).toHaveLength(row.tickets_withheld);
+    const carriedTickets = records.filter((r) => r[3] === '暂扣结转').reduce((sum, r) => sum + Number(r[header!.indexOf('工单数')]), 0);
+    expect(records.filter((r) => r[3] === '暂扣').length + carriedTickets).toBe(row.tickets_withheld);
     expect(Number(records.at(-1)![header!.indexOf('金额')])).toBeCloseTo(row.net, 6);
 
     await page.click('#lang-toggle');
@@ -790,13 +797,15 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
       const settlement = runFile<{ outlet_id: string; tickets_withheld: number }[]>(`settlement/${month}.json`).find((r) => r.outlet_id === outletId)!;
       expect(await technicians.page.locator('#totals, #settlement-table, #statement .close-button').count()).toBe(0);
       expect(await technicians.page.locator('#statement .statement-meta').textContent()).toContain(outletId);
-      expect(await technicians.page.locator('#statement-withheld tbody tr').count()).toBe(settlement.tickets_withheld);
+      // every ticket withheld at the month's end, in the full list folded away; the statement's total
+      expect(await technicians.page.locator('#statement-withheld-all tbody tr').count()).toBe(Math.min(100, settlement.tickets_withheld));
+      expect(await technicians.page.locator('#statement-withheld tfoot').textContent()).toContain(String(settlement.tickets_withheld));
       expect(await technicians.page.locator('#statement-csv').getAttribute('href')).toContain(`/by_outlet/${encodeURIComponent(outletId)}/settlement/${month}.csv`);
       await expectChartsRendered(technicians.page, ['settlement-outlet']);
       expect(await technicians.page.locator('.message-error').count()).toBe(0);
       if (role === 'outletA') await shoot(technicians.page, 'settlement-outlet-zh', { selector: '#statement' });
       const other = role === 'outletA' ? accounts.outletB.outlet! : accounts.outletA.outlet!;
-      for (const file of [`by_outlet/${encodeURIComponent(other)}/settlement.json`, `by_outlet/${encodeURIComponent(other)}/settlement/${month}.csv`, `settlement/${month}.json`]) {
+      for (const file of [`by_outlet/${encodeURIComponent(other)}/settlement.json`, `by_outlet/${encodeURIComponent(other)}/settlement_withheld.json`, `by_outlet/${encodeURIComponent(other)}/settlement/${month}.csv`, `settlement/${month}.json`]) {
         expect((await technicians.page.request.get(`${base}/data/${manifest.folder}/${file}`)).status(), file).toBe(403);
       }
 

@@ -588,7 +588,7 @@ function pageFiles(month: string, previousMonth: string | undefined, historyFile
     quality: ['run.json', 'quality.json'],
     backlog: ['backlog.json', 'run.json'],
     audit: ['audit/closes.json', `appeals/${month}.json`],
-    settlement: [`settlement/${month}.json`, `by_outlet/${outletFolder}/settlement_lines.json`, `by_outlet/${outletFolder}/settlement.json`, `outlet_penalties/${month}.json`],
+    settlement: [`settlement/${month}.json`, `by_outlet/${outletFolder}/settlement_lines.json`, `by_outlet/${outletFolder}/settlement_withheld.json`, `by_outlet/${outletFolder}/settlement.json`, `outlet_penalties/${month}.json`],
   };
   return Object.fromEntries(Object.entries(pages).map(([page, files]) => [page, ['closes.json', ...files]]));
 }

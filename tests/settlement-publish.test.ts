@@ -4,8 +4,9 @@
 // only before completion), as of each month's end; the downloads as a spreadsheet reader sees them
 // (csv-parse, exceljs): headers in each language, names, amounts as numbers, times and the payment
 // date as dates, formula-looking text kept as text, each outlet's block summing to its net and the
-// totals equal to settlement_totals; the same rows make the same bytes; and the months an
-// incremental publish writes again.
+// totals equal to settlement_totals, the tickets withheld since an earlier month one row per
+// completion month; the same rows make the same bytes; and the months an incremental publish writes
+// again. The withheld runs themselves: tests/settlement-withheld.test.ts.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,13 +124,15 @@ describe('the settlement files', () => {
   it('are there for every month, HR\'s and each outlet\'s (its downloads for the months it has a row)', () => {
     for (const month of months) for (const file of settlementMonthFiles(month)) expect(existsSync(join(run, file)), file).toBe(true);
     for (const outlet of ['W1', 'W2']) {
-      for (const file of ['settlement.json', 'settlement_lines.json']) expect(existsSync(join(run, outletPath(outlet, file))), `${outlet} ${file}`).toBe(true);
+      for (const file of ['settlement.json', 'settlement_lines.json', 'settlement_withheld.json']) expect(existsSync(join(run, outletPath(outlet, file))), `${outlet} ${file}`).toBe(true);
     }
+    // no file of every outlet's lines: each outlet's are in its own folder
+    expect(existsSync(join(run, 'settlement_lines'))).toBe(false);
     expect(readdirSync(join(run, outletPath('W1', 'settlement'))).sort()).toEqual(['2026-03.csv', '2026-03.en.csv', '2026-03.en.xlsx', '2026-03.xlsx', '2026-04.csv', '2026-04.en.csv', '2026-04.en.xlsx', '2026-04.xlsx']);
     expect(readdirSync(join(run, outletPath('W2', 'settlement'))).sort()).toEqual(['2026-03.csv', '2026-03.en.csv', '2026-03.en.xlsx', '2026-03.xlsx']);
   });
 
-  it('give each outlet its settlement_totals row with its name, tier, and the tickets by service type and by why withheld', () => {
+  it('give each outlet its settlement_totals row with its name, tier, and the tickets by service type, by why withheld and by completion month', () => {
     const rows = json<Record<string, unknown>[]>('settlement/2026-03.json');
     const published = rows.map((r) => ({ month: r.month, outlet_id: r.outlet_id, tickets_settled: r.tickets_settled, fees: r.fees, outlet_fines: r.outlet_fines, net: r.net, tickets_withheld: r.tickets_withheld, withheld_fees: r.withheld_fees, payment_due: r.payment_due }));
     expect(published).toEqual(totals.filter((t) => t.month === '2026-03'));
@@ -140,39 +143,44 @@ describe('the settlement files', () => {
       { withheld_reason: 'not_reached', tickets: 1, fees: 60 },
       { withheld_reason: 'revisit_before_completion', tickets: 1, fees: 40 },
     ]);
+    expect(rows[0]!.withheld_by_completion_month).toEqual([{ completion_month: '2026-03', tickets: 3, fees: 160 }]);
     expect(rows[1]!.settled_by_service).toEqual([{ service_type: 'repair', tickets: 1, fees: 60 }, { service_type: 'consultation', tickets: 1, fees: 0 }]);
     expect(rows[1]!.withheld_by_reason).toEqual([]);
+    expect(rows[1]!.withheld_by_completion_month).toEqual([]);
+    // April: GD3 and GD4, completed in March, carried over
+    const april = json<Record<string, unknown>[]>('settlement/2026-04.json');
+    expect(april[0]!.withheld_by_completion_month).toEqual([{ completion_month: '2026-03', tickets: 2, fees: 100 }]);
     // an outlet's file: its rows of every month file, by month
-    expect(json<unknown[]>(outletPath('W1', 'settlement.json'))).toEqual([rows[0], json<unknown[]>('settlement/2026-04.json')[0]]);
+    expect(json<unknown[]>(outletPath('W1', 'settlement.json'))).toEqual([rows[0], april[0]]);
   });
 
-  it('list the tickets settled and those withheld at the month\'s end, with why as of then', () => {
-    const pick = (path: string) =>
-      json<Record<string, unknown>[]>(path).map((r) => [r.outlet_id, r.status, r.ticket_id, r.fee, r.withheld_reason, r.calls, r.last_call_id, r.revisit_id]);
-    expect(pick('settlement_lines/2026-03.json')).toEqual([
-      ['W1', 'settled', 'GD1', 80, null, null, null, 'R1'],
+  it("give each outlet the tickets settled, once each, and those withheld once per run of months in one state", () => {
+    const settled = (outlet: string) => json<Record<string, unknown>[]>(outletPath(outlet, 'settlement_lines.json')).map((r) => [r.settlement_month, r.ticket_id, r.fee, r.revisit_id]);
+    expect(settled('W1')).toEqual([
+      ['2026-03', 'GD1', 80, 'R1'],
+      ['2026-04', 'GD2', 60, 'R2'],
+      ['2026-04', 'GD7', 60, 'R7'],
+    ]);
+    expect(settled('W2')).toEqual([
+      ['2026-03', 'GD5', 0, 'R5'],
+      ['2026-03', 'GD6', 60, 'R6'],
+    ]);
+    const line = json<Record<string, unknown>[]>(outletPath('W1', 'settlement_lines.json'))[0]!;
+    expect(line).toEqual({ settlement_month: '2026-03', outlet_id: 'W1', ticket_id: 'GD1', line_id: 'SETTLE:GD1', technician_id: 'T1', technician_name: '王师傅', service_type: 'install', completed_at: '2026-03-02 13:00:00', revisit_id: 'R1', revisit_at: '2026-03-03 10:00:00', fee: 80 });
+    const withheld = json<Record<string, unknown>[]>(outletPath('W1', 'settlement_withheld.json'));
+    expect(withheld.map((r) => [r.ticket_id, r.withheld_from, r.withheld_to, r.withheld_reason, r.calls, r.last_call_id, r.fee])).toEqual([
       // R2 reached the customer only in April: at March's end there was no call
-      ['W1', 'withheld', 'GD2', 60, 'no_revisit', 0, null, null],
-      ['W1', 'withheld', 'GD3', 60, 'not_reached', 1, 'R3', null],
-      ['W1', 'withheld', 'GD4', 40, 'revisit_before_completion', 1, 'R4', null],
-      ['W2', 'settled', 'GD5', 0, null, null, null, 'R5'],
-      ['W2', 'settled', 'GD6', 60, null, null, null, 'R6'],
+      ['GD2', '2026-03', '2026-03', 'no_revisit', 0, null, 60],
+      ['GD3', '2026-03', '2026-04', 'not_reached', 1, 'R3', 60],
+      ['GD4', '2026-03', '2026-04', 'revisit_before_completion', 1, 'R4', 40],
     ]);
-    expect(pick('settlement_lines/2026-04.json')).toEqual([
-      ['W1', 'settled', 'GD2', 60, null, null, null, 'R2'],
-      ['W1', 'settled', 'GD7', 60, null, null, null, 'R7'],
-      ['W1', 'withheld', 'GD3', 60, 'not_reached', 1, 'R3', null],
-      ['W1', 'withheld', 'GD4', 40, 'revisit_before_completion', 1, 'R4', null],
-    ]);
-    const line = json<Record<string, unknown>[]>('settlement_lines/2026-03.json')[0]!;
-    expect(line).toMatchObject({ settlement_month: '2026-03', technician_id: 'T1', technician_name: '王师傅', service_type: 'install', completed_at: '2026-03-02 13:00:00', revisit_at: '2026-03-03 10:00:00', line_id: 'SETTLE:GD1' });
-    const w1 = json<Record<string, unknown>[]>(outletPath('W1', 'settlement_lines.json'));
-    expect(w1).toEqual([...json<{ outlet_id: string }[]>('settlement_lines/2026-03.json'), ...json<{ outlet_id: string }[]>('settlement_lines/2026-04.json')].filter((r) => r.outlet_id === 'W1'));
+    expect(withheld[1]).toEqual({ outlet_id: 'W1', ticket_id: 'GD3', technician_id: 'T1', technician_name: '王师傅', service_type: 'repair', completed_at: '2026-03-20 13:00:00', fee: 60, withheld_from: '2026-03', withheld_to: '2026-04', withheld_reason: 'not_reached', calls: 1, last_call_id: 'R3', last_call_at: '2026-03-21 10:00:00' });
+    expect(json<unknown[]>(outletPath('W2', 'settlement_withheld.json'))).toEqual([]);
   });
 
   it('come out the same bytes from the same rows', () => {
     const second = join(work, 'second', 'runs', '20261101T080000-001');
-    const files = [...months.flatMap(settlementMonthFiles), ...['W1', 'W2'].flatMap((o) => ['settlement.json', 'settlement_lines.json', 'settlement/2026-03.csv', 'settlement/2026-03.xlsx'].map((f) => outletPath(o, f)))];
+    const files = [...months.flatMap(settlementMonthFiles), ...['W1', 'W2'].flatMap((o) => ['settlement.json', 'settlement_lines.json', 'settlement_withheld.json', 'settlement/2026-03.csv', 'settlement/2026-03.xlsx'].map((f) => outletPath(o, f)))];
     for (const file of files) expect(readFileSync(join(second, file)).equals(readFileSync(join(run, file))), file).toBe(true);
   });
 });
@@ -215,17 +223,20 @@ describe("HR's settlement download", () => {
     expect(rows.at(-1)![2]).toBe('2 outlets');
   });
 
-  it('reads back with csv-parse: each outlet\'s amounts sum to its net, the totals are settlement_totals', () => {
-    const rows = parse(readFileSync(join(run, 'settlement/2026-03.csv')), { bom: true, columns: true }) as Record<string, string>[];
-    for (const outlet of ['W1', 'W2']) {
+  it('reads back with csv-parse: each outlet\'s amounts sum to its net, its withheld rows to its tickets and fees withheld, the totals are settlement_totals', () => {
+    for (const { month, outlet } of totals.map((t) => ({ month: t.month as string, outlet: t.outlet_id as string }))) {
+      const rows = parse(readFileSync(join(run, `settlement/${month}.csv`)), { bom: true, columns: true }) as Record<string, string>[];
       const block = rows.filter((r) => r['网点'] === outlet);
       const total = block.find((r) => r['项目'] === '网点合计')!;
-      const expected = totals.find((t) => t.month === '2026-03' && t.outlet_id === outlet)!;
+      const expected = totals.find((t) => t.month === month && t.outlet_id === outlet)!;
       expect(Number(total['金额'])).toBe(expected.net);
       expect(block.filter((r) => r !== total).reduce((sum, r) => sum + Number(r['金额'] || 0), 0)).toBe(expected.net);
       expect(Number(total['工单数'])).toBe(expected.tickets_settled);
       expect(Number(total['暂扣金额'])).toBe(expected.withheld_fees);
-      expect(block.filter((r) => r['项目'] === '暂扣').length).toBe(expected.tickets_withheld);
+      // a withheld ticket of the month is a row, a carried-over row counts its tickets
+      const carried = block.filter((r) => r['项目'] === '暂扣结转').reduce((sum, r) => sum + Number(r['工单数']), 0);
+      expect(block.filter((r) => r['项目'] === '暂扣').length + carried).toBe(expected.tickets_withheld);
+      expect(block.filter((r) => (r['项目'] ?? '').startsWith('暂扣')).reduce((sum, r) => sum + Number(r['暂扣金额']), 0)).toBe(expected.withheld_fees);
     }
   });
 
@@ -268,15 +279,19 @@ describe("an outlet's statement download", () => {
     const rows = values(book.worksheets[0]!);
     expect(rows.map((r) => r[3])).toEqual(['Item', 'Settled', 'Settled', 'Fine deducted', 'Outlet total']);
     expect(rows.at(-1)).toEqual(['2026-03', 'W2', FORMULA, 'Outlet total', undefined, undefined, undefined, undefined, undefined, 'settled 2, fines 1, withheld 0', 2, -440, 0, at('2026-05-31')]);
-    // W1's April statement: the ticket settled late, the two still withheld
+    // W1's April statement: the ticket settled late; the two completed in March and still withheld
+    // are carried over, one row
     const april = csvRecords(outletPath('W1', 'settlement/2026-04.csv'));
-    expect(april.map((r) => [r[3], r[5], r[11], r[12]])).toEqual([
-      ['项目', '工单', '金额', '暂扣金额'],
-      ['结算', '', '120.00', ''],
-      ['暂扣', 'GD3', '', '60.00'],
-      ['暂扣', 'GD4', '', '40.00'],
-      ['网点合计', '', '120.00', '100.00'],
+    expect(april.map((r) => [r[3], r[5], r[8], r[9], r[10], r[11], r[12]])).toEqual([
+      ['项目', '工单', '完工时间', '说明', '工单数', '金额', '暂扣金额'],
+      ['结算', '', '', '', '2', '120.00', ''],
+      ['暂扣结转', '', '', '2026-03 完工，本月末仍暂扣', '2', '', '100.00'],
+      ['网点合计', '', '', '结算 2 张，罚款 0 笔，暂扣 2 张', '2', '120.00', '100.00'],
     ]);
+    const aprilEn = csvRecords(outletPath('W1', 'settlement/2026-04.en.csv'));
+    expect(aprilEn[2]!.slice(3, 13)).toEqual(['Withheld, carried over', '', '', '', '', '', 'completed in 2026-03, still withheld at the month\'s end', '2', '', '100.00']);
+    const aprilBook = await workbook(outletPath('W1', 'settlement/2026-04.xlsx'));
+    expect(values(aprilBook.worksheets[0]!)[2]).toEqual(['2026-04', 'W1', '青岛一店', '暂扣结转', undefined, undefined, undefined, undefined, undefined, '2026-03 完工，本月末仍暂扣', 2, undefined, 100, undefined]);
   });
 });
 

@@ -90,7 +90,6 @@ const RUN_FILES: [RegExp, Grant][] = [
   rule(String.raw`penalties/${MONTH}(?:\.en)?\.(?:csv|xlsx)`, HR),
   rule(String.raw`outlet_penalties/${MONTH}\.json`, HR),
   rule(String.raw`settlement/${MONTH}(?:\.json|(?:\.en)?\.(?:csv|xlsx))`, HR),
-  rule(String.raw`settlement_lines/${MONTH}\.json`, HR),
   rule(String.raw`tables/[a-z_]+\.parquet`, HR),
   // the close's audit: every close in full, the month's adjustments, the appeals (never their reason)
   rule(String.raw`audit/closes\.json`, HR),
@@ -108,6 +107,7 @@ const OUTLET_FILES: [RegExp, Grant][] = [
   rule(String.raw`outlet_penalties\.json`, HR_OR_OWN),
   rule(String.raw`settlement\.json`, HR_OR_OWN),
   rule(String.raw`settlement_lines\.json`, HR_OR_OWN),
+  rule(String.raw`settlement_withheld\.json`, HR_OR_OWN),
   rule(String.raw`adjustments\.json`, HR_OR_OWN),
   rule(String.raw`settlement_adjustments\.json`, HR_OR_OWN),
   rule(String.raw`settlement/${MONTH}(?:\.en)?\.(?:csv|xlsx)`, HR_OR_OWN),

@@ -3,11 +3,13 @@
 // withheld and withheld fees, fines, net, payment due) and opens an outlet's printable statement
 // (#o=<outlet id>); an outlet's account sees only its own statement. A manager has no such page
 // (spec §7: the server refuses it and its files). Every number is a published one
-// (dashboard/DATA.md: settlement/<month>.json, by_outlet/<outlet>/settlement*.json).
+// (dashboard/DATA.md: settlement/<month>.json, by_outlet/<outlet>/settlement*.json). The tickets
+// withheld are published once per run of months in one state: the page keeps the runs that hold
+// the month.
 import { clearHash, countColumn, hashFor, hashParam, tableLabels, textColumn, tierLabel } from './lib/columns.ts';
 import { closedNotice, statementClose } from './lib/closes.ts';
 import { idFileName, urlSegment } from './lib/data.ts';
-import { h, message } from './lib/dom.ts';
+import { type Child, h, message } from './lib/dom.ts';
 import { integer, naiveTime, yuan } from './lib/format.ts';
 import type { OutletPenaltyRow } from './lib/rows.ts';
 import { startPage, type PageContext } from './lib/shell.ts';
@@ -29,13 +31,14 @@ interface SettlementRow {
   payment_due: string;
   settled_by_service: { service_type: string; tickets: number; fees: number }[];
   withheld_by_reason: { withheld_reason: string; tickets: number; fees: number }[];
+  /** the month's own (completion_month = month) and those carried over from earlier months */
+  withheld_by_completion_month: { completion_month: string; tickets: number; fees: number }[];
 }
 
-/** A row of by_outlet/<outlet>/settlement_lines.json: a ticket settled in the month, or withheld at its end. */
+/** A row of by_outlet/<outlet>/settlement_lines.json: a ticket settled in the month. */
 interface SettlementLine {
   settlement_month: string;
   outlet_id: string;
-  status: 'settled' | 'withheld';
   ticket_id: string;
   technician_id: string | null;
   technician_name: string | null;
@@ -44,11 +47,31 @@ interface SettlementLine {
   revisit_id: string | null;
   revisit_at: string | null;
   fee: number | null;
-  withheld_reason: string | null;
-  calls: number | null;
+}
+
+/**
+ * A row of by_outlet/<outlet>/settlement_withheld.json: a ticket withheld at the end of every month
+ * from withheld_from to withheld_to, why and its calls so far.
+ */
+interface WithheldRun {
+  outlet_id: string;
+  ticket_id: string;
+  technician_id: string | null;
+  technician_name: string | null;
+  service_type: string | null;
+  completed_at: string;
+  fee: number | null;
+  withheld_from: string;
+  withheld_to: string;
+  withheld_reason: string;
+  calls: number;
   last_call_id: string | null;
   last_call_at: string | null;
 }
+
+/** A row of the statement's withheld table: a ticket completed in the month, or the tickets carried over from a month. */
+type CarriedItem = { kind: 'carried'; completion_month: string; tickets: number; fees: number };
+type WithheldItem = { kind: 'ticket'; n: number; run: WithheldRun } | CarriedItem;
 
 const LANG_SUFFIX = { zh: '', en: '.en' } as const;
 
@@ -154,30 +177,58 @@ function finesTable(ctx: PageContext, row: SettlementRow, fines: OutletPenaltyRo
 }
 
 /** Why a ticket is withheld, with its calls up to the month's end. */
-function reasonCell(ctx: PageContext, line: SettlementLine): HTMLElement {
-  const calls = line.calls ? ctx.t('settle.calls', { calls: integer(ctx.lang, line.calls), id: line.last_call_id ?? '', at: naiveTime(line.last_call_at) }) : null;
-  return h('span', { class: 'reason' }, h('span', { class: 'rule-zh' }, translateCode(ctx.lang, 'withheld', line.withheld_reason)), calls ? h('span', { class: 'rule-en' }, calls) : null);
+function reasonCell(ctx: PageContext, run: WithheldRun): HTMLElement {
+  const calls = run.calls ? ctx.t('settle.calls', { calls: integer(ctx.lang, run.calls), id: run.last_call_id ?? '', at: naiveTime(run.last_call_at) }) : null;
+  return h('span', { class: 'reason' }, h('span', { class: 'rule-zh' }, translateCode(ctx.lang, 'withheld', run.withheld_reason)), calls ? h('span', { class: 'rule-en' }, calls) : null);
 }
 
-/** The tickets withheld at the month's end and why, every one of them (the printed statement lists them all). */
-function withheldTable(ctx: PageContext, row: SettlementRow, withheld: SettlementLine[]): HTMLElement {
-  if (withheld.length === 0) return message('info', ctx.t('settle.withheld_empty'));
-  const numbered = withheld.map((line, i) => ({ ...line, n: i + 1 }));
-  type Line = (typeof numbered)[number];
-  const columns: Column<Line>[] = [
-    { key: 'n', label: ctx.t('pen.line_no'), numeric: true, rowHeader: true, value: (r) => r.n, sortable: false },
-    textColumn<Line>('ticket_id', ctx.t('pen.ticket_id'), (r) => r.ticket_id, { sortable: false, render: (r) => h('code', null, r.ticket_id) }),
-    textColumn<Line>('technician', ctx.t('col.technician'), (r) => r.technician_name ?? r.technician_id, { sortable: false }),
-    textColumn<Line>('service_type', ctx.t('settle.service_type'), (r) => r.service_type, { sortable: false, render: (r) => translateCode(ctx.lang, 'service', r.service_type) }),
-    textColumn<Line>('completed_at', ctx.t('settle.completed_at'), (r) => r.completed_at, { sortable: false, render: (r) => naiveTime(r.completed_at) }),
-    textColumn<Line>('reason', ctx.t('settle.reason'), (r) => r.withheld_reason, { sortable: false, className: 'wrap', render: (r) => reasonCell(ctx, r) }),
-    { key: 'fee', label: ctx.t('settle.fee'), numeric: true, sortable: false, value: (r) => r.fee, render: (r) => yuan(ctx.lang, r.fee) },
+/** The columns of a list of withheld tickets (the full list at the month's end). */
+function runColumns(ctx: PageContext): Column<WithheldRun>[] {
+  return [
+    textColumn<WithheldRun>('ticket_id', ctx.t('pen.ticket_id'), (r) => r.ticket_id, { rowHeader: true, render: (r) => h('code', null, r.ticket_id) }),
+    textColumn<WithheldRun>('technician', ctx.t('col.technician'), (r) => r.technician_name ?? r.technician_id),
+    textColumn<WithheldRun>('service_type', ctx.t('settle.service_type'), (r) => r.service_type, { render: (r) => translateCode(ctx.lang, 'service', r.service_type) }),
+    textColumn<WithheldRun>('completed_at', ctx.t('settle.completed_at'), (r) => r.completed_at, { render: (r) => naiveTime(r.completed_at) }),
+    textColumn<WithheldRun>('reason', ctx.t('settle.reason'), (r) => r.withheld_reason, { className: 'wrap', render: (r) => reasonCell(ctx, r) }),
+    { key: 'fee', label: ctx.t('settle.fee'), numeric: true, value: (r) => r.fee, render: (r) => yuan(ctx.lang, r.fee) },
+  ];
+}
+
+/** The statement's withheld rows, as its download prints them: the carried-over months, then the month's own tickets. */
+function withheldItems(ctx: PageContext, row: SettlementRow, withheld: WithheldRun[]): WithheldItem[] {
+  const carried = row.withheld_by_completion_month.filter((c) => c.completion_month < ctx.month).map((c): WithheldItem => ({ kind: 'carried', ...c }));
+  const own = withheld.filter((r) => r.completed_at.startsWith(ctx.month)).map((run, i): WithheldItem => ({ kind: 'ticket', n: i + 1, run }));
+  return [...carried, ...own];
+}
+
+/**
+ * The tickets withheld at the month's end and why, as the statement prints them: those completed in
+ * earlier months one row per completion month, those completed in the month one by one; then every
+ * ticket withheld, folded away.
+ */
+function withheldTable(ctx: PageContext, row: SettlementRow, withheld: WithheldRun[]): HTMLElement {
+  if (row.tickets_withheld === 0 && withheld.length === 0) return message('info', ctx.t('settle.withheld_empty'));
+  // a carried-over row: its label, the month in the reason column, its tickets; a ticket's row: the ticket
+  const cell = (ticket: (r: WithheldRun) => Child, carried: (c: CarriedItem) => Child = () => '') => (item: WithheldItem) => (item.kind === 'ticket' ? ticket(item.run) : carried(item));
+  const sortValue = (get: (r: WithheldRun) => string | number | null) => (item: WithheldItem) => (item.kind === 'ticket' ? get(item.run) : null);
+  const columns: Column<WithheldItem>[] = [
+    { key: 'n', label: ctx.t('pen.line_no'), numeric: true, rowHeader: true, sortable: false, value: (r) => (r.kind === 'ticket' ? r.n : null), render: (r) => (r.kind === 'ticket' ? r.n : '') },
+    { key: 'ticket_id', label: ctx.t('pen.ticket_id'), sortable: false, value: sortValue((r) => r.ticket_id), render: cell((r) => h('code', null, r.ticket_id), () => ctx.t('settle.carried_over')) },
+    { key: 'technician', label: ctx.t('col.technician'), sortable: false, value: sortValue((r) => r.technician_name ?? r.technician_id), render: cell((r) => r.technician_name ?? r.technician_id ?? '—') },
+    { key: 'service_type', label: ctx.t('settle.service_type'), sortable: false, value: sortValue((r) => r.service_type), render: cell((r) => translateCode(ctx.lang, 'service', r.service_type)) },
+    { key: 'completed_at', label: ctx.t('settle.completed_at'), sortable: false, value: sortValue((r) => r.completed_at), render: cell((r) => naiveTime(r.completed_at)) },
+    { key: 'reason', label: ctx.t('settle.reason'), sortable: false, className: 'wrap', value: sortValue((r) => r.withheld_reason), render: cell((r) => reasonCell(ctx, r), (c) => ctx.t('settle.carried_note', { month: c.completion_month })) },
+    { key: 'tickets', label: ctx.t('settle.tickets'), numeric: true, sortable: false, value: (r) => (r.kind === 'carried' ? r.tickets : null), render: cell(() => '', (c) => integer(ctx.lang, c.tickets)) },
+    { key: 'fee', label: ctx.t('settle.fee'), numeric: true, sortable: false, value: (r) => (r.kind === 'carried' ? r.fees : r.run.fee), render: cell((r) => yuan(ctx.lang, r.fee), (c) => yuan(ctx.lang, c.fees)) },
   ];
   const reasons = row.withheld_by_reason
     .map((r) => ctx.t('settle.reason_count', { reason: translateCode(ctx.lang, 'withheld', r.withheld_reason), tickets: integer(ctx.lang, r.tickets), fees: yuan(ctx.lang, r.fees) }))
     .join(ctx.lang === 'zh' ? '；' : '; ');
-  const table = dataTable({ columns, rows: numbered, labels: tableLabels(ctx), id: 'statement-withheld', footer: () => [ctx.t('common.total'), null, null, null, null, null, yuan(ctx.lang, row.withheld_fees)] });
-  return h('div', null, h('p', { class: 'note' }, ctx.t('settle.withheld_reasons', { reasons })), table.element);
+  const footer = () => [ctx.t('common.total'), null, null, null, null, null, integer(ctx.lang, row.tickets_withheld), yuan(ctx.lang, row.withheld_fees)];
+  const table = dataTable({ columns, rows: withheldItems(ctx, row, withheld), labels: tableLabels(ctx), id: 'statement-withheld', footer });
+  const all = dataTable({ columns: runColumns(ctx), rows: withheld, pageSize: 100, labels: tableLabels(ctx), id: 'statement-withheld-all' });
+  const details = h('details', { class: 'settled-lines' }, h('summary', null, ctx.t('settle.withheld_all', { count: integer(ctx.lang, withheld.length) })), all.element);
+  return h('div', null, h('p', { class: 'note' }, ctx.t('settle.withheld_reasons', { reasons })), table.element, details);
 }
 
 /** The tickets settled in the month, folded away (the statement prints them by service type). */
@@ -219,13 +270,16 @@ async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string,
   panel.append(h('p', { class: 'statement-meta' }, ctx.t('settle.statement_meta', { month: ctx.month, id, name: row.outlet_name ?? '', due: row.payment_due })), statementClose(ctx.lang, ctx.closes, ctx.month), links, figures(ctx, row));
   if (closable) heading.focus({ preventScroll: true });
   try {
-    const [lines, fines] = await Promise.all([
+    const [lines, runs, fines] = await Promise.all([
       ctx.json<SettlementLine[]>(`by_outlet/${folder}/settlement_lines.json#settlement_month=${ctx.month}`),
+      ctx.json<WithheldRun[]>(`by_outlet/${folder}/settlement_withheld.json`),
       ctx.json<OutletPenaltyRow[]>(`outlet_penalties/${ctx.month}.json`),
     ]);
     // another statement was asked for meanwhile: that request draws the panel
     if (request !== statementRequest) return;
-    await statementParts(ctx, panel, row, lines, fines.filter((f) => f.outlet_id === id));
+    // withheld at the month's end: the run of months that holds it
+    const withheld = runs.filter((r) => r.withheld_from <= ctx.month && ctx.month <= r.withheld_to);
+    await statementParts(ctx, panel, row, { settled: lines, withheld }, fines.filter((f) => f.outlet_id === id));
   } catch (e) {
     if (request !== statementRequest) return;
     panel.append(ctx.errorMessage(e));
@@ -233,17 +287,17 @@ async function renderStatement(ctx: PageContext, panel: HTMLElement, id: string,
   panel.dataset.state = 'ready';
 }
 
-async function statementParts(ctx: PageContext, panel: HTMLElement, row: SettlementRow, lines: SettlementLine[], fines: OutletPenaltyRow[]): Promise<void> {
+async function statementParts(ctx: PageContext, panel: HTMLElement, row: SettlementRow, lines: { settled: SettlementLine[]; withheld: WithheldRun[] }, fines: OutletPenaltyRow[]): Promise<void> {
   const part = (title: string, content: HTMLElement) => h('div', { class: 'statement-part' }, h('h3', null, title), content);
   panel.append(
     part(ctx.t('settle.by_service'), servicesTable(ctx, row)),
     part(ctx.t('settle.fines'), finesTable(ctx, row, fines)),
-    part(ctx.t('settle.withheld'), withheldTable(ctx, row, lines.filter((l) => l.status === 'withheld'))),
+    part(ctx.t('settle.withheld'), withheldTable(ctx, row, lines.withheld)),
   );
   const start = ctx.manifest.months.filter((m) => m <= ctx.month).slice(-12)[0] ?? ctx.month;
   await ctx.chart(panel, { name: 'settlement-outlet', title: ctx.t('settle.chart'), vars: { outlet: row.outlet_id }, params: { start_month: start, end_month: ctx.month } });
   panel.append(
-    settledDetails(ctx, lines.filter((l) => l.status === 'settled')),
+    settledDetails(ctx, lines.settled),
     h('div', { class: 'signatures' }, h('p', null, ctx.t('settle.sign_outlet')), h('p', null, ctx.t('settle.sign_hq')), h('p', null, ctx.t('pen.sign_date'))),
   );
 }

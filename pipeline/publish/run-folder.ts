@@ -16,9 +16,9 @@ import type { RunInfo } from './reports.ts';
  * of the same format: raise it whenever any published file would come out different (3: HR's
  * downloads in both languages, with the flags' reasons; 5: the closes, adjustments and appeals, and
  * the penalty totals' adjustments and amount due; 6: the settlement files, and a date format in
- * every workbook's styles).
+ * every workbook's styles; 7: the tickets withheld once per run of months, no settlement_lines/).
  */
-export const PUBLISH_FORMAT = 6;
+export const PUBLISH_FORMAT = 7;
 
 export interface Manifest {
   run_id: string;
@@ -73,7 +73,6 @@ export function monthFiles(month: string): string[] {
 export function settlementMonthFiles(month: string): string[] {
   return [
     `settlement/${month}.json`,
-    `settlement_lines/${month}.json`,
     `settlement/${month}.csv`,
     `settlement/${month}.xlsx`,
     `settlement/${month}.en.csv`,

@@ -2,15 +2,22 @@
 // why, the fines deducted. HR reads every outlet; an outlet's account only its own folder (spec §7,
 // dashboard/DATA.md):
 //
-//   settlement/<month>.json                       every outlet's settlement_totals row (+ name, tier)
-//   settlement_lines/<month>.json                 the tickets settled that month and those withheld at its end, with why
+//   settlement/<month>.json                       every outlet's settlement_totals row (+ name, tier, by
+//                                                 service type, withheld by why and by completion month)
 //   settlement/<month>.csv, .xlsx (.en.csv, .en.xlsx)
 //                                                 HR's download: every outlet's statement, then the month's
 //                                                 total; the workbook's second sheet one row per outlet
 //   by_outlet/<outlet>/settlement.json            its rows of every settlement/<month>.json
-//   by_outlet/<outlet>/settlement_lines.json      its rows of every settlement_lines/<month>.json
+//   by_outlet/<outlet>/settlement_lines.json      the tickets settled, every month
+//   by_outlet/<outlet>/settlement_withheld.json   the tickets withheld, once per run of months in one state
 //   by_outlet/<outlet>/settlement/<month>.csv, .xlsx (.en.csv, .en.xlsx)
 //                                                 its own statement of a month with a settlement row
+//
+// A ticket withheld for months is one row per run of months in which why it is withheld stays the
+// same (queries/publish/settlement_withheld.sql), not a row per month: at a million tickets the
+// tickets never revisited made the month-by-month lists most of the publish. A statement lists the
+// tickets completed in its month and withheld at its end one by one, those carried over from earlier
+// months one row per completion month.
 //
 // Like HR's penalty downloads (statements.ts), every file is one ordered query whose text DuckDB
 // builds, with the same columns' machinery (workbook.ts): headers in the language, names, real
@@ -21,8 +28,8 @@
 // incremental publish takes over only the months before the first month it writes
 // (settlementMonths), with their outlets' downloads; the outlets' JSON files span the months and are
 // written in full, like the other files of by_outlet/.
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { EMPTY_ARRAY, fileTexts, jsonArray } from './data-files.ts';
@@ -72,7 +79,13 @@ const LANGUAGES: { lang: Lang; suffix: string; statement: string; summary: strin
 
 // Row orders are total, so that a month file is the same bytes from any run over the same rows.
 const TOTALS_ORDER = 'outlet_id';
-const LINES_ORDER = 'outlet_id, status, completed_at, ticket_id';
+
+/** Each outlet's JSON files spanning the months: the table of its rows and their order. */
+const OUTLET_JSON = [
+  { file: 'settlement.json', from: 'pub_settlement_totals', order: `month, ${TOTALS_ORDER}` },
+  { file: 'settlement_lines.json', from: 'pub_settlement_lines', order: 'settlement_month, completed_at, ticket_id' },
+  { file: 'settlement_withheld.json', from: 'pub_settlement_withheld', order: 'completed_at, ticket_id, withheld_from' },
+] as const;
 
 /**
  * The months whose settlement files an incremental publish writes, of the months published (in
@@ -119,9 +132,9 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
     [
       sqlFile('publish/macros.sql'),
       `create or replace temp view pub_settlement_words as ${sqlFile('publish/settlement_words.sql')};`,
-      `create or replace temp view pub_settlement_withheld as ${sqlFile('publish/settlement_withheld.sql')};`,
-      // in the order of the files: a month's rows are together
-      `create or replace temp table pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')} order by settlement_month, ${LINES_ORDER};`,
+      // by outlet: an outlet's rows are together
+      `create or replace temp table pub_settlement_withheld as ${sqlFile('publish/settlement_withheld.sql')} order by outlet_id;`,
+      `create or replace temp table pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')};`,
       downloadRowsSql('pub_settlement_statement', sqlFile('publish/settlement_statement.sql')),
       downloadRowsSql('pub_settlement_summary', sqlFile('publish/settlement_summary.sql')),
@@ -136,63 +149,31 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
 export async function writeSettlement(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   const outlets = await prepare(connection);
   folder.directory('settlement');
-  folder.directory('settlement_lines');
-  const write = new Set(months);
   for (const month of months) {
     const totals = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', TOTALS_ORDER)} from pub_settlement_totals as source where month = ${sqlString(month)} group by month`);
     folder.page(`settlement/${month}.json`, totals.get(month)?.[0] ?? EMPTY_ARRAY);
     await writeHrDownloads(connection, folder, month);
     await writeOutletDownloads(connection, folder, month);
   }
-  await writeLines(connection, folder, outlets, write);
-  const totals = await fileTexts(connection, `select outlet_id, ${jsonArray('to_json(source)::varchar', `month, ${TOTALS_ORDER}`)} from pub_settlement_totals as source group by outlet_id`);
-  for (const outlet of outlets) folder.page(outletPath(outlet, 'settlement.json'), totals.get(outlet)?.[0] ?? EMPTY_ARRAY);
-  await connection.run(['outlets', 'lines', 'totals', 'statement', 'summary'].map((table) => `drop table pub_settlement_${table};`).join('\n'));
+  await writeOutletJson(connection, folder, outlets);
+  await connection.run(['outlets', 'withheld', 'lines', 'totals', 'statement', 'summary'].map((table) => `drop table pub_settlement_${table};`).join('\n'));
 }
 
-// a JSON array file's text as jsonArray (data-files.ts) makes it, from parts of its rows
-const OPEN = Buffer.from('[');
-const SEPARATOR = Buffer.from(',\n');
-const CLOSE = Buffer.from(']\n');
+/** Outlets whose JSON files are serialised per query (their texts are held until their gzip copies are written). */
+const OUTLETS_AT_A_TIME = 100;
 
-/**
- * settlement_lines/<month>.json of the months to write, and every outlet's settlement_lines.json,
- * from one pass over the lines: a month at a time, each outlet's part of it (a month file is its
- * outlets' parts in order, an outlet's file its parts of every month in order). An outlet's file is
- * added to month by month, so that no more than a month is held; then it is written as a page
- * (with its gzip copy).
- */
-async function writeLines(connection: DuckDBConnection, folder: RunFolder, outlets: string[], write: Set<string>): Promise<void> {
-  const started = new Set<string>();
-  const months = (await connection.runAndReadAll(`select distinct settlement_month from pub_settlement_lines order by all`)).getRows().map(([m]) => String(m));
-  for (const month of months) {
-    // in outlet order (the Map keeps the query's order)
-    const parts = await fileTexts(connection, `
-      select outlet_id, encode(string_agg(to_json(source)::varchar, E',\\n' order by ${LINES_ORDER}))
-      from pub_settlement_lines as source where settlement_month = ${sqlString(month)} group by outlet_id order by outlet_id`);
-    if (write.has(month)) {
-      const texts = [...parts.values()].map(([text]) => text!);
-      folder.page(`settlement_lines/${month}.json`, Buffer.concat([OPEN, ...texts.flatMap((text, i) => (i === 0 ? [text] : [SEPARATOR, text])), CLOSE]));
+/** Every outlet's settlement.json, settlement_lines.json and settlement_withheld.json, a few outlets at a time. */
+async function writeOutletJson(connection: DuckDBConnection, folder: RunFolder, outlets: string[]): Promise<void> {
+  for (let i = 0; i < outlets.length; i += OUTLETS_AT_A_TIME) {
+    const chunk = outlets.slice(i, i + OUTLETS_AT_A_TIME);
+    const inChunk = `outlet_id in (${chunk.map(sqlString).join(', ')})`;
+    for (const { file, from, order } of OUTLET_JSON) {
+      const texts = await fileTexts(connection, `select outlet_id, ${jsonArray('to_json(source)::varchar', order)} from ${from} as source where ${inChunk} group by outlet_id`);
+      for (const outlet of chunk) folder.page(outletPath(outlet, file), texts.get(outlet)?.[0] ?? EMPTY_ARRAY);
     }
-    for (const [outlet, [text]] of parts) {
-      const path = outletPath(outlet, 'settlement_lines.json');
-      folder.directory(dirname(path));
-      appendFileSync(folder.path(path), started.has(outlet) ? Buffer.concat([SEPARATOR, text!]) : Buffer.concat([OPEN, text!]));
-      started.add(outlet);
-    }
-    // the month's texts are held until their gzip copies are written: no more than a month at once
     await folder.settle();
   }
-  for (const month of write) if (!months.includes(month)) folder.page(`settlement_lines/${month}.json`, EMPTY_ARRAY);
-  for (const [i, outlet] of outlets.entries()) {
-    const path = outletPath(outlet, 'settlement_lines.json');
-    folder.page(path, started.has(outlet) ? Buffer.concat([readFileSync(folder.path(path)), CLOSE]) : EMPTY_ARRAY);
-    if (i % OUTLETS_AT_A_TIME === OUTLETS_AT_A_TIME - 1) await folder.settle();
-  }
 }
-
-/** Outlets' files read back and compressed at a time. */
-const OUTLETS_AT_A_TIME = 50;
 
 /**
  * SQL of a download's texts from a table of its rows (downloadRowsSql): per key, the CSV lines and the

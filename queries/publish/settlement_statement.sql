@@ -1,16 +1,21 @@
 -- The outlets' settlement statements of a month as the downloads print them, in the pages' two
 -- languages: the rows of the CSV and of the workbook's first sheet. Each outlet's block (by
 -- outlet_id): the tickets settled and their fees by service type, each fine deducted (a negative
--- amount), each ticket withheld with why (its fee in the withheld column, not paid), then the outlet's
--- total row (tickets settled, net = fees − fines, withheld fees, payment due); HR's file ends with
--- the month's total row (outlet_id null). In an outlet's block the amounts sum to its net.
+-- amount), the tickets withheld at the month's end: those completed in earlier months one row per
+-- completion month (carried over: how many, their fees), those completed in the month each with why
+-- (its fee in the withheld column, not paid), then the outlet's total row (tickets settled, net =
+-- fees − fines, withheld fees, payment due); HR's file ends with the month's total row (outlet_id
+-- null). In an outlet's block the amounts sum to its net, the withheld fees to its withheld fees,
+-- and the withheld rows (one ticket each, or the tickets of a carried-over row) to its tickets
+-- withheld.
 -- n orders the rows of a month and language (HR's file), outlet_n those of one outlet (its own file);
--- row_kind is settled, fine, withheld, outlet_total or total.
--- Inputs: pub_settlement_lines (queries/publish/settlement_lines.sql), pub_settlement_totals
---   (settlement_totals.sql: its settled_by_service), outlet_penalty_lines, pub_settlement_words (settlement_words.sql); macro
---   pub_text.
--- Grain: per language, one row per outlet, month and service type settled, per fine, per ticket
---   withheld, per outlet and month (outlet_total), per month (total).
+-- row_kind is settled, fine, carried_over, withheld, outlet_total or total.
+-- Inputs: pub_settlement_withheld (queries/publish/settlement_withheld.sql), pub_settlement_totals
+--   (settlement_totals.sql: its settled_by_service and withheld_by_completion_month),
+--   outlet_penalty_lines, pub_settlement_words (settlement_words.sql); macros pub_text, month_of.
+-- Grain: per language, one row per outlet, month and service type settled, per fine, per outlet,
+--   month and earlier completion month with tickets withheld, per ticket completed in the month and
+--   withheld at its end, per outlet and month (outlet_total), per month (total).
 with languages as (
   select lang from (values ('zh'), ('en')) as languages(lang)
 ),
@@ -60,33 +65,57 @@ fine_rows as (
   cross join languages
 ),
 
+-- the tickets completed in earlier months and still withheld: how many of each completion month
+carried_rows as (
+  select
+    totals.month,
+    languages.lang,
+    totals.outlet_id,
+    3 as block,
+    0 as position,
+    withheld.completion_month,
+    'carried_over' as row_kind,
+    pub_text(languages.lang, '暂扣结转', 'Withheld, carried over') as item,
+    pub_text(languages.lang,
+      withheld.completion_month || ' 完工，本月末仍暂扣',
+      'completed in ' || withheld.completion_month || ', still withheld at the month''s end') as description,
+    withheld.tickets,
+    withheld.fees as withheld_fee
+  from pub_settlement_totals as totals
+  cross join unnest(totals.withheld_by_completion_month) as by_completion_month(withheld)
+  cross join languages
+  where withheld.completion_month < totals.month
+),
+
+-- the tickets completed in the month and withheld at its end: the first run of each
 withheld_rows as (
   select
-    lines.settlement_month as month,
+    runs.withheld_from as month,
     languages.lang,
-    lines.outlet_id,
+    runs.outlet_id,
     3 as block,
+    1 as position,
     'withheld' as row_kind,
     pub_text(languages.lang, '暂扣', 'Withheld') as item,
-    coalesce(pub_text(languages.lang, services.zh, services.en), lines.service_type) as service,
-    lines.ticket_id,
-    lines.technician_id,
-    lines.technician_name,
-    lines.completed_at,
-    coalesce(pub_text(languages.lang, reasons.zh, reasons.en), lines.withheld_reason) || case
-      when lines.calls > 0 then pub_text(languages.lang,
-        '（回访 ' || lines.calls || ' 次，最近 ' || lines.last_call_id || ' ' || strftime(lines.last_call_at, '%Y-%m-%d %H:%M') || '）',
-        ' (' || lines.calls || case when lines.calls = 1 then ' call' else ' calls' end || ', last ' || lines.last_call_id || ' at ' || strftime(lines.last_call_at, '%Y-%m-%d %H:%M') || ')')
+    coalesce(pub_text(languages.lang, services.zh, services.en), runs.service_type) as service,
+    runs.ticket_id,
+    runs.technician_id,
+    runs.technician_name,
+    runs.completed_at,
+    coalesce(pub_text(languages.lang, reasons.zh, reasons.en), runs.withheld_reason) || case
+      when runs.calls > 0 then pub_text(languages.lang,
+        '（回访 ' || runs.calls || ' 次，最近 ' || runs.last_call_id || ' ' || strftime(runs.last_call_at, '%Y-%m-%d %H:%M') || '）',
+        ' (' || runs.calls || case when runs.calls = 1 then ' call' else ' calls' end || ', last ' || runs.last_call_id || ' at ' || strftime(runs.last_call_at, '%Y-%m-%d %H:%M') || ')')
       else ''
     end as description,
-    lines.fee as withheld_fee
-  from pub_settlement_lines as lines
+    runs.fee as withheld_fee
+  from pub_settlement_withheld as runs
   cross join languages
   left join services
-    on services.code = lines.service_type
+    on services.code = runs.service_type
   left join reasons
-    on reasons.code = lines.withheld_reason
-  where lines.status = 'withheld'
+    on reasons.code = runs.withheld_reason
+  where runs.withheld_from = month_of(runs.completed_at)
 ),
 
 outlet_total_rows as (
@@ -115,6 +144,8 @@ outlet_rows as (
   select * from settled_rows
   union all by name
   select * from fine_rows
+  union all by name
+  select * from carried_rows
   union all by name
   select * from withheld_rows
   union all by name
@@ -167,11 +198,11 @@ final as (
     lang,
     row_number() over (
       partition by month, lang
-      order by block = 9, outlet_id, block, position, completed_at, ticket_id
+      order by block = 9, outlet_id, block, position, completion_month, completed_at, ticket_id
     ) as n,
     row_number() over (
       partition by month, lang, outlet_id
-      order by block, position, completed_at, ticket_id
+      order by block, position, completion_month, completed_at, ticket_id
     ) as outlet_n,
     row_kind,
     outlet_id,

@@ -1,15 +1,25 @@
--- The tickets withheld from each outlet's settlement at a month's end, and why (spec 5.4): completed
--- on or before the month's last day and without a reached revisit at or after completion by then.
+-- The tickets withheld from each outlet's settlement (spec 5.4), once per run of months in which the
+-- ticket stays withheld in the same state: withheld at the end of every month from withheld_from to
+-- withheld_to (inclusive), for the reason and with the calls given. A ticket is withheld at the end
+-- of every month from its completion to the one before it is settled (completed on or before the
+-- month's last day, no reached revisit at or after completion by then); one never settled, up to
+-- the last month of settlement_totals (its last run ends there).
 -- Why, from the ticket's revisit calls up to the month's end:
 --   no_revisit                 no call at all yet
 --   not_reached                calls at or after completion, none of which reached the customer
 --                              (reached false or unknown)
 --   revisit_before_completion  calls only before the completion (the slip predates the job)
+-- The state changes only in a month in which the ticket got a call, so a run starts in its
+-- completion month or in a month with a call, and ends the month before the next such month, the
+-- month before it is settled or the last month: worked out from the calls, never month by month.
+-- Calls before the completion month count as of the completion month. Expanded over the months of
+-- settlement_totals, the runs are the tickets withheld at each month's end with why as of then.
 -- The fee is the one its service type would be paid (the config's schedule), as withheld_fees counts.
--- Inputs: int_ticket_outcomes, stg_revisits, stg_technicians, settlement_totals, cfg_settlement_fees.
--- Grain: one row per month of settlement_totals and ticket withheld at its end.
-with statement_months as (
-  select distinct month from settlement_totals
+-- Inputs: int_ticket_outcomes, stg_revisits, stg_technicians, settlement_totals, cfg_settlement_fees;
+--   macros month_of, month_before.
+-- Grain: one row per ticket and run of months withheld in one state.
+with bounds as (
+  select max(month) as last_month from settlement_totals
 ),
 
 -- the tickets withheld at the end of at least one month: not settled in their completion month
@@ -29,59 +39,101 @@ candidates as (
     or month_of(greatest(outcomes.completed_at, outcomes.settle_revisit_at)) > outcomes.month
 ),
 
--- withheld at the end of every month from its completion to the one before it is settled
-withheld as (
-  select
-    statement_months.month,
-    candidates.*
-  from candidates
-  join statement_months
-    on statement_months.month >= candidates.completion_month
-    and (candidates.settlement_month is null or statement_months.month < candidates.settlement_month)
-),
-
--- its calls up to the month's end
+-- its calls, each in the month from which it counts: its own, or the completion month when earlier
 calls as (
   select
-    withheld.month,
-    withheld.ticket_id,
-    count(revisits.revisit_id) as calls,
-    count(revisits.revisit_id) filter (where revisits.revisit_at >= withheld.completed_at) as calls_after_completion,
-    max(revisits.revisit_at) as last_call_at,
-    arg_max(revisits.revisit_id, (revisits.revisit_at, revisits.revisit_id)) as last_call_id
-  from withheld
+    candidates.ticket_id,
+    greatest(month_of(revisits.revisit_at), candidates.completion_month) as month,
+    revisits.revisit_id,
+    revisits.revisit_at,
+    revisits.revisit_at >= candidates.completed_at as after_completion
+  from candidates
   join stg_revisits as revisits
-    on revisits.ticket_id = withheld.ticket_id
-    and month_of(revisits.revisit_at) <= withheld.month
-  group by withheld.month, withheld.ticket_id
+    on revisits.ticket_id = candidates.ticket_id
+),
+
+call_months as (
+  select
+    ticket_id,
+    month,
+    count(*) as calls,
+    count(*) filter (where after_completion) as calls_after_completion,
+    max(revisit_at) as last_call_at,
+    arg_max(revisit_id, (revisit_at, revisit_id)) as last_call_id
+  from calls
+  group by ticket_id, month
+),
+
+-- the months in which a run starts: the completion month, and each later month with a call while
+-- the ticket is still withheld
+starts as (
+  select
+    candidates.*,
+    candidates.completion_month as month,
+    0 as calls,
+    0 as calls_after_completion,
+    null::timestamp as last_call_at,
+    null::varchar as last_call_id
+  from candidates
+  where not exists (
+    select 1 from call_months where call_months.ticket_id = candidates.ticket_id and call_months.month = candidates.completion_month
+  )
+  union all by name
+  select
+    candidates.*,
+    call_months.month,
+    call_months.calls,
+    call_months.calls_after_completion,
+    call_months.last_call_at,
+    call_months.last_call_id
+  from candidates
+  join call_months
+    on call_months.ticket_id = candidates.ticket_id
+),
+
+-- the state as of each start: the calls so far (a later month's calls are later than any before)
+runs as (
+  select
+    starts.*,
+    (sum(calls) over so_far)::bigint as calls_so_far,
+    (sum(calls_after_completion) over so_far)::bigint as calls_after_completion_so_far,
+    -- the month before the next start, before the settlement, or the last month: the earliest
+    least(
+      coalesce(month_before(lead(month) over (partition by ticket_id order by month)), bounds.last_month),
+      coalesce(month_before(settlement_month), bounds.last_month),
+      bounds.last_month
+    ) as run_end
+  from starts
+  cross join bounds
+  window so_far as (partition by ticket_id order by month rows between unbounded preceding and current row)
 ),
 
 final as (
   select
-    withheld.month as settlement_month,
-    withheld.outlet_id,
-    withheld.ticket_id,
-    withheld.technician_id,
+    runs.outlet_id,
+    runs.ticket_id,
+    runs.technician_id,
     technicians.name as technician_name,
-    withheld.service_type,
-    withheld.completed_at,
+    runs.service_type,
+    runs.completed_at,
     fees.fee::decimal(18, 2) as fee,
+    runs.month as withheld_from,
+    runs.run_end as withheld_to,
     case
-      when coalesce(calls.calls, 0) = 0 then 'no_revisit'
-      when calls.calls_after_completion > 0 then 'not_reached'
+      when runs.calls_so_far = 0 then 'no_revisit'
+      when runs.calls_after_completion_so_far > 0 then 'not_reached'
       else 'revisit_before_completion'
     end as withheld_reason,
-    coalesce(calls.calls, 0) as calls,
-    calls.last_call_id,
-    calls.last_call_at
-  from withheld
-  left join calls
-    on calls.month = withheld.month
-    and calls.ticket_id = withheld.ticket_id
+    runs.calls_so_far as calls,
+    runs.last_call_id,
+    runs.last_call_at
+  from runs
   left join cfg_settlement_fees as fees
-    on fees.service_type = withheld.service_type
+    on fees.service_type = runs.service_type
   left join stg_technicians as technicians
-    on technicians.technician_id = withheld.technician_id
+    on technicians.technician_id = runs.technician_id
+  -- a start in or after the settlement month, or after the last month, begins no run
+  where runs.month <= runs.run_end
 )
 
 select * from final

@@ -49,7 +49,6 @@ const OUTLET_OWN: Record<string, string> = {
   penalty_lines: 'month',
   outlet_penalties: 'month',
   settlement: 'month',
-  settlement_lines: 'settlement_month',
   adjustments: 'month',
   settlement_adjustments: 'month',
 };
