@@ -12,7 +12,8 @@
 -- The downloads' wording in the pages' two languages: zh unless 'en'.
 create or replace temp macro pub_text(lang, zh, en) as case when lang = 'en' then en else zh end;
 
-create or replace temp macro formula_like(v) as ascii(v) in (61, 43, 45, 64, 9, 13);
+-- (list_contains, not IN: DuckDB may plan an IN list as a join, one for every cell of a row)
+create or replace temp macro formula_like(v) as list_contains([61, 43, 45, 64, 9, 13], ascii(v));
 
 -- A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; an empty text is
 -- quoted too, so that it reads back apart from a missing value (an empty field).
