@@ -4,8 +4,9 @@
 -- month's total row. Cells are what HR reads: names, the rule's description, the evidence ids,
 -- 是/否 (Yes/No); amounts stay numbers and times timestamps (the writers format them).
 -- n orders the rows of a month and language (the same in both); row_kind is line, subtotal or total.
--- Inputs: penalty_lines, penalty_totals, stg_technicians, stg_outlets, pub_penalty_reasons (the
---   reasons of queries/publish/penalty_reasons.sql); macro pub_text.
+-- Inputs: penalty_lines, stg_technicians, stg_outlets, pub_penalty_totals (the totals with the
+--   names: queries/publish/penalty_totals.sql), pub_penalty_reasons (the reasons of
+--   queries/publish/penalty_reasons.sql); macro pub_text.
 -- Grain: per language, one row per penalty line, per technician and month (subtotal), per month (total).
 with languages as (
   select lang from (values ('zh'), ('en')) as languages(lang)
@@ -44,18 +45,14 @@ subtotal_rows as (
     0 as section,
     'subtotal' as row_kind,
     totals.technician_id,
-    technicians.name as technician_name,
+    totals.technician_name,
     totals.outlet_id,
-    outlets.name as outlet_name,
+    totals.outlet_name,
     totals.amount,
     totals.violations,
     totals.training,
     totals.dismissal_review
-  from penalty_totals as totals
-  left join stg_technicians as technicians
-    on technicians.technician_id = totals.technician_id
-  left join stg_outlets as outlets
-    on outlets.outlet_id = totals.outlet_id
+  from pub_penalty_totals as totals
 ),
 
 total_rows as (
@@ -69,7 +66,7 @@ total_rows as (
     sum(amount)::decimal(18, 2) as amount,
     count(*) filter (where training) as trained,
     count(*) filter (where dismissal_review) as reviewed
-  from penalty_totals
+  from pub_penalty_totals
   group by month
 ),
 

@@ -2,8 +2,8 @@
 -- per technician with the flags as 是/否 (Yes/No) and their reasons, by technician_id, then the
 -- month's total row. n orders the rows of a month and language (the same in both); row_kind is
 -- technician or total.
--- Inputs: penalty_totals, stg_technicians, stg_outlets, pub_penalty_reasons (the reasons of
---   queries/publish/penalty_reasons.sql); macro pub_text.
+-- Inputs: pub_penalty_totals (the totals with the names: queries/publish/penalty_totals.sql),
+--   pub_penalty_reasons (the reasons of queries/publish/penalty_reasons.sql); macro pub_text.
 -- Grain: per language, one row per technician per month with a penalty, and one per month (total).
 with languages as (
   select lang from (values ('zh'), ('en')) as languages(lang)
@@ -16,19 +16,15 @@ technician_rows as (
     0 as section,
     'technician' as row_kind,
     totals.technician_id,
-    technicians.name as technician_name,
+    totals.technician_name,
     totals.outlet_id,
-    outlets.name as outlet_name,
+    totals.outlet_name,
     totals.violations,
     totals.violations_ytd::bigint as violations_ytd,
     totals.amount,
     totals.training,
     totals.dismissal_review
-  from penalty_totals as totals
-  left join stg_technicians as technicians
-    on technicians.technician_id = totals.technician_id
-  left join stg_outlets as outlets
-    on outlets.outlet_id = totals.outlet_id
+  from pub_penalty_totals as totals
 ),
 
 -- the flags' columns count the technicians flagged
