@@ -126,8 +126,13 @@ function downloadRowsSql(table: string, query: string): string {
   return `create or replace temp table ${table} as select *, xml_rare(to_json(source)::varchar) as rare from (${query}) as source order by month;`;
 }
 
-/** The tables of the settlement files, on the connection of this lane (with the publish macros). */
-async function prepare(connection: DuckDBConnection): Promise<string[]> {
+/**
+ * The tables of the settlement files, on the connection of this lane (with the publish macros). The
+ * download rows only of the months written: an incremental publish writes a few months of a year,
+ * and the rows of a month are most of the lane's text.
+ */
+async function prepare(connection: DuckDBConnection, months: string[]): Promise<string[]> {
+  const written = (query: string) => `select * from (${query}) as rows_of_months where ${months.length === 0 ? 'false' : `month in (${months.map(sqlString).join(', ')})`}`;
   await connection.run(
     [
       sqlFile('publish/macros.sql'),
@@ -136,8 +141,8 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
       `create or replace temp table pub_settlement_withheld as ${sqlFile('publish/settlement_withheld.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')};`,
-      downloadRowsSql('pub_settlement_statement', sqlFile('publish/settlement_statement.sql')),
-      downloadRowsSql('pub_settlement_summary', sqlFile('publish/settlement_summary.sql')),
+      downloadRowsSql('pub_settlement_statement', written(sqlFile('publish/settlement_statement.sql'))),
+      downloadRowsSql('pub_settlement_summary', written(sqlFile('publish/settlement_summary.sql'))),
       // every outlet that has a folder (outlet-files.ts), and any with a settlement row
       `create or replace temp table pub_settlement_outlets as select outlet_id from (${sqlFile('publish/outlet_ids.sql')}) union select outlet_id from settlement_totals;`,
     ].join('\n'),
@@ -147,7 +152,7 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
 
 /** Every settlement file of the months given, and every outlet's settlement files spanning the months. */
 export async function writeSettlement(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  const outlets = await prepare(connection);
+  const outlets = await prepare(connection, months);
   folder.directory('settlement');
   for (const month of months) {
     const totals = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', TOTALS_ORDER)} from pub_settlement_totals as source where month = ${sqlString(month)} group by month`);
