@@ -84,9 +84,7 @@ export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Man
   const kept = (previous?.months ?? []).filter((m) => !rewritten.includes(m) && settlementMonthFiles(m).every((f) => existsSync(join(previous!.dir, f))));
   if (previous) linkSettlement(folder, previous.dir, kept);
   const settlement = names.filter((m) => !kept.includes(m));
-  await writeRunFolder(db, folder, written, written.length === names.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`, settlement);
-  // every outlet's own files (what an outlet's account may read), every month: outlet-files.ts
-  await step('outlet files', () => writeOutletFiles(db.connection, folder, names));
+  await writeRunFolder(db, folder, { written, inMonths: written.length === names.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`, all: names, settlement });
   folder.page('run.json', JSON.stringify(runReport(run)) + '\n');
   await step('compression', () => folder.settle());
   killPoint('publish:compression');
@@ -117,13 +115,14 @@ function reusableMonths(outDir: string, state: PublishState, months: string[]): 
  * Every file but run.json, for the months given in full and for the files spanning months.
  *
  * Each query runs on one thread (the tables are a row group or two), so the work goes in lanes on
- * their own connections: the KPI pages on this one, HR's statements on a second, the contract
- * tables on a third, the settlement (settlement.ts: its months are `settlement`) on a fourth.
- * DuckDB's worker threads would only add scheduling to that (a fifth more CPU time, measured): one
- * thread per query while publishing. Temporary views and macros belong to a connection: each lane
- * makes its own.
+ * their own connections: the KPI pages and every outlet's own files on this one, HR's statements on
+ * a second, the contract tables on a third, the settlement (settlement.ts: its months are
+ * `settlement`) on a fourth. DuckDB's worker threads would only add scheduling to that (a fifth more
+ * CPU time, measured): one thread per query while the lanes run side by side. The settlement lane
+ * runs longest; once it runs alone, the threads are set back. Temporary views and macros belong to
+ * a connection: each lane makes its own.
  */
-async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMonths: string, settlement: string[]): Promise<void> {
+async function writeRunFolder(db: Db, folder: RunFolder, months: LaneMonths): Promise<void> {
   const threads = await db.value<number>(`select current_setting('threads')`);
   await db.run(`set threads = 1`);
   let lanes: PromiseSettledResult<void>[];
@@ -132,20 +131,25 @@ async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMo
     const tables = await db.instance.connect();
     const settlements = await db.instance.connect();
     try {
-      lanes = await Promise.allSettled([
-        kpiLane(db, folder, written, inMonths),
+      // settled as it ends, so that a failure is this publish's and never an unhandled rejection
+      const settlementLane = Promise.allSettled([step('settlement', () => writeSettlement(settlements, folder, months.settlement))]);
+      const shortLanes = Promise.allSettled([
+        kpiLane(db, folder, months),
         step('penalties', async () => {
-          await statementLane(statements, folder, written);
+          await statementLane(statements, folder, months.written);
           killPoint('publish:statements');
         }),
         step('tables', async () => {
           await copyTables(tables, folder);
           // the closes, adjustments and appeals the pages read (audit.ts): small, so in this lane
-          await writeAudit(tables, folder, written, inMonths);
+          await writeAudit(tables, folder, months.written, months.inMonths);
           killPoint('publish:tables');
         }),
-        step('settlement', () => writeSettlement(settlements, folder, settlement)),
       ]);
+      // the settlement lane runs longest: once it runs alone, its queries get the threads back
+      const short = await shortLanes;
+      await db.run(`set threads = ${Number(threads)}`);
+      lanes = [...short, ...(await settlementLane)];
     } finally {
       statements.closeSync();
       tables.closeSync();
@@ -158,8 +162,17 @@ async function writeRunFolder(db: Db, folder: RunFolder, written: string[], inMo
   if (failed) throw failed.reason;
 }
 
+/** The months of each lane: written in full, as a SQL condition, every month published, the settlement's. */
+interface LaneMonths {
+  written: string[];
+  inMonths: string;
+  all: string[];
+  settlement: string[];
+}
+
 /** The KPI pages (technicians, histories, outlets, network), quality and backlog. */
-async function kpiLane(db: Db, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
+async function kpiLane(db: Db, folder: RunFolder, lane: LaneMonths): Promise<void> {
+  const { written: months, inMonths } = lane;
   await db.run(
     [
       `create or replace temp view pub_technician_months as ${sqlFile('publish/technician_months.sql')};`,
@@ -177,6 +190,9 @@ async function kpiLane(db: Db, folder: RunFolder, months: string[], inMonths: st
   folder.page('network.json', network.get('network')?.[0] ?? EMPTY_ARRAY);
   folder.page('quality.json', JSON.stringify(await step('quality', () => qualityReport(db))) + '\n');
   folder.page('backlog.json', JSON.stringify(await step('backlog', () => backlogReport(db))) + '\n');
+  // every outlet's own files (what an outlet's account may read), every month: outlet-files.ts; in
+  // this lane, which ends early, so that they are written while the settlement still runs
+  await step('outlet files', () => writeOutletFiles(db.connection, folder, lane.all));
 }
 
 /**

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSyn
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { killPoint } from '../common/faults.ts';
 import { localNow } from '../common/time.ts';
 import type { RunInfo } from './reports.ts';
@@ -45,6 +45,18 @@ const GZIP_LEVEL = 3;
 const GZIP_CHUNK = 256 * 1024;
 
 const gzip = promisify(gzipCallback);
+
+/**
+ * A page smaller than this is gzipped on the main thread: the thread pool's round trip costs more
+ * than compressing a few hundred KB (the outlets' files are hundreds of them). The same bytes.
+ */
+const GZIP_ON_POOL_FROM = 256 * 1024;
+
+function gzipPage(data: Buffer): Promise<Buffer> {
+  const options = { level: GZIP_LEVEL, chunkSize: GZIP_CHUNK };
+  if (data.length >= GZIP_ON_POOL_FROM) return gzip(data, options);
+  return new Promise((resolve) => resolve(gzipSync(data, options)));
+}
 
 /** Every file of one month, inside the run folder (a `.gz` beside a JSON file where there is one). */
 export function monthFiles(month: string): string[] {
@@ -147,7 +159,7 @@ export class RunFolder {
   page(file: string, text: string | Buffer): void {
     const data = typeof text === 'string' ? Buffer.from(text) : text;
     this.file(file, data);
-    if (data.length >= COMPRESS_FROM_BYTES) this.later(gzip(data, { level: GZIP_LEVEL, chunkSize: GZIP_CHUNK }).then((gz) => writeFile(this.path(`${file}.gz`), gz)));
+    if (data.length >= COMPRESS_FROM_BYTES) this.later(gzipPage(data).then((gz) => writeFile(this.path(`${file}.gz`), gz)));
   }
 
   /** The previous run's file, shared by a hard link (both folders are never changed again). */

@@ -35,7 +35,7 @@ import { sqlFile, sqlString } from '../common/db.ts';
 import { EMPTY_ARRAY, fileTexts, jsonArray } from './data-files.ts';
 import { OUTLET_ROOT, outletPath } from './outlet-files.ts';
 import { type RunFolder, settlementMonthFiles } from './run-folder.ts';
-import type { DownloadColumn, Lang } from './statements.ts';
+import { type DownloadColumn, type Lang, rareOf } from './statements.ts';
 import { csvHeader, csvLine, sheetRow, writeXlsx } from './workbook.ts';
 
 /** The statement rows (queries/publish/settlement_statement.sql): the CSV and the first sheet, HR's and an outlet's. */
@@ -121,9 +121,9 @@ export function linkSettlement(folder: RunFolder, previousDir: string, months: s
   }
 }
 
-/** SQL of a table of a download's rows, each with its xml_rare (sheetRow), in the order of the months. */
-function downloadRowsSql(table: string, query: string): string {
-  return `create or replace temp table ${table} as select *, xml_rare(to_json(source)::varchar) as rare from (${query}) as source order by month;`;
+/** SQL of a table of a download's rows, each with its xml_rare of the columns printed (sheetRow, rareOf), in the order of the months. */
+function downloadRowsSql(table: string, columns: DownloadColumn[], query: string): string {
+  return `create or replace temp table ${table} as select *, ${rareOf(columns)} as rare from (${query}) as source order by month;`;
 }
 
 /**
@@ -141,8 +141,8 @@ async function prepare(connection: DuckDBConnection, months: string[]): Promise<
       `create or replace temp table pub_settlement_withheld as ${sqlFile('publish/settlement_withheld.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')};`,
-      downloadRowsSql('pub_settlement_statement', written(sqlFile('publish/settlement_statement.sql'))),
-      downloadRowsSql('pub_settlement_summary', written(sqlFile('publish/settlement_summary.sql'))),
+      downloadRowsSql('pub_settlement_statement', STATEMENT_COLUMNS, written(sqlFile('publish/settlement_statement.sql'))),
+      downloadRowsSql('pub_settlement_summary', SUMMARY_COLUMNS, written(sqlFile('publish/settlement_summary.sql'))),
       // every outlet that has a folder (outlet-files.ts), and any with a settlement row
       `create or replace temp table pub_settlement_outlets as select outlet_id from (${sqlFile('publish/outlet_ids.sql')}) union select outlet_id from settlement_totals;`,
     ].join('\n'),

@@ -114,6 +114,6 @@ async function writeDownloads(connection: DuckDBConnection, folder: RunFolder, m
  * xml_rare of a row as to_json of its text cells only: what xml_rare looks for is in a text or at its
  * ends, never in a number or a time, so it answers as for the whole row at a fraction of the cost.
  */
-function rareOf(columns: SheetColumn[]): string {
+export function rareOf(columns: SheetColumn[]): string {
   return `xml_rare(to_json({${columns.filter((c) => c.kind === 'text').map((c) => `'${c.name}': ${c.name}`).join(', ')}})::varchar)`;
 }
