@@ -35,32 +35,29 @@ interface SettlementRow {
   withheld_by_completion_month: { completion_month: string; tickets: number; fees: number }[];
 }
 
-/** A row of by_outlet/<outlet>/settlement_lines.json: a ticket settled in the month. */
-interface SettlementLine {
-  settlement_month: string;
+/** A completed ticket of an outlet's settlement files, settled or withheld, with its fee. */
+interface OutletTicket {
   outlet_id: string;
   ticket_id: string;
   technician_id: string | null;
   technician_name: string | null;
   service_type: string | null;
   completed_at: string;
+  fee: number | null;
+}
+
+/** A row of by_outlet/<outlet>/settlement_lines.json: a ticket settled in the month. */
+interface SettlementLine extends OutletTicket {
+  settlement_month: string;
   revisit_id: string | null;
   revisit_at: string | null;
-  fee: number | null;
 }
 
 /**
  * A row of by_outlet/<outlet>/settlement_withheld.json: a ticket withheld at the end of every month
  * from withheld_from to withheld_to, why and its calls so far.
  */
-interface WithheldRun {
-  outlet_id: string;
-  ticket_id: string;
-  technician_id: string | null;
-  technician_name: string | null;
-  service_type: string | null;
-  completed_at: string;
-  fee: number | null;
+interface WithheldRun extends OutletTicket {
   withheld_from: string;
   withheld_to: string;
   withheld_reason: string;
