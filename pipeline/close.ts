@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Config } from './common/config.ts';
 import type { Db } from './common/db.ts';
-import { localNow } from './common/time.ts';
+import { localNow, runId } from './common/time.ts';
 import { applyConfig, buildModels, checkInvariants } from './build/index.ts';
 import { CloseError, freezeMonth, type MonthClose } from './build/close.ts';
 import { ensureSchema, type Logger } from './load/index.ts';
@@ -59,8 +59,7 @@ export async function runClose(options: CloseOptions): Promise<CloseResult> {
       const close = await closeIn(db, options, log);
       let manifest: Manifest | undefined;
       if (options.out) {
-        const runId = `${startedAt.replace(/[-:]/g, '').replace(' ', 'T')}-${String(Date.now() % 1000).padStart(3, '0')}`;
-        manifest = await publishClose(options.out, () => publish(db, options.out!, { runId, startedAt, startedMs: started, files: [], config: options.config }));
+        manifest = await publishClose(options.out, () => publish(db, options.out!, { runId: runId(startedAt), startedAt, startedMs: started, files: [], config: options.config }));
         log(`published ${manifest.months.length} months to ${options.out}/${manifest.folder}`);
       }
       return { close, manifest };

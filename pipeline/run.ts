@@ -6,7 +6,7 @@ import { killPoint } from './common/faults.ts';
 import { loadFolder, summariseRejects, type FileOutcome, type Logger, type RejectSummary } from './load/index.ts';
 import { checkWritable, OutputError, OutputLock } from './publish/output-lock.ts';
 import { Progress } from './common/progress.ts';
-import { localNow } from './common/time.ts';
+import { localNow, runId } from './common/time.ts';
 import { publish, type Manifest, type RunInfo } from './publish/index.ts';
 import { applyConfig, buildModels, checkInvariants } from './build/index.ts';
 
@@ -124,9 +124,4 @@ async function publishRun(db: Db, out: string, run: RunInfo, log: Logger, progre
   }
   log(`published ${months(manifest.months.length)} to ${out}/${manifest.folder}`);
   return manifest;
-}
-
-/** Local wall-clock time, like every time in the product; milliseconds keep quick reruns apart. */
-function runId(startedAt: string): string {
-  return `${startedAt.replace(/[-:]/g, '').replace(' ', 'T')}-${String(Date.now() % 1000).padStart(3, '0')}`;
 }
