@@ -1,14 +1,19 @@
 // Who sees what (spec §7), through the real server with fastify.inject: the sample published by the
-// pipeline, and EVERY file of the run asked for by nobody, HR, a manager and two outlets. The
-// expected answer of each file is stated here on its own (not taken from the server's rules), and
-// a file of a family this test does not know fails it: a new published family needs a decision.
+// pipeline, and EVERY file of the run asked for by nobody, HR, a manager and two outlets, with
+// every download (CSV and XLSX, rendered on request from the run's rows files: no file on disk, so
+// their URLs are derived here from the rows files). The expected answer of each file is stated
+// here on its own (not taken from the server's rules), and a file of a family this test does not
+// know fails it: a new published family needs a decision.
 // Then the contents an outlet or a manager can read, identical refusals for files that exist and
 // files that do not, the routes, sign-in (rate limits, cookies, tampering, expiry, disabled
 // accounts), the access log, and the users command.
-import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildServer, type ServerOptions } from '../dashboard/server.ts';
@@ -18,6 +23,7 @@ import { DataStore, runUrl, scopedPath } from '../dashboard/src/lib/data.ts';
 import { readUsers, writeUsers } from '../dashboard/users/accounts.ts';
 import { usersCommand } from '../dashboard/users/cli.ts';
 import { outletFolderName as publishedFolderName } from '../pipeline/publish/outlet-files.ts';
+import { renderedOrNull } from './downloads.ts';
 import { signIn, TEST_COST, TEST_SESSION_KEY, writeUsersFile, type TestAccount } from './sign-in.ts';
 
 type Who = 'anonymous' | 'hr' | 'manager' | 'outletA' | 'outletB';
@@ -39,6 +45,14 @@ const accounts = {} as Record<Exclude<Who, 'anonymous'>, TestAccount>;
 const cookies: Partial<Record<Who, string>> = {};
 /** every published file, as its path in the data folder (gzip copies are asked for by their JSON) */
 let files: string[] = [];
+/** every download of the run (rendered on request: not in files), as its path in the data folder */
+let downloads: string[] = [];
+/** files and downloads: everything the run publishes under /data/ */
+let published: string[] = [];
+
+const ROWS_FAMILIES = ['penalty_statement', 'penalty_summary', 'settlement_statement', 'settlement_summary'];
+const DOWNLOAD_VARIANTS = ['csv', 'xlsx', 'en.csv', 'en.xlsx'];
+const MONTH_FILE = /(\d{4}-\d{2})\.[a-z]+$/;
 
 function write(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -69,6 +83,35 @@ function as(who: Who, options: InjectOptions, server = app) {
 
 const folderOf = (who: 'outletA' | 'outletB') => publishedFolderName(accounts[who].outlet!);
 
+/** The months of the files of the run right under this folder (penalties, download_rows/settlement_statement …) with this extension. */
+const monthsOf = (folder: string, extension: string) =>
+  files.filter((f) => f.startsWith(`${runFolder}/${folder}/`) && f.endsWith(extension) && f.split('/').length === folder.split('/').length + 3).map((f) => MONTH_FILE.exec(f)![1]!).sort();
+
+/**
+ * The downloads of the run, from its rows files: HR's penalty statements of each month with penalty
+ * rows, HR's settlement of each month with settlement rows, and the statement of each outlet with a
+ * row in that month's settlement rows, in its folder.
+ */
+async function downloadsOfRun(): Promise<string[]> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  try {
+    const found: string[] = [];
+    const each = (path: string) => DOWNLOAD_VARIANTS.map((variant) => `${path}.${variant}`);
+    for (const month of monthsOf('download_rows/penalty_statement', '.parquet')) found.push(...each(`${runFolder}/penalties/${month}`));
+    for (const month of monthsOf('download_rows/settlement_statement', '.parquet')) {
+      found.push(...each(`${runFolder}/settlement/${month}`));
+      const rows = join(dataDir, runFolder, 'download_rows', 'settlement_statement', `${month}.parquet`);
+      const ids = (await connection.runAndReadAll(`select distinct outlet_id from read_parquet('${rows}') where outlet_id is not null order by 1`)).getRows().map(([id]) => String(id));
+      for (const id of ids) found.push(...each(`${runFolder}/by_outlet/${publishedFolderName(id)}/settlement/${month}`));
+    }
+    return found;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'dashboard-access-'));
   dataDir = join(work, 'data');
@@ -81,6 +124,8 @@ beforeAll(async () => {
   latest = manifest.latest_month;
   runFolder = manifest.folder;
   files = walk(dataDir).filter((f) => !f.endsWith('.gz') && !f.split('/').some((s) => s.startsWith('.')));
+  downloads = await downloadsOfRun();
+  published = [...files, ...downloads];
 
   // the built pages stand in as small files of the same names: this suite is about access
   for (const page of [...PAGES, 'sign-in']) write(join(distDir, `${page}.html`), `<!doctype html><title>${page}</title>`);
@@ -121,6 +166,8 @@ function familyOf(path: string): { family: string; folder: string | null } {
     'settlement/M.en.csv': 'settlement', 'settlement/M.en.xlsx': 'settlement',
     // the close (spec 6): which months are closed, for everyone; the rest HR's
     'closes.json': 'closes', 'audit/closes.json': 'audit', 'adjustments/M.json': 'adjustments', 'settlement_adjustments/M.json': 'adjustments', 'appeals/M.json': 'audit',
+    // the rows the downloads are rendered from: read by the server only, listed for nobody
+    ...Object.fromEntries(ROWS_FAMILIES.map((family) => [`download_rows/${family}/M.parquet`, 'download_rows'])),
   };
   if (known[name]) return { family: known[name]!, folder: null };
   if (/^technician_history\/\d{2}\.json$/.test(name)) return { family: 'technician_history', folder: null };
@@ -137,6 +184,8 @@ OWN_FAMILIES.push('own/settlement.json', 'own/settlement_lines.json', 'own/settl
 function expectedStatus(who: Who, path: string): number {
   const { family, folder } = familyOf(path);
   if (family.startsWith('own/') && !OWN_FAMILIES.includes(family)) throw new Error(`an outlet file this test does not know: ${path}`);
+  // listed for nobody: not found, whoever asks
+  if (family === 'download_rows') return 404;
   if (who === 'anonymous') return 401;
   if (who === 'hr') return 200;
   if (who === 'manager') return MANAGER_FAMILIES.includes(family) ? 200 : 403;
@@ -145,11 +194,26 @@ function expectedStatus(who: Who, path: string): number {
 }
 
 describe('every published file, for every caller', () => {
+  it('has the rows of the downloads of every month, and a download of every kind derived from them', () => {
+    const months = monthsOf('penalties', '.json');
+    expect(months.length).toBeGreaterThan(10);
+    // the rows files: each family, every month of HR's penalty and settlement totals
+    for (const family of ROWS_FAMILIES) expect(monthsOf(`download_rows/${family}`, '.parquet'), family).toEqual(months);
+    expect(monthsOf('settlement', '.json')).toEqual(months);
+    // none of the downloads is a file any more
+    expect(files.filter((f) => /\.(csv|xlsx)$/.test(f))).toEqual([]);
+    const kinds = new Set(downloads.map((d) => d.split('/').slice(2).join('/').replace(/^by_outlet\/[^/]+\//, 'by_outlet/F/').replace(/\d{4}-\d{2}/, 'M')));
+    expect([...kinds].sort()).toEqual(['penalties', 'settlement', 'by_outlet/F/settlement'].flatMap((kind) => DOWNLOAD_VARIANTS.map((v) => `${kind}/M.${v}`)).sort());
+    expect(downloads.filter((d) => d.includes('/by_outlet/')).length).toBeGreaterThan(months.length * 4);
+    expect(new Set(downloads).size).toBe(downloads.length);
+  });
+
   it('answers exactly the allow-list', async () => {
     expect(files.length).toBeGreaterThan(200);
     expect(files.some((f) => f.includes('/by_outlet/'))).toBe(true);
+    expect(files.filter((f) => f.includes('/download_rows/')).length).toBeGreaterThan(40);
     const wrong: string[] = [];
-    for (const path of files) {
+    for (const path of published) {
       for (const who of CALLERS) {
         const res = await as(who, { method: 'GET', url: dataUrl(path) });
         const expected = expectedStatus(who, path);
@@ -169,16 +233,20 @@ describe('every published file, for every caller', () => {
       const otherTechs = [...new Set(rows.filter((r) => r.outlet_id !== mine && !ownTechs.has(r.technician_id)).map((r) => r.technician_id))];
       expect(otherTechs.length).toBeGreaterThan(10);
       let ownRows = 0;
-      for (const path of files.filter((f) => expectedStatus(who, f) === 200)) {
+      let ownStatements = 0;
+      for (const path of published.filter((f) => expectedStatus(who, f) === 200)) {
         const res = await as(who, { method: 'GET', url: dataUrl(path) });
         expect(res.statusCode, path).toBe(200);
         for (const id of otherTechs) expect(res.body.includes(`"${id}"`), `${who} ${path} holds ${id}`).toBe(false);
         if (path.endsWith('.xlsx')) continue;
         if (path.endsWith('.csv')) {
-          // its statement: every row is its own (the outlet column, second), the header aside
-          const outletColumn = res.body.split('\r\n').slice(1, -1).map((line) => line.split(',')[1]);
-          expect(outletColumn.length, path).toBeGreaterThan(1);
-          expect(new Set(outletColumn), path).toEqual(new Set([mine]));
+          // its statement: every row is its own (the outlet column, second), the header aside, and
+          // no technician (seventh) seen only at other outlets
+          const records = (parse(res.rawPayload, { bom: true, record_delimiter: '\r\n' }) as string[][]).slice(1);
+          expect(records.length, path).toBeGreaterThan(1);
+          expect(new Set(records.map((r) => r[1])), path).toEqual(new Set([mine]));
+          for (const record of records) expect(otherTechs.includes(record[6]!), `${who} ${path} holds ${record[6]}`).toBe(false);
+          ownStatements++;
           continue;
         }
         const value = res.json() as unknown;
@@ -195,11 +263,12 @@ describe('every published file, for every caller', () => {
       }
       // a check that reads nothing checks nothing
       expect(ownRows).toBeGreaterThan(20);
+      expect(ownStatements, who).toBeGreaterThan(10);
     }
   }, 120_000);
 
   it('gives a manager no statement line and no download', async () => {
-    for (const path of files.filter((f) => expectedStatus('manager', f) === 200)) {
+    for (const path of published.filter((f) => expectedStatus('manager', f) === 200)) {
       expect(path, 'a download').not.toMatch(/\.(csv|xlsx|parquet)$/);
       const res = await as('manager', { method: 'GET', url: dataUrl(path) });
       const value = res.json() as unknown;
@@ -228,7 +297,7 @@ describe('every published file, for every caller', () => {
     expect(own('outlet_history.json')).toEqual(ownHistory);
   });
 
-  it("holds in an outlet's settlement files exactly its rows of HR's, month by month, and only its own tickets", () => {
+  it("holds in an outlet's settlement files exactly its rows of HR's, month by month, and only its own tickets", async () => {
     const mine = accounts.outletA.outlet!;
     const own = (file: string) => JSON.parse(readFileSync(join(dataDir, runFolder, 'by_outlet', folderOf('outletA'), file), 'utf8')) as Record<string, unknown>[];
     const months = files.filter((f) => f.startsWith(`${runFolder}/settlement/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
@@ -250,10 +319,61 @@ describe('every published file, for every caller', () => {
       expect(settled.filter((r) => r.settlement_month === row.month).length, `settled ${String(row.month)}`).toBe(row.tickets_settled);
       expect(withheld.filter((r) => String(r.withheld_from) <= String(row.month) && String(row.month) <= String(r.withheld_to)).length, `withheld ${String(row.month)}`).toBe(row.tickets_withheld);
     }
-    // a statement download for each month the outlet has a settlement row
+    // a statement download for each month the outlet has a settlement row (in the rows of the downloads)
     const withRow = totals.map((r) => String(r.month));
-    const downloads = files.filter((f) => f.startsWith(`${runFolder}/by_outlet/${folderOf('outletA')}/settlement/`)).map((f) => f.split('/').at(-1));
-    expect(downloads.sort()).toEqual(withRow.flatMap((m) => [`${m}.csv`, `${m}.en.csv`, `${m}.en.xlsx`, `${m}.xlsx`]).sort());
+    const ownFolder = `${runFolder}/by_outlet/${folderOf('outletA')}`;
+    const statements = downloads.filter((f) => f.startsWith(`${ownFolder}/settlement/`)).map((f) => f.split('/').at(-1));
+    expect(statements.sort()).toEqual(withRow.flatMap((m) => [`${m}.csv`, `${m}.en.csv`, `${m}.en.xlsx`, `${m}.xlsx`]).sort());
+    // and each is, as the outlet gets it, its rows of HR's statement of the month, in HR's order,
+    // under the same header; a month without its row has none
+    const csv = async (who: Who, path: string) => {
+      const res = await as(who, { method: 'GET', url: dataUrl(path) });
+      return res.statusCode === 200 ? (parse(res.rawPayload, { bom: true, record_delimiter: '\r\n' }) as string[][]) : res.statusCode;
+    };
+    const ownTickets = new Set([...settled, ...withheld].map((r) => String(r.ticket_id)));
+    let withheldSeen = 0;
+    for (const month of months) {
+      for (const lang of ['', '.en']) {
+        const own = await csv('outletA', `${ownFolder}/settlement/${month}${lang}.csv`);
+        if (!withRow.includes(month)) {
+          expect(own, `${month}${lang}`).toBe(404);
+          continue;
+        }
+        const hr = (await csv('hr', `${runFolder}/settlement/${month}${lang}.csv`)) as string[][];
+        expect(Array.isArray(own), `${month}${lang}`).toBe(true);
+        const [header, ...rows] = own as string[][];
+        expect(header, `${month}${lang}`).toEqual(hr[0]);
+        expect(rows, `${month}${lang}`).toEqual(hr.slice(1).filter((r) => r[1] === mine));
+        expect(rows.length, `${month}${lang}`).toBeGreaterThan(1);
+        // the tickets it names are its own, and each of its tickets completed that month and
+        // withheld at its end is on it (those of earlier months are counted on carried-over rows)
+        const tickets = new Set(rows.map((r) => r[5]).filter((id) => id !== ''));
+        expect([...tickets].filter((id) => !ownTickets.has(id!)), `${month}${lang}`).toEqual([]);
+        const withheldThen = withheld.filter((r) => String(r.completed_at).startsWith(month) && String(r.withheld_from) <= month && month <= String(r.withheld_to));
+        expect([...tickets].filter((id) => withheldThen.some((r) => r.ticket_id === id)).sort(), `${month}${lang}`).toEqual(withheldThen.map((r) => String(r.ticket_id)).sort());
+        withheldSeen += withheldThen.length;
+      }
+    }
+    expect(withheldSeen).toBeGreaterThan(0);
+    // the workbooks: the statement sheet holds the outlet's rows of HR's first sheet, its only sheet
+    const sheetRows = async (who: Who, path: string) => {
+      const res = await as(who, { method: 'GET', url: dataUrl(path) });
+      expect(res.statusCode, `${who} ${path}`).toBe(200);
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(res.rawPayload as never);
+      return workbook.worksheets.map((sheet) => ({ name: sheet.name, rows: sheet.getSheetValues().filter((row) => row !== undefined) as unknown[][] }));
+    };
+    for (const lang of ['', '.en']) {
+      const month = withRow.at(-1)!;
+      const own = await sheetRows('outletA', `${ownFolder}/settlement/${month}${lang}.xlsx`);
+      const hr = await sheetRows('hr', `${runFolder}/settlement/${month}${lang}.xlsx`);
+      expect(own.map((sheet) => sheet.name)).toEqual([hr[0]!.name]);
+      expect(hr.length).toBe(2);
+      const [header, ...rows] = own[0]!.rows;
+      expect(header).toEqual(hr[0]!.rows[0]);
+      expect(rows.length).toBeGreaterThan(1);
+      expect(rows).toEqual(hr[0]!.rows.slice(1).filter((row) => row[2] === mine));
+    }
   });
 
   it('has the pages of an outlet read its own files, keeping the month\'s rows', async () => {
@@ -295,6 +415,15 @@ function answer(res: LightMyRequestResponse) {
   return { status: res.statusCode, headers, body: res.body };
 }
 
+/** Whether a path of the data folder is there: a file, or a download its run has the rows of. */
+async function exists(path: string): Promise<boolean> {
+  if (/\.(csv|xlsx)$/.test(path)) {
+    const [runs, run, ...inRun] = path.split('/');
+    return (await renderedOrNull(join(dataDir, runs!, run!), inRun.join('/'))) !== null;
+  }
+  return existsSync(join(dataDir, path)) && statSync(join(dataDir, path)).isFile();
+}
+
 describe('refused files', () => {
   it('are answered the same whether they exist or not', async () => {
     const run = runFolder;
@@ -306,12 +435,16 @@ describe('refused files', () => {
       ['outletA', `${run}/tables/penalty_lines.parquet`, `${run}/tables/no_such_table.parquet`],
       ['manager', `${run}/penalties/${latest}.csv`, `${run}/penalties/1999-01.csv`],
       ['outletB', `${run}/penalties/${latest}.en.xlsx`, `${run}/penalties/1999-01.en.xlsx`],
+      ['manager', `${run}/settlement/${latest}.xlsx`, `${run}/settlement/1999-01.xlsx`],
+      ['outletA', `${run}/by_outlet/${b}/settlement/${latest}.csv`, `${run}/by_outlet/${b}/settlement/1999-01.csv`],
+      ['outletA', `${run}/by_outlet/${b}/settlement/${latest}.en.xlsx`, `${run}/by_outlet/NO-SUCH-OUTLET/settlement/${latest}.en.xlsx`],
       ['manager', `${run}/penalty_lines/${latest}.json`, `${run}/penalty_lines/1999-01.json`],
       ['anonymous', `${run}/network.json`, `runs/20000101T000000-000/network.json`],
       ['anonymous', `${run}/penalties/${latest}.xlsx`, `${run}/penalties/1999-01.xlsx`],
     ];
     for (const [who, existing, missing] of cases) {
-      expect(statSync(join(dataDir, existing)).isFile(), existing).toBe(true);
+      expect(await exists(existing), existing).toBe(true);
+      expect(await exists(missing), missing).toBe(false);
       for (const headers of [{}, { 'accept-encoding': 'gzip' }]) {
         const a = answer(await as(who, { method: 'GET', url: dataUrl(existing), headers }));
         const b2 = answer(await as(who, { method: 'GET', url: dataUrl(missing), headers }));
@@ -321,6 +454,15 @@ describe('refused files', () => {
         expect(a.headers['content-disposition']).toBeUndefined();
         expect(a.headers.etag).toBeUndefined();
       }
+    }
+    // the rows of the downloads are listed for nobody: not found to everyone, HR too, there or not
+    const rows = `${run}/download_rows/settlement_statement/${latest}.parquet`;
+    expect(await exists(rows)).toBe(true);
+    for (const who of CALLERS) {
+      const a = answer(await as(who, { method: 'GET', url: dataUrl(rows) }));
+      const b2 = answer(await as(who, { method: 'GET', url: dataUrl(`${run}/download_rows/settlement_statement/1999-01.parquet`) }));
+      expect([who, a.status, a.body]).toEqual([who, 404, JSON.stringify({ error: 'not found' })]);
+      expect(b2, who).toEqual(a);
     }
   });
 

@@ -4,7 +4,7 @@
 // with their format, times as dates at the naive local time; text that looks like a formula stays
 // text (OWASP CSV injection) while numbers stay numbers; the same rows make the same bytes. And the
 // reason codes of penalty_totals as the downloads word them, every kind in both languages.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -14,12 +14,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/common/config.ts';
 import { type Db, sqlFile } from '../pipeline/common/db.ts';
 import { publish, type RunInfo } from '../pipeline/publish/index.ts';
+import { rendered } from './downloads.ts';
 import { fixtureDb, ticket } from './helpers.ts';
 
 const HYPERLINK = '=HYPERLINK("http://x","y")';
 
 let work: string;
 let run: string;
+/** HR's four downloads of March, as the server renders them: 2026-03.csv … 2026-03.en.xlsx */
+let downloads: Map<string, Buffer>;
+
+const DOWNLOADS = ['2026-03.xlsx', '2026-03.en.xlsx', '2026-03.csv', '2026-03.en.csv'];
+
+async function downloadsOf(runDir: string): Promise<Map<string, Buffer>> {
+  return new Map(await Promise.all(DOWNLOADS.map(async (file) => [file, await rendered(runDir, `penalties/${file}`)] as const)));
+}
+
+const download = (file: string) => downloads.get(file)!;
 
 /** March 2026: T1 (three lines: training), '+1' with a formula for a name (an overcharge: dismissal review). */
 async function fixture(): Promise<Db> {
@@ -59,12 +70,13 @@ async function publishFixture(name: string): Promise<string> {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'sq-hr-downloads-'));
   run = await publishFixture('first');
+  downloads = await downloadsOf(run);
 }, 60_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function csvRecords(file: string): string[][] {
-  const bytes = readFileSync(join(run, 'penalties', file));
+  const bytes = download(file);
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   expect(bytes.toString('utf8')).toMatch(/\r\n$/);
   return parse(bytes, { bom: true, record_delimiter: '\r\n' }) as string[][];
@@ -72,7 +84,7 @@ function csvRecords(file: string): string[][] {
 
 async function sheets(file: string): Promise<ExcelJS.Workbook> {
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(join(run, 'penalties', file));
+  await workbook.xlsx.load(download(file) as never);
   return workbook;
 }
 
@@ -114,7 +126,7 @@ describe("HR's CSV", () => {
   });
 
   it('reads back with csv-parse: times as the naive local time, amounts as numbers summing to the total row', () => {
-    const rows = parse(readFileSync(join(run, 'penalties', '2026-03.csv')), {
+    const rows = parse(download('2026-03.csv'), {
       bom: true,
       columns: true,
       cast: (value, context) => (context.column === '发生时间' && value !== '' ? new Date(value) : context.column === '金额' ? Number(value) : value),
@@ -154,8 +166,8 @@ describe("HR's workbook", () => {
   });
 
   it('marks formula-looking text with the quote prefix, so that editing the cell keeps it text', () => {
-    const xml = zipEntry(readFileSync(join(run, 'penalties', '2026-03.xlsx')), 'xl/worksheets/sheet1.xml');
-    const styles = zipEntry(readFileSync(join(run, 'penalties', '2026-03.xlsx')), 'xl/styles.xml');
+    const xml = zipEntry(download('2026-03.xlsx'), 'xl/worksheets/sheet1.xml');
+    const styles = zipEntry(download('2026-03.xlsx'), 'xl/styles.xml');
     const quoted = [...styles.matchAll(/<xf [^>]*\/>/g)].slice(1).map((m, i) => (m[0].includes('quotePrefix="1"') ? i : -1)).filter((i) => i >= 0);
     const styleOf = (ref: string) => Number(new RegExp(`<c r="${ref}"(?: s="(\\d+)")?`).exec(xml)?.[1] ?? 0);
     expect(['B2', 'C2', 'D2', 'E2', 'F6', 'G6'].map((ref) => quoted.includes(styleOf(ref)))).toEqual([true, true, true, true, true, true]);
@@ -188,10 +200,8 @@ describe("HR's workbook", () => {
   });
 
   it('comes out the same bytes from the same rows', async () => {
-    const again = await publishFixture('again');
-    for (const file of ['2026-03.xlsx', '2026-03.en.xlsx', '2026-03.csv', '2026-03.en.csv']) {
-      expect(readFileSync(join(again, 'penalties', file)).equals(readFileSync(join(run, 'penalties', file))), file).toBe(true);
-    }
+    const again = await downloadsOf(await publishFixture('again'));
+    for (const file of DOWNLOADS) expect(again.get(file)!.equals(download(file)), file).toBe(true);
   }, 60_000);
 });
 

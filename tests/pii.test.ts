@@ -1,11 +1,11 @@
 // Nothing that can hold a customer's name, phone number or free text leaves the database. The
 // real pipeline runs on exports as they come: columns the spec does not name (用户姓名, 客户手机,
 // 投诉人, 投诉人电话, remarks), phone numbers in every spelling, and bad rows of every kind, in
-// tickets, revisits and complaints, as CSV and as workbooks. Then every published byte is read
-// (gzip copies unpacked, Parquet through DuckDB, workbooks cell by cell) and searched for each name
-// and each number, also as bare digits. The database keeps every rejected row, with its reason,
+// tickets, revisits and complaints, as CSV and as workbooks. Then every published byte, and every
+// download as the server renders it, is read (gzip copies unpacked, Parquet through DuckDB,
+// workbooks cell by cell) and searched for each name and each number, also as bare digits. The database keeps every rejected row, with its reason,
 // line and raw line. And the one masking rule, on every spelling.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -14,7 +14,9 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/common/config.ts';
 import { Db } from '../pipeline/common/db.ts';
+import { outletFolderName } from '../pipeline/publish/outlet-files.ts';
 import { runPipeline } from '../pipeline/run.ts';
+import { rendered } from './downloads.ts';
 
 /** The customers' names in the exports (none of them is anything else the pipeline publishes). */
 const NAMES = ['张三丰', '李小四', '王五郎', '赵六娘', '钱七七', '孙八妹', '周九九', '吴十一'];
@@ -280,18 +282,19 @@ function filesUnder(dir: string, prefix = ''): string[] {
   });
 }
 
-/** A published file as text: JSON and CSV as they are, gzip unpacked, Parquet and workbooks value by value. */
-async function publishedText(path: string): Promise<string> {
-  switch (extname(path)) {
+/** Published bytes as text: JSON and CSV as they are, gzip unpacked, Parquet and workbooks value by value. */
+async function publishedText(name: string, bytes: () => Buffer, path?: string): Promise<string> {
+  switch (extname(name)) {
     case '.gz':
-      return gunzipSync(readFileSync(path)).toString('utf8');
+      return gunzipSync(bytes()).toString('utf8');
     case '.parquet': {
+      if (path === undefined) throw new Error(`${name}: Parquet is read from its file`);
       const rows = await db.all(`select * from read_parquet($1)`, [path]);
       return rows.map((r) => Object.values(r).map((v) => (v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v))).join('\u0001')).join('\n');
     }
     case '.xlsx': {
       const workbook = new ExcelJS.Workbook();
-      await workbook.xlsx.readFile(path);
+      await workbook.xlsx.load(bytes() as never); // exceljs's own Buffer type
       const cells: string[] = [];
       workbook.eachSheet((sheet) => {
         cells.push(sheet.name);
@@ -300,8 +303,34 @@ async function publishedText(path: string): Promise<string> {
       return cells.join('\u0001');
     }
     default:
-      return readFileSync(path, 'utf8');
+      return bytes().toString('utf8');
   }
+}
+
+/** The months a family of download rows files of a run folder has (download_rows/<family>/<month>.parquet). */
+function rowsMonths(runDir: string, family: string): string[] {
+  const dir = join(runDir, 'download_rows', family);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d{4}-\d{2}\.parquet$/.test(f)).map((f) => f.slice(0, 7)).sort() : [];
+}
+
+/**
+ * Every download of a run folder, as the server renders it (tests/downloads.ts): HR's penalty and
+ * settlement statements of every month with rows files, in both languages and both formats, and
+ * every outlet's settlement statement of each month it has rows of.
+ */
+async function renderedDownloads(runDir: string): Promise<{ path: string; body: Buffer }[]> {
+  const variants = ['.csv', '.xlsx', '.en.csv', '.en.xlsx'];
+  const paths: string[] = [];
+  for (const month of rowsMonths(runDir, 'penalty_statement')) paths.push(...variants.map((v) => `penalties/${month}${v}`));
+  for (const month of rowsMonths(runDir, 'settlement_statement')) {
+    paths.push(...variants.map((v) => `settlement/${month}${v}`));
+    const rowsFile = join(runDir, 'download_rows', 'settlement_statement', `${month}.parquet`);
+    const outlets = await db.all(`select distinct outlet_id from read_parquet($1) where outlet_id is not null order by outlet_id`, [rowsFile]);
+    for (const { outlet_id } of outlets) paths.push(...variants.map((v) => `by_outlet/${outletFolderName(String(outlet_id))}/settlement/${month}${v}`));
+  }
+  const downloads: { path: string; body: Buffer }[] = [];
+  for (const path of paths) downloads.push({ path, body: await rendered(runDir, path) });
+  return downloads;
 }
 
 describe('mask_phone_numbers', () => {
@@ -384,16 +413,39 @@ describe('a run on exports that carry customers’ names, phone numbers and rema
     expect(leaks(stored)).toEqual(expect.arrayContaining(['李小四', '王五郎', '139 1111 2223']));
   });
 
-  it('publishes no customer name and no phone number, in any spelling, in any file', async () => {
+  it('publishes no customer name and no phone number, in any spelling, in any file or download', async () => {
     const files = filesUnder(out);
     // every kind of file is read as what it is
     expect(files.filter((f) => !['.json', '.gz', '.csv', '.parquet', '.xlsx'].includes(extname(f)))).toEqual([]);
-    expect(files.filter((f) => /quality\.json$|load_rejects\.parquet$|load_extra_columns\.parquet$|penalties\/2026-03\.xlsx$|penalties\/2026-03\.csv$/.test(f)).length).toBe(5);
+    expect(
+      files.filter((f) => /quality\.json$|load_rejects\.parquet$|load_extra_columns\.parquet$|download_rows\/penalty_statement\/2026-03\.parquet$|download_rows\/penalty_summary\/2026-03\.parquet$/.test(f)).length,
+    ).toBe(5);
     const found: Record<string, string[]> = {};
     for (const file of files) {
-      const hits = leaks(await publishedText(join(out, file)));
+      const path = join(out, file);
+      const hits = leaks(await publishedText(file, () => readFileSync(path), path));
       if (hits.length) found[file] = hits;
     }
+    // the downloads are no files: the server renders them from download_rows/, on request
+    const runs = readdirSync(join(out, 'runs')).filter((d) => statSync(join(out, 'runs', d)).isDirectory());
+    expect(runs.length).toBeGreaterThan(0);
+    const downloads: Record<string, string> = {};
+    for (const run of runs) {
+      for (const { path, body } of await renderedDownloads(join(out, 'runs', run))) {
+        const name = `runs/${run}/${path} (rendered)`;
+        expect(body.length, name).toBeGreaterThan(0);
+        downloads[name] = await publishedText(path, () => body);
+        const hits = leaks(downloads[name]);
+        if (hits.length) found[name] = hits;
+      }
+    }
+    // HR's statements of the month in both languages and formats, and the outlet's own, read as what they are
+    const downloadsMatching = (pattern: RegExp) => Object.entries(downloads).filter(([name]) => pattern.test(name));
+    expect(downloadsMatching(/\/penalties\/2026-03(\.en)?\.(csv|xlsx) \(rendered\)$/).length).toBe(4);
+    expect(downloadsMatching(/^runs\/[^/]+\/settlement\/2026-03(\.en)?\.(csv|xlsx) \(rendered\)$/).length).toBe(4);
+    expect(downloadsMatching(/\/by_outlet\/W1\/settlement\/2026-03(\.en)?\.(csv|xlsx) \(rendered\)$/).length).toBe(4);
+    expect(downloadsMatching(/\/penalties\/2026-03\.csv /)[0]![1]).toContain('月份,工号,姓名');
+    expect(downloadsMatching(/\/penalties\/2026-03\.en\.xlsx /)[0]![1]).toContain('Penalty lines');
     expect(found).toEqual({});
   });
 

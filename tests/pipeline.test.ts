@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/common/config.ts';
 import { Db } from '../pipeline/common/db.ts';
 import { runPipeline, type RunResult } from '../pipeline/run.ts';
+import { rendered } from './downloads.ts';
 
 const SPEC_COLUMNS: Record<string, string[]> = {
   kpi_technician_month: ['month', 'technician_id', 'outlet_id', 'tickets_completed', 'revisit_covered', 'revisit_coverage', 'rated', 'satisfied', 'neutral', 'unsatisfied', 'satisfied_rate', 'neutral_rate', 'unsatisfied_rate', 'on_time_judged', 'on_time', 'on_time_rate', 'complaints', 'complaint_rate', 'complaint_rank'],
@@ -113,8 +114,8 @@ describe('the sample run', () => {
     expect(lines.length).toBe(17);
 
     // the CSV is laid out like the printed statement: each technician's lines, then a subtotal
-    // row (no rule), and the month's total row last
-    const csv = readFileSync(join(runDir, 'penalties', `${month}.csv`));
+    // row (no rule), and the month's total row last; the server renders it from the month's rows files
+    const csv = await rendered(runDir, `penalties/${month}.csv`);
     expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const [csvHeader, ...csvRows] = parse(csv.subarray(3), { relaxColumnCount: false }) as string[][];
     expect(csvHeader).toEqual(['月份', '工号', '姓名', '网点', '网点名称', '规则', '说明', '金额', '证据', '发生时间', '除名项', '处理']);
@@ -132,7 +133,7 @@ describe('the sample run', () => {
 
     // the workbook's summary sheet: one row per technician with the month's amount, then the total
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile(join(runDir, 'penalties', `${month}.xlsx`));
+    await workbook.xlsx.load((await rendered(runDir, `penalties/${month}.xlsx`)) as never);
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['罚款明细', '汇总']);
     const summary = workbook.getWorksheet('汇总')!;
     const summaryHeader = (summary.getRow(1).values as unknown[]).map(String);

@@ -20,6 +20,7 @@ import { runPipeline } from '../pipeline/run.ts';
 import { applyConfig, currentBuild } from '../pipeline/build/index.ts';
 import { backlogReport } from '../pipeline/publish/reports.ts';
 import { fixtureDb, ticket, tickets } from './helpers.ts';
+import { rendered } from './downloads.ts';
 
 const config = defaultConfig();
 const MONTH = '2026-05';
@@ -273,9 +274,9 @@ describe('a full publish', () => {
     const lineCount = await db.value<number>(`select count(*)::integer from penalty_lines where month = '${MONTH}'`);
     const expected = await db.all(`select technician_id, violations, amount::double as amount, training from penalty_totals where month = '${MONTH}' order by technician_id`);
     for (const [suffix, yes] of [['', '是'], ['.en', 'Yes']] as const) {
-      const csv = parseCsv(readFileSync(join(run, 'penalties', `${MONTH}${suffix}.csv`), 'utf8').replace(/^\uFEFF/, ''));
+      const csv = parseCsv((await rendered(run, `penalties/${MONTH}${suffix}.csv`)).toString('utf8').replace(/^\uFEFF/, ''));
       const workbook = new ExcelJS.Workbook();
-      await workbook.xlsx.readFile(join(run, 'penalties', `${MONTH}${suffix}.xlsx`));
+      await workbook.xlsx.load((await rendered(run, `penalties/${MONTH}${suffix}.xlsx`)) as never);
       const [statement, summary] = workbook.worksheets;
       // a line per penalty line, a subtotal per technician, the total
       expect([statement!.rowCount, csv.length]).toEqual([1 + lineCount + expected.length + 1, 1 + lineCount + expected.length + 1]);
@@ -341,7 +342,7 @@ describe('an incremental publish', () => {
       }
     }
     expect(readFileSync(join(current, 'technicians', `${MONTH}.json`)).equals(readFileSync(join(previous, 'technicians', `${MONTH}.json`)))).toBe(false);
-    expect(readFileSync(join(current, 'penalties', `${MONTH}.xlsx`)).equals(readFileSync(join(previous, 'penalties', `${MONTH}.xlsx`)))).toBe(false);
+    expect((await rendered(current, `penalties/${MONTH}.xlsx`)).equals(await rendered(previous, `penalties/${MONTH}.xlsx`))).toBe(false);
     // the earlier run is still exactly what it was
     expect(fingerprint(previous)).toEqual(before);
     expect(await db.all(`select * from publish_pending`)).toEqual([]);
@@ -492,7 +493,7 @@ describe('a month of manual violations only', () => {
     run = join(out, manifest.folder);
   }, 60_000);
 
-  it('is a published month, with its statements, while the pages open on the latest month with KPIs', () => {
+  it('is a published month, with its statements, while the pages open on the latest month with KPIs', async () => {
     expect([manifest.months, manifest.latest_month]).toEqual([['2026-03', '2026-04'], '2026-03']);
     for (const file of monthFiles('2026-04')) expect(existsSync(join(run, file)), file).toBe(true);
     expect(json(join(run, 'penalties', '2026-04.json'))).toEqual([
@@ -504,7 +505,7 @@ describe('a month of manual violations only', () => {
       line_id: 'IMAGE:V1', appeal_id: null, appeal_decision: null, amount_before_appeal: 20,
     };
     expect(json(join(run, 'penalty_lines', '2026-04.json'))).toEqual([line]);
-    expect(readFileSync(join(run, 'penalties', '2026-04.csv'), 'utf8')).toBe(
+    expect((await rendered(run, 'penalties/2026-04.csv')).toString('utf8')).toBe(
       '\uFEFF月份,工号,姓名,网点,网点名称,规则,说明,金额,证据,发生时间,除名项,处理\r\n' +
         '2026-04,T1,王师傅,W1,青岛一店,IMAGE,上门形象不规范,20.00,违规记录 V1,2026-04-10 09:30:00,否,\r\n' +
         '2026-04,T1,王师傅,W1,青岛一店,,小计: 1 次违规,20.00,,,,\r\n' +
@@ -519,7 +520,7 @@ describe('a month of manual violations only', () => {
 
   it("writes April's workbook with the line and the total", async () => {
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile(join(run, 'penalties', '2026-04.xlsx'));
+    await workbook.xlsx.load((await rendered(run, 'penalties/2026-04.xlsx')) as never);
     const values = (name: string) => {
       const rows: unknown[][] = [];
       workbook.getWorksheet(name)!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
@@ -555,12 +556,12 @@ describe('awkward text', () => {
     expect(line.rule_name_en).toBe(text);
     expect(json(join(run, 'penalties', `${month}.json`)).find((r) => r.technician_id === first!.technician_id)!.technician_name).toBe(text);
     // the English download's first line (the first line of the first technician's block)
-    const csv = parseCsv(readFileSync(join(run, 'penalties', `${month}.en.csv`), 'utf8').replace(/^\uFEFF/, ''));
+    const csv = parseCsv((await rendered(run, `penalties/${month}.en.csv`)).toString('utf8').replace(/^\uFEFF/, ''));
     expect(csv[1]![csv[0]!.indexOf('Description')]).toBe(text);
     expect(csv[1]![csv[0]!.indexOf('Name')]).toBe(text);
 
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile(join(run, 'penalties', `${month}.en.xlsx`));
+    await workbook.xlsx.load((await rendered(run, `penalties/${month}.en.xlsx`)) as never);
     const inSheet = text.replace(String.fromCharCode(1), '').replace('\r\n', '\n'); // XML reads a CR LF as LF
     expect(workbook.getWorksheet('Penalty lines')!.getRow(2).getCell(csv[0]!.indexOf('Description') + 1).value).toBe(inSheet);
     const totals = workbook.getWorksheet('Summary')!;

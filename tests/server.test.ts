@@ -1,13 +1,14 @@
 // The dashboard server, end to end through fastify.inject (and, for request paths that inject
 // would normalise, through a raw request handed straight to the HTTP handler). Requests the HTTP
 // parser refuses are sent as bytes over a real socket to a server listening on a free port.
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -17,6 +18,7 @@ import { checkListen, ListenError } from '../dashboard/server/listen.ts';
 import { formatRecord, loggerOptions } from '../dashboard/server/log-format.ts';
 import { isSafePath } from '../dashboard/server/security.ts';
 import { ConfigError, listenOptionsFromEnv, startSettingsFromEnv, urlOf } from '../dashboard/server/options.ts';
+import { writeDownloadRows } from './download-rows-fixture.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile } from './sign-in.ts';
 
 const SECRET = 'TOP-SECRET-3f9c1a-never-served';
@@ -31,8 +33,20 @@ const HASHED_CHUNK = 'public, max-age=31536000, immutable';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 // a month's page file as published: large, with its gzip copy beside it
 const TECHNICIANS = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ month: '2026-03', technician_id: `T${String(i).padStart(4, '0')}`, tickets_completed: i })));
+const BOM = '\uFEFF';
+// HR's penalty statement of March as the server renders it from the rows of download-rows-fixture.ts
+const PENALTIES_CSV =
+  `${BOM}月份,工号,姓名,网点,网点名称,规则,说明,金额,证据,发生时间,除名项,处理\r\n` +
+  '2026-03,T1,王师傅,W1,青岛一店,IMAGE,图片不合格,20.00,GD1,2026-03-01 10:00:00,,\r\n' +
+  '2026-03,T1,王师傅,W1,青岛一店,,,20.00,,,,无\r\n' +
+  '2026-03,,,,,,,20.00,,,,\r\n';
+const SETTLEMENT_HEADER = `${BOM}月份,网点,网点名称,项目,服务类型,工单,工号,工程师,完工时间,说明,工单数,金额,暂扣金额,付款截止日\r\n`;
+const ZHANG_SAN_ROWS = '2026-03,张三,张三网点,结算,install,GD7,T7,李师傅,2026-03-05 09:30:00,,1,80.00,,\r\n2026-03,张三,张三网点,网点合计,,,,,,,1,80.00,0.00,2026-03-28\r\n';
+const W1_ROWS = '2026-03,W1,青岛一店,结算,repair,GD1,T1,王师傅,2026-03-01 09:00:00,,1,120.00,,\r\n2026-03,W1,青岛一店,网点合计,,,,,,,1,120.00,0.00,2026-03-28\r\n';
 
 let root: string;
+/** the rows files of the downloads of March (download_rows/…), copied into each run published */
+let downloadRows: string;
 let dataDir: string;
 let distDir: string;
 let usersFile: string;
@@ -66,8 +80,8 @@ function publishRun(runId: string, months: string[]): void {
   write(join(run, 'technicians', `${months.at(-1)}.json`), '[]\n');
   write(join(run, 'technicians', '2026-03.json'), TECHNICIANS);
   write(join(run, 'technicians', '2026-03.json.gz'), gzipSync(TECHNICIANS));
-  write(join(run, 'penalties', '2026-03.csv'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('month,technician_id,amount\r\n2026-03,T1,20\r\n')]));
-  write(join(run, 'penalties', '2026-03.xlsx'), Buffer.from('PK\u0003\u0004 not really a workbook'));
+  // the rows the downloads of March are rendered from (no other month has any)
+  cpSync(downloadRows, join(run, 'download_rows'), { recursive: true });
   write(join(run, 'tables', 'penalty_lines.parquet'), Buffer.from('PAR1 not really parquet PAR1'));
   // the folders of outlets whose ids are no plain file names
   write(join(run, 'by_outlet', encodeURIComponent('张三'), 'technicians.json'), '[{"outlet_id":"张三"}]');
@@ -124,6 +138,8 @@ beforeAll(async () => {
   dataDir = join(root, 'data');
   distDir = join(root, 'dist');
   mkdirSync(dataDir);
+  await writeDownloadRows(join(root, 'rows'), '2026-03');
+  downloadRows = join(root, 'rows', 'download_rows');
   // files beside and above the served folders that must never come out
   write(join(root, 'secret.txt'), SECRET);
   write(join(root, 'secret.json'), JSON.stringify({ secret: SECRET }));
@@ -378,24 +394,90 @@ describe('published files', () => {
     expect(again.statusCode).toBe(304);
   });
 
-  it('serves the HR downloads as attachments with a file name', async () => {
+  it('serves the HR downloads as attachments with a file name, rendered from the rows of the run', async () => {
     const csv = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.csv` });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.csv"; filename*=UTF-8''penalties_2026-03.csv`);
     expect(csv.headers['cache-control']).toBe(PRIVATE);
     expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(csv.body).toBe(PENALTIES_CSV);
+    expect(Number(csv.headers['content-length'])).toBe(csv.rawPayload.length);
+
+    const en = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.en.csv` });
+    expect(en.statusCode).toBe(200);
+    expect(en.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.en.csv"; filename*=UTF-8''penalties_2026-03.en.csv`);
+    expect(en.body.split('\r\n').slice(0, 2)).toEqual([
+      `${BOM}Month,Technician ID,Name,Outlet,Outlet name,Rule,Description,Amount,Evidence,Occurred at,Dismissal item,Action`,
+      '2026-03,T1,王师傅,W1,青岛一店,IMAGE,Image rejected,20.00,GD1,2026-03-01 10:00:00,,',
+    ]);
 
     const xlsx = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.xlsx` });
     expect(xlsx.statusCode).toBe(200);
     expect(xlsx.headers['content-type']).toBe(XLSX);
     expect(xlsx.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.xlsx"; filename*=UTF-8''penalties_2026-03.xlsx`);
     expect(xlsx.headers['cache-control']).toBe(PRIVATE);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.rawPayload as never);
+    expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['罚款明细', '汇总']);
+    expect(workbook.worksheets[0]!.getRow(2).values).toEqual([undefined, '2026-03', 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', '图片不合格', 20, 'GD1', expect.any(Date)]);
+    expect(workbook.worksheets[1]!.rowCount).toBe(3);
+
+    const settlement = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/settlement/2026-03.csv` });
+    expect(settlement.statusCode).toBe(200);
+    expect(settlement.headers['content-disposition']).toBe(`attachment; filename="settlement_2026-03.csv"; filename*=UTF-8''settlement_2026-03.csv`);
+    expect(settlement.body).toBe(`${SETTLEMENT_HEADER}${ZHANG_SAN_ROWS}${W1_ROWS}2026-03,,,合计,,,,,,,2,200.00,0.00,\r\n`);
 
     const parquet = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/tables/penalty_lines.parquet` });
     expect(parquet.statusCode).toBe(200);
     expect(parquet.headers['content-type']).toBe('application/vnd.apache.parquet');
     expect(parquet.headers['content-disposition']).toMatch(/^attachment; filename="tables_penalty_lines\.parquet"/);
+  });
+
+  it("renders an outlet's statement from its rows alone, found by the folder of its id", async () => {
+    const zhangSan = `/data/runs/${RUN_B}/by_outlet/${encodeURIComponent(encodeURIComponent('张三'))}/settlement/2026-03`;
+    const csv = await inject({ method: 'GET', url: `${zhangSan}.csv` });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['cache-control']).toBe(PRIVATE);
+    // the name it is saved under holds the folder, as the file had
+    expect(csv.headers['content-disposition']).toBe(`attachment; filename="by_outlet_%E5%BC%A0%E4%B8%89_settlement_2026-03.csv"; filename*=UTF-8''by_outlet_%25E5%25BC%25A0%25E4%25B8%2589_settlement_2026-03.csv`);
+    expect(csv.body).toBe(`${SETTLEMENT_HEADER}${ZHANG_SAN_ROWS}`);
+    const w1 = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/W1/settlement/2026-03.csv` });
+    expect(w1.body).toBe(`${SETTLEMENT_HEADER}${W1_ROWS}`);
+    const xlsx = await inject({ method: 'GET', url: `${zhangSan}.en.xlsx` });
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['content-type']).toBe(XLSX);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.rawPayload as never);
+    expect(workbook.worksheets.map((sheet) => [sheet.name, sheet.rowCount])).toEqual([['Statement', 3]]);
+    expect(workbook.worksheets[0]!.getColumn(2).values).toEqual([undefined, 'Outlet', '张三', '张三']);
+    // an outlet with a folder but no row that month, an outlet not in the run, the bare folder name: none
+    for (const folder of [encodeURIComponent(encodeURIComponent('A/B')), 'W2', encodeURIComponent('张三')]) {
+      const res = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${folder}/settlement/2026-03.csv` });
+      expect([folder, res.statusCode, res.json()]).toEqual([folder, 404, { error: 'not found' }]);
+    }
+  });
+
+  it('answers a download without rows as not found, and HEAD of a download with its headers', async () => {
+    for (const path of [`runs/${RUN_B}/penalties/2026-02.csv`, `runs/${RUN_B}/penalties/2026-04.en.xlsx`, `runs/${RUN_B}/settlement/2026-02.xlsx`, `runs/${RUN_B}/by_outlet/W1/settlement/2026-04.csv`, 'runs/20000101T000000-000/penalties/2026-03.csv']) {
+      const res = await inject({ method: 'GET', url: `/data/${path}` });
+      expect([path, res.statusCode, res.headers['cache-control'], res.headers['content-disposition']]).toEqual([path, 404, 'no-store', undefined]);
+      expect(res.json()).toEqual({ error: 'not found' });
+    }
+    // the rows themselves are no published file: not found, to HR too
+    const rows = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/download_rows/penalty_statement/2026-03.parquet` });
+    expect([rows.statusCode, rows.json()]).toEqual([404, { error: 'not found' }]);
+
+    const head = await inject({ method: 'HEAD', url: `/data/runs/${RUN_B}/penalties/2026-03.csv` });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(head.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.csv"; filename*=UTF-8''penalties_2026-03.csv`);
+    expect(head.headers['cache-control']).toBe(PRIVATE);
+    expect(Number(head.headers['content-length'])).toBe(Buffer.byteLength(PENALTIES_CSV));
+    expect(head.body).toBe('');
+    const missing = await inject({ method: 'HEAD', url: `/data/runs/${RUN_B}/penalties/2026-02.csv` });
+    expect([missing.statusCode, missing.body]).toEqual([404, '']);
   });
 
   it('serves files of percent-encoded ids when the URL encodes the file name once more', async () => {
@@ -474,6 +556,7 @@ describe('precompressed page files', () => {
     expect(csv.headers['content-encoding']).toBeUndefined();
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="penalties_2026-03\.csv"/);
+    expect(csv.body).toBe(PENALTIES_CSV);
   });
 });
 
@@ -749,7 +832,7 @@ describe('caching', () => {
     for (const [url, encoding] of [
       [`${run()}/network.json`, undefined],
       [`${run()}/technicians/2026-03.json`, 'gzip'],
-      [`${run()}/penalties/2026-03.csv`, undefined],
+      [`${run()}/tables/penalty_lines.parquet`, undefined],
       ['/data/manifest.json', undefined],
     ] as const) {
       const base = encoding ? { 'accept-encoding': encoding } : {};
@@ -769,8 +852,22 @@ describe('caching', () => {
     }
   });
 
+  it('renders a download again on every revalidation: it is no file, with no tag and no date', async () => {
+    for (const url of [`${run()}/penalties/2026-03.csv`, `${run()}/penalties/2026-03.xlsx`, `${run()}/by_outlet/W1/settlement/2026-03.en.csv`]) {
+      const first = await inject({ method: 'GET', url });
+      expect([url, first.statusCode, first.headers.etag, first.headers['last-modified']]).toEqual([url, 200, undefined, undefined]);
+      expect(first.rawPayload.length, url).toBeGreaterThan(100);
+      for (const condition of [{ 'if-none-match': '*' }, { 'if-none-match': '"a-tag"' }, { 'if-modified-since': new Date(Date.now() + 3_600_000).toUTCString() }]) {
+        const again = await inject({ method: 'GET', url, headers: condition });
+        expect([url, again.statusCode, again.headers['cache-control']]).toEqual([url, 200, 'private, no-cache']);
+        // the same rows render the same bytes
+        expect(again.rawPayload.equals(first.rawPayload), url).toBe(true);
+      }
+    }
+  });
+
   it('never stores an error', async () => {
-    for (const url of ['/nope', `${run()}/missing.json`, '/app.js.map', '/data/%E0%A4%A']) {
+    for (const url of ['/nope', `${run()}/missing.json`, `${run()}/penalties/2026-02.csv`, '/app.js.map', '/data/%E0%A4%A']) {
       const res = await inject({ method: 'GET', url });
       expect([url, res.headers['cache-control']]).toEqual([url, 'no-store']);
     }

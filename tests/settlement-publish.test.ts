@@ -7,7 +7,7 @@
 // totals equal to settlement_totals, the tickets withheld since an earlier month one row per
 // completion month; the same rows make the same bytes; and the months an incremental publish writes
 // again. The withheld runs themselves: tests/settlement-withheld.test.ts.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -18,6 +18,7 @@ import type { Db } from '../pipeline/common/db.ts';
 import { publish, type RunInfo, settlementMonthFiles } from '../pipeline/publish/index.ts';
 import { outletPath } from '../pipeline/publish/outlet-files.ts';
 import { settlementMonths } from '../pipeline/publish/settlement.ts';
+import { renderedOrNull } from './downloads.ts';
 import { fixtureDb, ticket } from './helpers.ts';
 
 const FORMULA = '=SUM(1)';
@@ -68,6 +69,26 @@ let work: string;
 let run: string;
 let months: string[];
 let totals: Record<string, unknown>[];
+/** Every settlement download the server renders from a run folder (HR's and W1's and W2's), by path */
+let downloads: Map<string, Buffer>;
+
+const DOWNLOAD_FILES = ['.csv', '.en.csv', '.xlsx', '.en.xlsx'];
+
+async function downloadsOf(runDir: string): Promise<Map<string, Buffer>> {
+  const paths = months.flatMap((m) => ['settlement', outletPath('W1', 'settlement'), outletPath('W2', 'settlement'), outletPath('W9', 'settlement')].flatMap((dir) => DOWNLOAD_FILES.map((f) => `${dir}/${m}${f}`)));
+  const found = new Map<string, Buffer>();
+  for (const path of paths) {
+    const body = await renderedOrNull(runDir, path);
+    if (body !== null) found.set(path, body);
+  }
+  return found;
+}
+
+function download(path: string): Buffer {
+  const body = downloads.get(path);
+  if (body === undefined) throw new Error(`no download ${path}`);
+  return body;
+}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'sq-settlement-'));
@@ -79,6 +100,7 @@ beforeAll(async () => {
     run = join(work, 'first', manifest.folder);
     months = manifest.months;
     await publish(db, join(work, 'second'), runInfo('20261101T080000-001'));
+    downloads = await downloadsOf(run);
   } finally {
     db.close();
   }
@@ -89,7 +111,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const json = <T>(path: string): T => JSON.parse(readFileSync(join(run, path), 'utf8')) as T;
 
 function csvRecords(path: string): string[][] {
-  const bytes = readFileSync(join(run, path));
+  const bytes = download(path);
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   expect(bytes.toString('utf8')).toMatch(/\r\n$/);
   return parse(bytes, { bom: true, record_delimiter: '\r\n' }) as string[][];
@@ -97,7 +119,7 @@ function csvRecords(path: string): string[][] {
 
 async function workbook(path: string): Promise<ExcelJS.Workbook> {
   const book = new ExcelJS.Workbook();
-  await book.xlsx.readFile(join(run, path));
+  await book.xlsx.load(download(path) as never);
   return book;
 }
 
@@ -128,8 +150,14 @@ describe('the settlement files', () => {
     }
     // no file of every outlet's lines: each outlet's are in its own folder
     expect(existsSync(join(run, 'settlement_lines'))).toBe(false);
-    expect(readdirSync(join(run, outletPath('W1', 'settlement'))).sort()).toEqual(['2026-03.csv', '2026-03.en.csv', '2026-03.en.xlsx', '2026-03.xlsx', '2026-04.csv', '2026-04.en.csv', '2026-04.en.xlsx', '2026-04.xlsx']);
-    expect(readdirSync(join(run, outletPath('W2', 'settlement'))).sort()).toEqual(['2026-03.csv', '2026-03.en.csv', '2026-03.en.xlsx', '2026-03.xlsx']);
+    // the downloads the server renders: HR's every month, an outlet's the months it has a row (no W9)
+    expect([...downloads.keys()].sort()).toEqual(
+      [
+        ...['2026-03', '2026-04'].flatMap((m) => DOWNLOAD_FILES.map((f) => `settlement/${m}${f}`)),
+        ...['2026-03', '2026-04'].flatMap((m) => DOWNLOAD_FILES.map((f) => outletPath('W1', `settlement/${m}${f}`))),
+        ...DOWNLOAD_FILES.map((f) => outletPath('W2', `settlement/2026-03${f}`)),
+      ].sort(),
+    );
   });
 
   it('give each outlet its settlement_totals row with its name, tier, and the tickets by service type, by why withheld and by completion month', () => {
@@ -178,10 +206,13 @@ describe('the settlement files', () => {
     expect(json<unknown[]>(outletPath('W2', 'settlement_withheld.json'))).toEqual([]);
   });
 
-  it('come out the same bytes from the same rows', () => {
+  it('come out the same bytes from the same rows', async () => {
     const second = join(work, 'second', 'runs', '20261101T080000-001');
-    const files = [...months.flatMap(settlementMonthFiles), ...['W1', 'W2'].flatMap((o) => ['settlement.json', 'settlement_lines.json', 'settlement_withheld.json', 'settlement/2026-03.csv', 'settlement/2026-03.xlsx'].map((f) => outletPath(o, f)))];
+    const files = [...months.flatMap(settlementMonthFiles), ...['W1', 'W2'].flatMap((o) => ['settlement.json', 'settlement_lines.json', 'settlement_withheld.json'].map((f) => outletPath(o, f)))];
     for (const file of files) expect(readFileSync(join(second, file)).equals(readFileSync(join(run, file))), file).toBe(true);
+    const rendered = await downloadsOf(second);
+    expect([...rendered.keys()]).toEqual([...downloads.keys()]);
+    for (const [path, body] of rendered) expect(body.equals(download(path)), path).toBe(true);
   });
 });
 
@@ -225,7 +256,7 @@ describe("HR's settlement download", () => {
 
   it('reads back with csv-parse: each outlet\'s amounts sum to its net, its withheld rows to its tickets and fees withheld, the totals are settlement_totals', () => {
     for (const { month, outlet } of totals.map((t) => ({ month: t.month as string, outlet: t.outlet_id as string }))) {
-      const rows = parse(readFileSync(join(run, `settlement/${month}.csv`)), { bom: true, columns: true }) as Record<string, string>[];
+      const rows = parse(download(`settlement/${month}.csv`), { bom: true, columns: true }) as Record<string, string>[];
       const block = rows.filter((r) => r['网点'] === outlet);
       const total = block.find((r) => r['项目'] === '网点合计')!;
       const expected = totals.find((t) => t.month === month && t.outlet_id === outlet)!;

@@ -9,13 +9,17 @@
 // Only the content-hashed bundle chunks are public and immutable; the pages, their entry scripts,
 // styles and chart specs hold no data and are revalidated on every use. Errors are never stored.
 //
-// Downloads (CSV, XLSX, Parquet) come as attachments with a readable file name. A page file
+// Downloads (CSV, XLSX, Parquet) come as attachments with a readable file name. The CSV and XLSX
+// statements are rendered on request from the rows the publish wrote (downloads.ts), with the same
+// headers as a file; a download the run folder has no rows of is not found, like a missing file. A page file
 // published with a gzip copy beside it (`.json.gz`) is sent as that copy to a client that accepts
 // gzip: the server never compresses. Source maps are never served (nor built, see build.ts).
 import { realpath } from 'node:fs/promises';
 import { extname, isAbsolute, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { downloadRenderer } from './downloads.ts';
+import { sendNotFound } from './errors.ts';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'no-cache';
@@ -77,7 +81,31 @@ function posixRelative(root: string, file: string): string {
   return relative(root, file).split(sep).join('/');
 }
 
+/** The path under /data/ of a request, its segments decoded (runs/<id>/penalties/2026-03.csv), or null. */
+function pathInData(rawUrl: string): string | null {
+  const path = rawUrl.split('?')[0] ?? '';
+  if (!path.startsWith('/data/')) return null;
+  try {
+    return path.slice('/data/'.length).split('/').map(decodeURIComponent).join('/');
+  } catch {
+    return null;
+  }
+}
+
 export const dataFiles: FastifyPluginAsync<{ dataDir: string }> = async (app, { dataDir }) => {
+  const downloads = downloadRenderer(dataDir);
+  app.addHook('onClose', async () => downloads.close());
+  app.addHook('preHandler', async (request, reply) => {
+    const inData = pathInData(request.raw.url ?? '');
+    const body = inData === null ? null : await downloads.render(inData);
+    if (body === null) return; // a published file
+    if (body === 'missing') return sendNotFound(request, reply);
+    return reply
+      .header('cache-control', PRIVATE_REVALIDATE)
+      .header('content-type', DOWNLOADS[extname(inData!).toLowerCase()]!)
+      .header('content-disposition', attachment(downloadName(inData!)))
+      .send(body);
+  });
   await app.register(fastifyStatic, {
     root: dataDir,
     prefix: '/data/',

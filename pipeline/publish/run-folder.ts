@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { killPoint } from '../common/faults.ts';
 import { localNow } from '../common/time.ts';
+import { penaltyRowsFiles, settlementRowsFiles } from './downloads.ts';
 import type { RunInfo } from './reports.ts';
 
 /**
@@ -16,9 +17,10 @@ import type { RunInfo } from './reports.ts';
  * of the same format: raise it whenever any published file would come out different (3: HR's
  * downloads in both languages, with the flags' reasons; 5: the closes, adjustments and appeals, and
  * the penalty totals' adjustments and amount due; 6: the settlement files, and a date format in
- * every workbook's styles; 7: the tickets withheld once per run of months, no settlement_lines/).
+ * every workbook's styles; 7: the tickets withheld once per run of months, no settlement_lines/;
+ * 8: the downloads' rows in download_rows/, the downloads rendered by the server).
  */
-export const PUBLISH_FORMAT = 7;
+export const PUBLISH_FORMAT = 8;
 
 export interface Manifest {
   run_id: string;
@@ -66,10 +68,7 @@ export function monthFiles(month: string): string[] {
     `outlet_penalties/${month}.json`,
     `penalties/${month}.json`,
     `penalty_lines/${month}.json`,
-    `penalties/${month}.csv`,
-    `penalties/${month}.xlsx`,
-    `penalties/${month}.en.csv`,
-    `penalties/${month}.en.xlsx`,
+    ...penaltyRowsFiles(month),
     // the close's month files (audit.ts)
     `adjustments/${month}.json`,
     `settlement_adjustments/${month}.json`,
@@ -78,18 +77,12 @@ export function monthFiles(month: string): string[] {
 }
 
 /**
- * HR's settlement files of one month (settlement.ts). Not among monthFiles(): a month's settlement
+ * The settlement files of one month, HR's and the rows of every outlet's statement (settlement.ts). Not among monthFiles(): a month's settlement
  * depends on the months before it, so an incremental publish takes them over only for the months
  * before the first one it writes (settlementMonths in settlement.ts).
  */
 export function settlementMonthFiles(month: string): string[] {
-  return [
-    `settlement/${month}.json`,
-    `settlement/${month}.csv`,
-    `settlement/${month}.xlsx`,
-    `settlement/${month}.en.csv`,
-    `settlement/${month}.en.xlsx`,
-  ];
+  return [`settlement/${month}.json`, ...settlementRowsFiles(month)];
 }
 
 /** The run folder into place, then the manifest: each by one rename. */

@@ -1,13 +1,12 @@
-// Spreadsheet downloads: the SQL that builds a download's CSV lines and worksheet rows as text
-// (every file family is one ordered query whose text DuckDB builds), and the workbook writer, a
-// SpreadsheetML package (.xlsx) zipped on the thread pool. The smallest package Excel, LibreOffice
-// and exceljs open; the same rows always make the same bytes (an incremental publish relies on it).
+// Spreadsheet downloads (downloads.ts renders them): the SQL that builds a download's CSV lines and
+// worksheet rows as text (one ordered query whose text DuckDB builds), and the workbook writer, a
+// SpreadsheetML package (.xlsx), large sheets zipped on the thread pool. The smallest package Excel,
+// LibreOffice and exceljs open; the same rows always make the same bytes.
 //
 // Spreadsheet safety, for every export (HR's statements, the outlets' settlement): a text cell is
 // never a formula (csvLine and sheetRow go through the macros of queries/publish/macros.sql:
 // formula-looking text gets a ' in a CSV and the quote-prefix style in a workbook); numbers stay
 // numbers. A download's columns say which cells are text.
-import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { crc32, deflateRaw as deflateRawCallback, deflateRawSync } from 'node:zlib';
 
@@ -149,7 +148,7 @@ export function columnLetter(index: number): string {
  * printed page, the column widths, landscape pages one sheet wide. The smallest package Excel,
  * LibreOffice and exceljs open: content types, relationships, workbook, styles, sheets.
  */
-export async function writeXlsx(path: string, sheets: Sheet[]): Promise<void> {
+export async function xlsxBytes(sheets: Sheet[]): Promise<Buffer> {
   const parts: [string, string | Buffer][] = [
     [
       '[Content_Types].xml',
@@ -178,7 +177,7 @@ export async function writeXlsx(path: string, sheets: Sheet[]): Promise<void> {
     ['xl/styles.xml', stylesXml()],
   ];
   sheets.forEach((sheet, i) => parts.push([`xl/worksheets/sheet${i + 1}.xml`, worksheetXml(sheet)]));
-  await writeFile(path, await zipArchive(parts.map(([name, data]) => [name, typeof data === 'string' ? Buffer.from(data) : data])));
+  return zipArchive(parts.map(([name, data]) => [name, typeof data === 'string' ? Buffer.from(data) : data]));
 }
 
 /**
