@@ -54,38 +54,24 @@ export function outletPath(outletId: string, file: string): string {
 
 const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id';
 
-/** Each outlet's files: the rows of a published family whose outlet_id is the outlet's, every month. */
+/** Each outlet's files: the rows of a published family (its query) whose outlet_id is the outlet's, every month. */
 const OUTLET_FILES = [
-  { file: 'technicians.json', from: 'pub_scoped_technicians', order: 'month, technician_id, outlet_id' },
-  { file: 'penalties.json', from: 'pub_scoped_penalty_totals', order: 'month, technician_id' },
-  { file: 'penalty_lines.json', from: 'pub_scoped_penalty_lines', order: `month, ${LINE_ORDER}` },
-  { file: 'outlet_penalties.json', from: 'pub_scoped_outlet_penalties', order: 'month, outlet_id, ticket_id, complaint_id, amount' },
-  { file: 'outlet_history.json', from: 'pub_scoped_outlet_history', order: 'month, outlet_id' },
+  { file: 'technicians.json', query: 'publish/technician_months.sql', order: 'month, technician_id, outlet_id' },
+  { file: 'penalties.json', query: 'publish/penalty_totals.sql', order: 'month, technician_id' },
+  { file: 'penalty_lines.json', query: 'publish/penalty_lines.sql', order: `month, ${LINE_ORDER}` },
+  { file: 'outlet_penalties.json', query: 'publish/outlet_penalties.sql', order: 'month, outlet_id, ticket_id, complaint_id, amount' },
+  { file: 'outlet_history.json', query: 'publish/outlet_history.sql', order: 'month, outlet_id' },
   // the adjustments booked into each month (audit.ts writes the network-wide month files, in these orders)
-  { file: 'adjustments.json', from: 'pub_scoped_penalty_adjustments', order: 'month, technician_id, original_month, line_id, reason, amount' },
-  { file: 'settlement_adjustments.json', from: 'pub_scoped_settlement_adjustments', order: 'month, outlet_id, original_month, line_id, reason, amount' },
+  { file: 'adjustments.json', query: 'publish/penalty_adjustments.sql', order: 'month, technician_id, original_month, line_id, reason, amount' },
+  { file: 'settlement_adjustments.json', query: 'publish/settlement_adjustments.sql', order: 'month, outlet_id, original_month, line_id, reason, amount' },
 ] as const;
 
 /** Outlets serialised per query: their texts are held until written. */
 const OUTLETS_AT_A_TIME = 100;
 
-async function prepare(connection: DuckDBConnection): Promise<string[]> {
-  await connection.run(
-    [
-      `create or replace temp view pub_scoped_technicians as ${sqlFile('publish/technician_months.sql')};`,
-      // a table: read once, not once per group of outlets (penalty_totals.violations_ytd, a bit-packed
-      // HUGEINT, took 20 ms a read at 1M tickets whatever the filter)
-      `create or replace temp table pub_scoped_penalty_totals as ${sqlFile('publish/penalty_totals.sql')};`,
-      `create or replace temp view pub_scoped_penalty_lines as ${sqlFile('publish/penalty_lines.sql')};`,
-      `create or replace temp view pub_scoped_outlet_penalties as ${sqlFile('publish/outlet_penalties.sql')};`,
-      `create or replace temp view pub_scoped_ranking as ${sqlFile('publish/outlet_ranking.sql')};`,
-      `create or replace temp view pub_scoped_penalty_adjustments as ${sqlFile('publish/penalty_adjustments.sql')};`,
-      `create or replace temp view pub_scoped_settlement_adjustments as ${sqlFile('publish/settlement_adjustments.sql')};`,
-      `create or replace temp table pub_scoped_outlet_history as ${sqlFile('publish/outlet_history.sql')};`,
-      `create or replace temp table pub_scoped_outlets as ${sqlFile('publish/outlet_ids.sql')};`,
-    ].join('\n'),
-  );
-  const ids = (await connection.runAndReadAll(`select outlet_id from pub_scoped_outlets order by outlet_id`)).getRows().map(([id]) => String(id));
+/** Every outlet that has a folder, in outlet order; no two in one folder. */
+async function outletIds(connection: DuckDBConnection): Promise<string[]> {
+  const ids = (await connection.runAndReadAll(`select outlet_id from (${sqlFile('publish/outlet_ids.sql')}) order by outlet_id`)).getRows().map(([id]) => String(id));
   const names = new Map<string, string>();
   for (const id of ids) {
     const name = outletFolderName(id);
@@ -96,28 +82,39 @@ async function prepare(connection: DuckDBConnection): Promise<string[]> {
   return ids;
 }
 
-/** One JSON array per outlet of the given ones, of a view's rows in order: outlet_id → file text. */
-async function perOutlet(connection: DuckDBConnection, from: string, order: string, outlets: string[]): Promise<Map<string, (Buffer | null)[]>> {
+/**
+ * One JSON array per outlet of the given ones (consecutive in outlet order), of a table's rows in
+ * order: outlet_id → file text. A range, not a list: the tables are in outlet order, so it reads
+ * only the row groups of these outlets.
+ */
+export async function perOutlet(connection: DuckDBConnection, from: string, order: string, outlets: string[]): Promise<Map<string, (Buffer | null)[]>> {
   return fileTexts(connection, `
     select outlet_id, ${jsonArray('to_json(source)::varchar', order)}
     from ${from} as source
-    where outlet_id in (${outlets.map(sqlString).join(', ')})
+    where outlet_id between ${sqlString(outlets[0]!)} and ${sqlString(outlets.at(-1)!)}
     group by outlet_id`);
 }
 
-/** Every outlet's files, and the ranking of every month published. */
+/**
+ * Every outlet's files, and the ranking and outlet history of every month published. A family at a
+ * time, as a table in outlet order: a group of outlets (perOutlet) reads only its own row groups,
+ * where a view would be evaluated again, in full, for every group (a national network has thousands
+ * of outlets); and the table is dropped before the next family's is made, so that a national
+ * network's lines and the other lanes' tables fit in memory together.
+ */
 export async function writeOutletFiles(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  const outlets = await prepare(connection);
-  for (let from = 0; from < outlets.length; from += OUTLETS_AT_A_TIME) {
-    const group = outlets.slice(from, from + OUTLETS_AT_A_TIME);
-    for (const family of OUTLET_FILES) {
-      const bodies = await perOutlet(connection, family.from, family.order, group);
+  const outlets = await outletIds(connection);
+  for (const family of OUTLET_FILES) {
+    await connection.run(`create or replace temp table pub_scoped_family as ${sqlFile(family.query)} order by outlet_id;`);
+    for (let from = 0; from < outlets.length; from += OUTLETS_AT_A_TIME) {
+      const group = outlets.slice(from, from + OUTLETS_AT_A_TIME);
+      const bodies = await perOutlet(connection, 'pub_scoped_family', family.order, group);
       for (const id of group) folder.page(outletPath(id, family.file), bodies.get(id)?.[0] ?? EMPTY_ARRAY);
     }
+    await connection.run(`drop table pub_scoped_family;`);
   }
-  const rankings = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', 'outlet_rank nulls last, outlet_id')} from pub_scoped_ranking as source group by month`);
+  const rankings = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', 'outlet_rank nulls last, outlet_id')} from (${sqlFile('publish/outlet_ranking.sql')}) as source group by month`);
   for (const month of months) folder.page(`ranking/${month}.json`, rankings.get(month)?.[0] ?? EMPTY_ARRAY);
-  const history = await fileTexts(connection, `select 'history', ${jsonArray('to_json(source)::varchar', 'outlet_id, month')} from pub_scoped_outlet_history as source`);
+  const history = await fileTexts(connection, `select 'history', ${jsonArray('to_json(source)::varchar', 'outlet_id, month')} from (${sqlFile('publish/outlet_history.sql')}) as source`);
   folder.page('outlet_history.json', history.get('history')?.[0] ?? EMPTY_ARRAY);
-  await connection.run(`drop table pub_scoped_outlets; drop table pub_scoped_outlet_history; drop table pub_scoped_penalty_totals`);
 }

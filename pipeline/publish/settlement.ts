@@ -32,7 +32,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { writeSettlementRows } from './downloads.ts';
 import { EMPTY_ARRAY, fileTexts, jsonArray } from './data-files.ts';
-import { outletPath } from './outlet-files.ts';
+import { outletPath, perOutlet } from './outlet-files.ts';
 import { type RunFolder, settlementMonthFiles } from './run-folder.ts';
 
 // Row orders are total, so that a month file is the same bytes from any run over the same rows.
@@ -82,7 +82,7 @@ async function prepare(connection: DuckDBConnection, months: string[]): Promise<
       // by outlet: an outlet's rows are together
       `create or replace temp table pub_settlement_withheld as ${sqlFile('publish/settlement_withheld.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')} order by outlet_id;`,
-      `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')};`,
+      `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_statement as ${written(sqlFile('publish/settlement_statement.sql'))};`,
       `create or replace temp table pub_settlement_summary as ${written(sqlFile('publish/settlement_summary.sql'))};`,
       // every outlet that has a folder (outlet-files.ts), and any with a settlement row
@@ -101,22 +101,27 @@ export async function writeSettlement(connection: DuckDBConnection, folder: RunF
     folder.page(`settlement/${month}.json`, totals.get(month)?.[0] ?? EMPTY_ARRAY);
     await writeSettlementRows(connection, folder, month);
   }
+  // memory for the outlets' files (and the other lanes): the rows of the downloads are written
+  await connection.run(['outlets', 'statement', 'summary'].map((table) => `drop table pub_settlement_${table};`).join('\n'));
   await writeOutletJson(connection, folder, outlets);
-  await connection.run(['outlets', 'withheld', 'lines', 'totals', 'statement', 'summary'].map((table) => `drop table pub_settlement_${table};`).join('\n'));
 }
 
 /** Outlets whose JSON files are serialised per query (their texts are held until their gzip copies are written). */
 const OUTLETS_AT_A_TIME = 100;
 
-/** Every outlet's settlement.json, settlement_lines.json and settlement_withheld.json, a few outlets at a time. */
+/**
+ * Every outlet's settlement.json, settlement_lines.json and settlement_withheld.json: a file family
+ * at a time, a few outlets at a time (the tables are in outlet order), each table dropped once its
+ * files are written.
+ */
 async function writeOutletJson(connection: DuckDBConnection, folder: RunFolder, outlets: string[]): Promise<void> {
-  for (let i = 0; i < outlets.length; i += OUTLETS_AT_A_TIME) {
-    const chunk = outlets.slice(i, i + OUTLETS_AT_A_TIME);
-    const inChunk = `outlet_id in (${chunk.map(sqlString).join(', ')})`;
-    for (const { file, from, order } of OUTLET_JSON) {
-      const texts = await fileTexts(connection, `select outlet_id, ${jsonArray('to_json(source)::varchar', order)} from ${from} as source where ${inChunk} group by outlet_id`);
+  for (const { file, from, order } of OUTLET_JSON) {
+    for (let i = 0; i < outlets.length; i += OUTLETS_AT_A_TIME) {
+      const chunk = outlets.slice(i, i + OUTLETS_AT_A_TIME);
+      const texts = await perOutlet(connection, from, order, chunk);
       for (const outlet of chunk) folder.page(outletPath(outlet, file), texts.get(outlet)?.[0] ?? EMPTY_ARRAY);
+      await folder.settle();
     }
-    await folder.settle();
+    await connection.run(`drop table ${from};`);
   }
 }
