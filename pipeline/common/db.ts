@@ -50,7 +50,14 @@ export class Db {
   ) {}
 
   static async open(path: string, config?: Pick<Config, 'duckdb'>): Promise<Db> {
-    const options: Record<string, string> = {};
+    const options: Record<string, string> = {
+      // memory the allocator holds after a task is given back to the system, in the background: the
+      // memory limit bounds DuckDB's buffers, not what its allocator keeps cached beside them (a full
+      // build of 10M tickets peaked at 2.6 GiB of RSS under a 1.5 GB limit without this, 1.7 with it,
+      // in the same time)
+      allocator_background_threads: 'true',
+      allocator_flush_threshold: '32MB',
+    };
     if (config) {
       options.threads = String(config.duckdb.threads);
       options.memory_limit = config.duckdb.memory_limit;
