@@ -199,6 +199,12 @@ describe("HR's workbook", () => {
     expect(values(workbook.getWorksheet('Penalty lines')!)[1]).toEqual(['2026-03', '+1', HYPERLINK, '-5', '\t青岛二店', 'OVERCHARGE', 'Overcharging', 500, 'ticket GD1', at('2026-03-02 13:00'), 'Yes', none]);
   });
 
+  it('comes out the same bytes when its text is built a few rows at a time (a national month is built in parts)', async () => {
+    for (const rowsAtATime of [1, 2, 3]) {
+      for (const file of DOWNLOADS) expect((await rendered(run, `penalties/${file}`, rowsAtATime)).equals(download(file)), `${file} by ${rowsAtATime}`).toBe(true);
+    }
+  });
+
   it('comes out the same bytes from the same rows', async () => {
     const again = await downloadsOf(await publishFixture('again'));
     for (const file of DOWNLOADS) expect(again.get(file)!.equals(download(file)), file).toBe(true);

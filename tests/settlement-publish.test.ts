@@ -213,6 +213,8 @@ describe('the settlement files', () => {
     const rendered = await downloadsOf(second);
     expect([...rendered.keys()]).toEqual([...downloads.keys()]);
     for (const [path, body] of rendered) expect(body.equals(download(path)), path).toBe(true);
+    // the same bytes when the text is built two rows at a time (a national month is built in parts)
+    for (const path of downloads.keys()) expect((await renderedOrNull(run, path, 2))!.equals(download(path)), `${path} by 2`).toBe(true);
   });
 });
 

@@ -198,6 +198,7 @@ export async function renderDownload(
   runDir: string,
   plan: DownloadPlan,
   outletIdOf: (folder: string, ids: string[]) => string | undefined,
+  rowsAtATime = ROWS_AT_A_TIME,
 ): Promise<Buffer | null> {
   const [first] = plan.sheets;
   const file = (sheet: SheetPlan) => join(runDir, rowsFile(sheet.family, plan.month));
@@ -214,22 +215,54 @@ export async function renderDownload(
   }
   const texts: { csv: Buffer; rows: Buffer }[] = [];
   for (const sheet of plan.format === 'csv' ? [first!] : plan.sheets) {
-    const { columns } = ROWS[sheet.family];
-    const found = await readRows(
-      connection,
-      `select count(*),
-        encode(coalesce(string_agg(${csvLine(columns)}, E'\\r\\n' order by ${sheet.number}) || E'\\r\\n', '')),
-        ${plan.format === 'xlsx' ? `encode(coalesce(string_agg(${sheetRow(columns, sheet.bold)}, '' order by ${sheet.number}), ''))` : `''::blob`}
-      from (select *, ${rareOf(columns)} as rare, (${sheet.number} + 1)::varchar as r from read_parquet(${sqlString(file(sheet))}) where ${where})`,
-      params,
-    );
-    const [count, csv, rows] = found[0]!;
-    if (plan.outletFolder !== null && Number(count) === 0) return null;
-    texts.push({ csv: blob(csv ?? null), rows: blob(rows ?? null) });
+    const text = await sheetTexts(connection, file(sheet), where, params, sheet, plan.format === 'xlsx', rowsAtATime);
+    if (plan.outletFolder !== null && text === null) return null;
+    texts.push(text ?? { csv: Buffer.alloc(0), rows: Buffer.alloc(0) });
   }
   const headers = (columns: DownloadColumn[]) => columns.map((c) => c[plan.lang]);
   if (plan.format === 'csv') return Buffer.concat([csvHeader(headers(ROWS[first!.family].columns)), texts[0]!.csv]);
   return xlsxBytes(plan.sheets.map((sheet, i) => ({ name: sheet.name[plan.lang], headers: headers(ROWS[sheet.family].columns), columns: ROWS[sheet.family].columns, rows: texts[i]!.rows })));
+}
+
+/**
+ * Rows a query builds at a time: a national network's month of penalty statements is hundreds of
+ * MB of worksheet XML, more than the renderer's memory in one aggregate (the bytes are the same).
+ */
+const ROWS_AT_A_TIME = 50_000;
+
+/**
+ * A sheet's CSV lines and worksheet rows (only when `worksheet` is true) of the rows `where` keeps,
+ * built rowsAtATime rows at a time by their number; null when there is no row.
+ */
+async function sheetTexts(
+  connection: DuckDBConnection,
+  file: string,
+  where: string,
+  params: DuckDBValue[],
+  sheet: SheetPlan,
+  worksheet: boolean,
+  rowsAtATime: number,
+): Promise<{ csv: Buffer; rows: Buffer } | null> {
+  const from = `read_parquet(${sqlString(file)})`;
+  const [[count, low, high]] = (await readRows(connection, `select count(*), min(${sheet.number}), max(${sheet.number}) from ${from} where ${where}`, params)) as [DuckDBValue[]];
+  if (Number(count) === 0) return null;
+  const { columns } = ROWS[sheet.family];
+  const csv: Buffer[] = [];
+  const rows: Buffer[] = [];
+  for (let start = Number(low); start <= Number(high); start += rowsAtATime) {
+    const [[csvText, rowsText]] = (await readRows(
+      connection,
+      `select
+        encode(coalesce(string_agg(${csvLine(columns)}, E'\\r\\n' order by ${sheet.number}) || E'\\r\\n', '')),
+        ${worksheet ? `encode(coalesce(string_agg(${sheetRow(columns, sheet.bold)}, '' order by ${sheet.number}), ''))` : `''::blob`}
+      from (select *, ${rareOf(columns)} as rare, (${sheet.number} + 1)::varchar as r from ${from}
+        where ${where} and ${sheet.number} between ${start} and ${start + rowsAtATime - 1})`,
+      params,
+    )) as [DuckDBValue[]];
+    csv.push(blob(csvText ?? null));
+    rows.push(blob(rowsText ?? null));
+  }
+  return { csv: Buffer.concat(csv), rows: Buffer.concat(rows) };
 }
 
 async function readRows(connection: DuckDBConnection, sql: string, params: DuckDBValue[] = []): Promise<DuckDBValue[][]> {
