@@ -28,13 +28,18 @@ export interface DownloadColumn extends SheetColumn {
   en: string;
 }
 
-/** HR's penalty statement rows (queries/publish/penalty_statement.sql): the CSV and the first sheet. */
-const PENALTY_STATEMENT: DownloadColumn[] = [
+/** The first columns of both sheets of HR's penalty workbook: whose line or total it is. */
+const PENALTY_WHOSE: DownloadColumn[] = [
   { name: 'month', kind: 'text', width: 9, zh: '月份', en: 'Month' },
   { name: 'technician_id', kind: 'text', width: 12, zh: '工号', en: 'Technician ID' },
   { name: 'technician_name', kind: 'text', width: 12, zh: '姓名', en: 'Name' },
   { name: 'outlet_id', kind: 'text', width: 10, zh: '网点', en: 'Outlet' },
   { name: 'outlet_name', kind: 'text', width: 20, zh: '网点名称', en: 'Outlet name' },
+];
+
+/** HR's penalty statement rows (queries/publish/penalty_statement.sql): the CSV and the first sheet. */
+const PENALTY_STATEMENT: DownloadColumn[] = [
+  ...PENALTY_WHOSE,
   { name: 'rule_id', kind: 'text', width: 20, zh: '规则', en: 'Rule' },
   { name: 'description', kind: 'text', width: 30, zh: '说明', en: 'Description' },
   { name: 'amount', kind: 'money', width: 12, zh: '金额', en: 'Amount' },
@@ -46,11 +51,7 @@ const PENALTY_STATEMENT: DownloadColumn[] = [
 
 /** The technicians' totals (queries/publish/penalty_summary.sql): the second sheet of HR's penalty workbook. */
 const PENALTY_SUMMARY: DownloadColumn[] = [
-  { name: 'month', kind: 'text', width: 9, zh: '月份', en: 'Month' },
-  { name: 'technician_id', kind: 'text', width: 12, zh: '工号', en: 'Technician ID' },
-  { name: 'technician_name', kind: 'text', width: 12, zh: '姓名', en: 'Name' },
-  { name: 'outlet_id', kind: 'text', width: 10, zh: '网点', en: 'Outlet' },
-  { name: 'outlet_name', kind: 'text', width: 20, zh: '网点名称', en: 'Outlet name' },
+  ...PENALTY_WHOSE,
   { name: 'violations', kind: 'count', width: 10, zh: '违规次数', en: 'Violations' },
   { name: 'violations_ytd', kind: 'count', width: 12, zh: '本年累计违规', en: 'Violations this year' },
   { name: 'amount', kind: 'money', width: 12, zh: '金额', en: 'Amount' },
