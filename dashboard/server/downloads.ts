@@ -12,6 +12,29 @@ import { outletFolderName } from './access-rules.ts';
 
 const RUN_PATH = /^runs\/([0-9A-Za-z][0-9A-Za-z_-]*)\/(.+)$/;
 
+/**
+ * Renders at once; the others wait their turn. HR's month of penalty statements at ten million
+ * tickets holds about 1 GB of the process while it renders: a few at once must not take the
+ * server down.
+ */
+const RENDERS_AT_ONCE = 2;
+
+/** Runs work at most `limit` at a time, the others in the order they came. */
+export function limiter(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export interface DownloadRenderer {
   /** The download at this path of the data folder (decoded, runs/<id>/…); null: not a download; 'missing': no such download. */
   render(pathInData: string): Promise<Buffer | 'missing' | null>;
@@ -19,8 +42,9 @@ export interface DownloadRenderer {
 }
 
 /** A renderer over the data folder: its database is made on the first download and kept. */
-export function downloadRenderer(dataDir: string): DownloadRenderer {
+export function downloadRenderer(dataDir: string, rendersAtOnce = RENDERS_AT_ONCE): DownloadRenderer {
   let instance: Promise<DuckDBInstance> | null = null;
+  const inTurn = limiter(rendersAtOnce);
   const open = () =>
     (instance ??= DuckDBInstance.create(':memory:', {
       // a download is one small query: it needs no more, and the server is not the pipeline
@@ -32,14 +56,16 @@ export function downloadRenderer(dataDir: string): DownloadRenderer {
       const inRun = RUN_PATH.exec(pathInData);
       const plan = inRun ? downloadPlan(inRun[2]!) : null;
       if (plan === null || inRun === null) return null;
-      const connection = await (await open()).connect();
-      try {
-        await prepareRenderer(connection);
-        const body = await renderDownload(connection, join(dataDir, 'runs', inRun[1]!), plan, (folder, ids) => ids.find((id) => outletFolderName(id) === folder));
-        return body ?? 'missing';
-      } finally {
-        connection.closeSync();
-      }
+      return inTurn(async () => {
+        const connection = await (await open()).connect();
+        try {
+          await prepareRenderer(connection);
+          const body = await renderDownload(connection, join(dataDir, 'runs', inRun[1]!), plan, (folder, ids) => ids.find((id) => outletFolderName(id) === folder));
+          return body ?? 'missing';
+        } finally {
+          connection.closeSync();
+        }
+      });
     },
     close() {
       void instance?.then((db) => db.closeSync());
