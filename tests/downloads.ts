@@ -2,7 +2,7 @@
 // the tests read HR's and the outlets' CSV and XLSX through the same renderer as a browser does.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { outletFolderName } from '../pipeline/publish/outlet-files.ts';
-import { downloadPlan, prepareRenderer, renderDownload } from '../pipeline/publish/downloads.ts';
+import { downloadPlan, renderDownload } from '../pipeline/publish/downloads.ts';
 
 let instance: Promise<DuckDBInstance> | null = null;
 
@@ -10,13 +10,7 @@ let instance: Promise<DuckDBInstance> | null = null;
 export async function renderedOrNull(runDir: string, pathInRun: string, rowsAtATime?: number): Promise<Buffer | null> {
   const plan = downloadPlan(pathInRun);
   if (plan === null) throw new Error(`${pathInRun} is not a download`);
-  const connection = await (await (instance ??= DuckDBInstance.create(':memory:', { threads: '1' }))).connect();
-  try {
-    await prepareRenderer(connection);
-    return await renderDownload(connection, runDir, plan, (folder, ids) => ids.find((id) => outletFolderName(id) === folder), rowsAtATime);
-  } finally {
-    connection.closeSync();
-  }
+  return renderDownload(await (instance ??= DuckDBInstance.create(':memory:', { threads: '1' })), runDir, plan, outletFolderName, rowsAtATime);
 }
 
 /** The bytes of a download of a run folder (its text built rowsAtATime rows at a time); fails when the run folder has none. */

@@ -7,7 +7,7 @@
 // rendered from that outlet's rows only.
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { downloadPlan, prepareRenderer, renderDownload } from '../../pipeline/publish/downloads.ts';
+import { downloadPlan, renderDownload } from '../../pipeline/publish/downloads.ts';
 import { outletFolderName } from './access-rules.ts';
 
 const RUN_PATH = /^runs\/([0-9A-Za-z][0-9A-Za-z_-]*)\/(.+)$/;
@@ -56,16 +56,7 @@ export function downloadRenderer(dataDir: string, rendersAtOnce = RENDERS_AT_ONC
       const inRun = RUN_PATH.exec(pathInData);
       const plan = inRun ? downloadPlan(inRun[2]!) : null;
       if (plan === null || inRun === null) return null;
-      return inTurn(async () => {
-        const connection = await (await open()).connect();
-        try {
-          await prepareRenderer(connection);
-          const body = await renderDownload(connection, join(dataDir, 'runs', inRun[1]!), plan, (folder, ids) => ids.find((id) => outletFolderName(id) === folder));
-          return body ?? 'missing';
-        } finally {
-          connection.closeSync();
-        }
-      });
+      return inTurn(async () => (await renderDownload(await open(), join(dataDir, 'runs', inRun[1]!), plan, outletFolderName)) ?? 'missing');
     },
     close() {
       void instance?.then((db) => db.closeSync());

@@ -16,7 +16,7 @@
 // well under a second. No access rule lists download_rows/: only the server reads it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { csvHeader, csvLine, type SheetColumn, sheetRow, xlsxBytes } from './workbook.ts';
 
@@ -181,26 +181,30 @@ export function downloadPlan(pathInRun: string): DownloadPlan | null {
 }
 
 /**
- * The macros the texts are built with (queries/publish/macros.sql), on a connection of its own
- * (an in-memory database serves: the rows come from the files).
- */
-export async function prepareRenderer(connection: DuckDBConnection): Promise<void> {
-  await connection.run(sqlFile('publish/macros.sql'));
-}
-
-/**
  * Renders a download of the run folder from its rows files: the CSV (BOM, header, CRLF) or the
- * workbook. Null when the run folder has no rows of it (a month not published, an outlet without a
- * settlement row that month): the same as a file that is not there. `outletIdOf` names the outlet
- * of an outlet folder among the ids of the month's rows (the folder rule is the caller's).
+ * workbook, on a connection of its own to `instance` (an in-memory database serves: the rows come
+ * from the files), with the macros the texts are built with (queries/publish/macros.sql). Null when
+ * the run folder has no rows of it (a month not published, an outlet without a settlement row that
+ * month): the same as a file that is not there. `folderOf` is the rule that names an outlet's folder
+ * (the caller's: the server keeps its own copy).
  */
 export async function renderDownload(
-  connection: DuckDBConnection,
+  instance: DuckDBInstance,
   runDir: string,
   plan: DownloadPlan,
-  outletIdOf: (folder: string, ids: string[]) => string | undefined,
+  folderOf: (outletId: string) => string,
   rowsAtATime = ROWS_AT_A_TIME,
 ): Promise<Buffer | null> {
+  const connection = await instance.connect();
+  try {
+    await connection.run(sqlFile('publish/macros.sql'));
+    return await renderOn(connection, runDir, plan, folderOf, rowsAtATime);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+async function renderOn(connection: DuckDBConnection, runDir: string, plan: DownloadPlan, folderOf: (outletId: string) => string, rowsAtATime: number): Promise<Buffer | null> {
   const [first] = plan.sheets;
   const file = (sheet: SheetPlan) => join(runDir, rowsFile(sheet.family, plan.month));
   // a month this run folder does not have
@@ -209,7 +213,7 @@ export async function renderDownload(
   const params: DuckDBValue[] = [];
   if (plan.outletFolder !== null) {
     const ids = (await readRows(connection, `select distinct outlet_id from read_parquet(${sqlString(file(first!))}) where outlet_id is not null`)).map(([id]) => String(id));
-    const outletId = outletIdOf(plan.outletFolder, ids);
+    const outletId = ids.find((id) => folderOf(id) === plan.outletFolder);
     if (outletId === undefined) return null;
     where += ' and outlet_id = $1';
     params.push(outletId);

@@ -116,8 +116,8 @@ const deflateRaw = promisify(deflateRawCallback);
 
 /**
  * A part smaller than this is deflated on the main thread: the thread pool's round trip costs many
- * times the deflating of a few dozen KB (the outlets' settlement statements are thousands of small
- * workbooks: 13,000 sheets of 10 KB took 4.3 s of CPU on the pool, 0.5 s in line). The same bytes
+ * times the deflating of a few dozen KB (an outlet's statement is a sheet of about 10 KB; when the
+ * publish wrote 13,000 of them, they took 4.3 s of CPU on the pool, 0.5 s in line). The same bytes
  * either way.
  */
 const DEFLATE_ON_POOL_FROM = 256 * 1024;
