@@ -1,7 +1,7 @@
 // Who sees what (spec §7), through the real server with fastify.inject: the sample published by the
 // pipeline, and EVERY file of the run asked for by nobody, HR, a manager and two outlets, with
-// every download (CSV and XLSX, rendered on request from the run's rows files: no file on disk, so
-// their URLs are derived here from the rows files). The expected answer of each file is stated
+// every download (CSV and XLSX) and every file of the outlets' folders (rendered on request from the
+// run's rows files: no file on disk, so their URLs are derived here from the rows files). The expected answer of each file is stated
 // here on its own (not taken from the server's rules), and a file of a family this test does not
 // know fails it: a new published family needs a decision.
 // Then the contents an outlet or a manager can read, identical refusals for files that exist and
@@ -23,7 +23,7 @@ import { DataStore, runUrl, scopedPath } from '../dashboard/src/lib/data.ts';
 import { readUsers, writeUsers } from '../dashboard/users/accounts.ts';
 import { usersCommand } from '../dashboard/users/cli.ts';
 import { outletFolderName as publishedFolderName } from '../pipeline/publish/outlet-files.ts';
-import { renderedOrNull } from './downloads.ts';
+import { outletFilesOf, outletRows, renderedOrNull, renderedOutletFileOrNull } from './downloads.ts';
 import { signIn, TEST_COST, TEST_SESSION_KEY, writeUsersFile, type TestAccount } from './sign-in.ts';
 
 type Who = 'anonymous' | 'hr' | 'manager' | 'outletA' | 'outletB';
@@ -47,10 +47,13 @@ const cookies: Partial<Record<Who, string>> = {};
 let files: string[] = [];
 /** every download of the run (rendered on request: not in files), as its path in the data folder */
 let downloads: string[] = [];
-/** files and downloads: everything the run publishes under /data/ */
+/** every file of the outlets' folders (rendered on request: not in files), as its path in the data folder */
+let outletFiles: string[] = [];
+/** files, downloads and outlet files: everything the run publishes under /data/ */
 let published: string[] = [];
 
 const ROWS_FAMILIES = ['penalty_statement', 'penalty_summary', 'settlement_statement', 'settlement_summary'];
+const OUTLET_ROWS_FAMILIES = ['outlets', 'technicians', 'penalties', 'penalty_lines', 'outlet_penalties', 'outlet_history', 'adjustments', 'settlement_adjustments', 'settlement', 'settlement_lines', 'settlement_withheld'];
 const DOWNLOAD_VARIANTS = ['csv', 'xlsx', 'en.csv', 'en.xlsx'];
 const MONTH_FILE = /(\d{4}-\d{2})\.[a-z]+$/;
 
@@ -125,7 +128,8 @@ beforeAll(async () => {
   runFolder = manifest.folder;
   files = walk(dataDir).filter((f) => !f.endsWith('.gz') && !f.split('/').some((s) => s.startsWith('.')));
   downloads = await downloadsOfRun();
-  published = [...files, ...downloads];
+  outletFiles = (await outletFilesOf(join(dataDir, runFolder))).map((path) => `${runFolder}/${path}`);
+  published = [...files, ...downloads, ...outletFiles];
 
   // the built pages stand in as small files of the same names: this suite is about access
   for (const page of [...PAGES, 'sign-in']) write(join(distDir, `${page}.html`), `<!doctype html><title>${page}</title>`);
@@ -166,8 +170,9 @@ function familyOf(path: string): { family: string; folder: string | null } {
     'settlement/M.en.csv': 'settlement', 'settlement/M.en.xlsx': 'settlement',
     // the close (spec 6): which months are closed, for everyone; the rest HR's
     'closes.json': 'closes', 'audit/closes.json': 'audit', 'adjustments/M.json': 'adjustments', 'settlement_adjustments/M.json': 'adjustments', 'appeals/M.json': 'audit',
-    // the rows the downloads are rendered from: read by the server only, listed for nobody
+    // the rows the downloads and the outlets' files are rendered from: read by the server only, listed for nobody
     ...Object.fromEntries(ROWS_FAMILIES.map((family) => [`download_rows/${family}/M.parquet`, 'download_rows'])),
+    ...Object.fromEntries(OUTLET_ROWS_FAMILIES.map((family) => [`outlet_rows/${family}.parquet`, 'download_rows'])),
   };
   if (known[name]) return { family: known[name]!, folder: null };
   if (/^technician_history\/\d{2}\.json$/.test(name)) return { family: 'technician_history', folder: null };
@@ -210,7 +215,10 @@ describe('every published file, for every caller', () => {
 
   it('answers exactly the allow-list', async () => {
     expect(files.length).toBeGreaterThan(200);
-    expect(files.some((f) => f.includes('/by_outlet/'))).toBe(true);
+    // no outlet's file is a file any more: each family's rows are, for every outlet
+    expect(files.filter((f) => f.includes('/by_outlet/'))).toEqual([]);
+    expect(outletFiles.length).toBeGreaterThan(50);
+    expect(files.filter((f) => f.includes('/outlet_rows/')).map((f) => f.split('/').at(-1)).sort()).toEqual(OUTLET_ROWS_FAMILIES.map((family) => `${family}.parquet`).sort());
     expect(files.filter((f) => f.includes('/download_rows/')).length).toBeGreaterThan(40);
     const wrong: string[] = [];
     for (const path of published) {
@@ -277,9 +285,13 @@ describe('every published file, for every caller', () => {
     }
   }, 60_000);
 
-  it('holds in an outlet\'s files exactly its rows of the network-wide month files, month by month', () => {
+  it('holds in an outlet\'s files exactly its rows of the network-wide month files, month by month', async () => {
     const mine = accounts.outletA.outlet!;
-    const own = (file: string) => JSON.parse(readFileSync(join(dataDir, runFolder, 'by_outlet', folderOf('outletA'), file), 'utf8')) as { month: string }[];
+    const own = (file: string) => ownRows[file]!;
+    const ownRows: Record<string, { month: string }[]> = {};
+    for (const file of ['technicians.json', 'penalties.json', 'penalty_lines.json', 'outlet_penalties.json', 'adjustments.json', 'settlement_adjustments.json', 'outlet_history.json']) {
+      ownRows[file] = await outletRows<{ month: string }>(join(dataDir, runFolder), mine, file);
+    }
     for (const [file, family] of [['technicians.json', 'technicians'], ['penalties.json', 'penalties'], ['penalty_lines.json', 'penalty_lines'], ['outlet_penalties.json', 'outlet_penalties'], ['adjustments.json', 'adjustments'], ['settlement_adjustments.json', 'settlement_adjustments']]) {
       const months = files.filter((f) => f.startsWith(`${runFolder}/${family}/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
       expect(months.length, family).toBeGreaterThan(10);
@@ -299,10 +311,10 @@ describe('every published file, for every caller', () => {
 
   it("holds in an outlet's settlement files exactly its rows of HR's, month by month, and only its own tickets", async () => {
     const mine = accounts.outletA.outlet!;
-    const own = (file: string) => JSON.parse(readFileSync(join(dataDir, runFolder, 'by_outlet', folderOf('outletA'), file), 'utf8')) as Record<string, unknown>[];
+    const own = (file: string) => outletRows(join(dataDir, runFolder), mine, file);
     const months = files.filter((f) => f.startsWith(`${runFolder}/settlement/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
     expect(months.length).toBeGreaterThan(10);
-    const totals = own('settlement.json');
+    const totals = await own('settlement.json');
     for (const month of months) {
       const all = JSON.parse(readFileSync(join(dataDir, runFolder, 'settlement', `${month}.json`), 'utf8')) as { outlet_id: string }[];
       expect(totals.filter((r) => r.month === month), `settlement.json ${month}`).toEqual(all.filter((r) => r.outlet_id === mine));
@@ -310,8 +322,8 @@ describe('every published file, for every caller', () => {
     // no file of every outlet's lines: the tickets settled and withheld are in the outlet's own files,
     // as many as its totals count in each month
     expect(files.some((f) => f.includes('/settlement_lines/'))).toBe(false);
-    const settled = own('settlement_lines.json');
-    const withheld = own('settlement_withheld.json');
+    const settled = await own('settlement_lines.json');
+    const withheld = await own('settlement_withheld.json');
     expect(settled.length).toBeGreaterThan(100);
     expect(withheld.length).toBeGreaterThan(0);
     for (const row of [...settled, ...withheld]) expect(row.outlet_id).toBe(mine);
@@ -415,12 +427,11 @@ function answer(res: LightMyRequestResponse) {
   return { status: res.statusCode, headers, body: res.body };
 }
 
-/** Whether a path of the data folder is there: a file, or a download its run has the rows of. */
+/** Whether a path of the data folder is there: a file, or a download or an outlet's file its run has the rows of. */
 async function exists(path: string): Promise<boolean> {
-  if (/\.(csv|xlsx)$/.test(path)) {
-    const [runs, run, ...inRun] = path.split('/');
-    return (await renderedOrNull(join(dataDir, runs!, run!), inRun.join('/'))) !== null;
-  }
+  const [runs, run, ...inRun] = path.split('/');
+  if (/\.(csv|xlsx)$/.test(path)) return (await renderedOrNull(join(dataDir, runs!, run!), inRun.join('/'))) !== null;
+  if (inRun[0] === 'by_outlet') return existsSync(join(dataDir, runs!, run!)) && (await renderedOutletFileOrNull(join(dataDir, runs!, run!), inRun.join('/'))) !== null;
   return existsSync(join(dataDir, path)) && statSync(join(dataDir, path)).isFile();
 }
 

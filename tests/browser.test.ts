@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyShard, idFileName } from '../dashboard/src/lib/data.ts';
+import { historyShard } from '../dashboard/src/lib/data.ts';
 import { flagReasons, type RuleNames } from '../dashboard/src/lib/reasons.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile, type TestAccount } from './sign-in.ts';
+import { outletRows } from './downloads.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -549,7 +550,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     await page.locator(`#settlement-table a.row-link:text-is("${row.outlet_id}")`).click();
     await page.waitForSelector('#statement[data-state="ready"]');
     // the tickets withheld at the month's end: those of the month one by one, those of earlier months one row per month
-    const runs = runFile<{ completed_at: string; withheld_from: string; withheld_to: string }[]>(`by_outlet/${idFileName(row.outlet_id)}/settlement_withheld.json`);
+    const runs = await outletRows<{ completed_at: string; withheld_from: string; withheld_to: string }>(join(dataDir, manifest.folder), row.outlet_id, 'settlement_withheld.json');
     const withheld = runs.filter((r) => r.withheld_from <= month! && month! <= r.withheld_to);
     const carried = row.withheld_by_completion_month.filter((c) => c.completion_month < month!);
     expect(row.tickets_withheld).toBeGreaterThan(0);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Db, type Row } from '../pipeline/common/db.ts';
 import { monthFiles } from '../pipeline/publish/index.ts';
 import { APPEAL_REASON_MARK, makeCloseFixture, type CloseFixture } from './close-fixture.ts';
+import { outletFilesOf, outletRows, renderedOutletFileOrNull } from './downloads.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile } from './sign-in.ts';
 
 let work: string;
@@ -121,17 +122,26 @@ describe('the close\'s files', () => {
       const body = text(path);
       expect(body.includes(APPEAL_REASON_MARK) || body.includes('13800001111'), path).toBe(false);
     }
+    // nor the outlets' files, rendered from their rows
+    const runDir = join(fixture.out, manifest().folder);
+    const outletFiles = await outletFilesOf(runDir);
+    expect(outletFiles.length).toBeGreaterThan(10);
+    for (const path of outletFiles) {
+      const body = (await renderedOutletFileOrNull(runDir, path))!.toString('utf8');
+      expect(body.includes(APPEAL_REASON_MARK) || body.includes('13800001111'), path).toBe(false);
+    }
   });
 
-  it("gives each outlet its own adjustments, every month, as the month files' rows", () => {
+  it("gives each outlet its own adjustments, every month, as the month files' rows", async () => {
+    const own = (outlet: string, file: string) => outletRows<Row>(join(fixture.out, manifest().folder), outlet, file);
     for (const outlet of ['W1', 'W2']) {
       for (const family of ['adjustments', 'settlement_adjustments']) {
         const all = manifest().months.flatMap((m) => file(`${family}/${m}.json`)).filter((r) => r.outlet_id === outlet);
-        expect(file(`by_outlet/${outlet}/${family}.json`), `${outlet} ${family}`).toEqual(all);
+        expect(await own(outlet, `${family}.json`), `${outlet} ${family}`).toEqual(all);
       }
     }
-    expect(file('by_outlet/W1/adjustments.json').map((r) => r.line_id)).toEqual(['IMAGE:V1', 'IMAGE:V9']);
-    expect(file('by_outlet/W2/settlement_adjustments.json')).toEqual([]);
+    expect((await own('W1', 'adjustments.json')).map((r) => r.line_id)).toEqual(['IMAGE:V1', 'IMAGE:V9']);
+    expect(await own('W2', 'settlement_adjustments.json')).toEqual([]);
   });
 
   it('lists the month files among monthFiles(), so an incremental publish takes them over', () => {

@@ -16,7 +16,7 @@ import { defaultConfig } from '../pipeline/common/config.ts';
 import { Db } from '../pipeline/common/db.ts';
 import { outletFolderName } from '../pipeline/publish/outlet-files.ts';
 import { runPipeline } from '../pipeline/run.ts';
-import { rendered } from './downloads.ts';
+import { outletFilesOf, rendered, renderedOutletFileOrNull } from './downloads.ts';
 
 /** The customers' names in the exports (none of them is anything else the pipeline publishes). */
 const NAMES = ['张三丰', '李小四', '王五郎', '赵六娘', '钱七七', '孙八妹', '周九九', '吴十一'];
@@ -315,8 +315,8 @@ function rowsMonths(runDir: string, family: string): string[] {
 
 /**
  * Every download of a run folder, as the server renders it (tests/downloads.ts): HR's penalty and
- * settlement statements of every month with rows files, in both languages and both formats, and
- * every outlet's settlement statement of each month it has rows of.
+ * settlement statements of every month with rows files, in both languages and both formats, every
+ * outlet's settlement statement of each month it has rows of, and every file of the outlets' folders.
  */
 async function renderedDownloads(runDir: string): Promise<{ path: string; body: Buffer }[]> {
   const variants = ['.csv', '.xlsx', '.en.csv', '.en.xlsx'];
@@ -330,6 +330,8 @@ async function renderedDownloads(runDir: string): Promise<{ path: string; body: 
   }
   const downloads: { path: string; body: Buffer }[] = [];
   for (const path of paths) downloads.push({ path, body: await rendered(runDir, path) });
+  // and every file of the outlets' folders, rendered from outlet_rows/
+  for (const path of await outletFilesOf(runDir)) downloads.push({ path, body: (await renderedOutletFileOrNull(runDir, path))! });
   return downloads;
 }
 
@@ -444,6 +446,8 @@ describe('a run on exports that carry customers’ names, phone numbers and rema
     expect(downloadsMatching(/\/penalties\/2026-03(\.en)?\.(csv|xlsx) \(rendered\)$/).length).toBe(4);
     expect(downloadsMatching(/^runs\/[^/]+\/settlement\/2026-03(\.en)?\.(csv|xlsx) \(rendered\)$/).length).toBe(4);
     expect(downloadsMatching(/\/by_outlet\/W1\/settlement\/2026-03(\.en)?\.(csv|xlsx) \(rendered\)$/).length).toBe(4);
+    expect(downloadsMatching(/\/by_outlet\/W1\/[a-z_]+\.json \(rendered\)$/).length).toBe(10);
+    expect(downloadsMatching(/\/by_outlet\/W1\/technicians\.json /)[0]![1]).toContain('"outlet_id":"W1"');
     expect(downloadsMatching(/\/penalties\/2026-03\.csv /)[0]![1]).toContain('月份,工号,姓名');
     expect(downloadsMatching(/\/penalties\/2026-03\.en\.xlsx /)[0]![1]).toContain('Penalty lines');
     expect(found).toEqual({});

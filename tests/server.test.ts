@@ -17,8 +17,9 @@ import { buildServer, startServer } from '../dashboard/server.ts';
 import { checkListen, ListenError } from '../dashboard/server/listen.ts';
 import { formatRecord, loggerOptions } from '../dashboard/server/log-format.ts';
 import { isSafePath } from '../dashboard/server/security.ts';
+import { acceptsGzip } from '../dashboard/server/static-files.ts';
 import { ConfigError, listenOptionsFromEnv, startSettingsFromEnv, urlOf } from '../dashboard/server/options.ts';
-import { writeDownloadRows } from './download-rows-fixture.ts';
+import { writeDownloadRows, writeOutletRowsFixture } from './download-rows-fixture.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile } from './sign-in.ts';
 
 const SECRET = 'TOP-SECRET-3f9c1a-never-served';
@@ -47,6 +48,8 @@ const W1_ROWS = '2026-03,W1,青岛一店,结算,repair,GD1,T1,王师傅,2026-03-
 let root: string;
 /** the rows files of the downloads of March (download_rows/…), copied into each run published */
 let downloadRows: string;
+/** the rows of the outlets' files (outlet_rows/…), copied into each run published */
+let outletRows: string;
 let dataDir: string;
 let distDir: string;
 let usersFile: string;
@@ -83,9 +86,8 @@ function publishRun(runId: string, months: string[]): void {
   // the rows the downloads of March are rendered from (no other month has any)
   cpSync(downloadRows, join(run, 'download_rows'), { recursive: true });
   write(join(run, 'tables', 'penalty_lines.parquet'), Buffer.from('PAR1 not really parquet PAR1'));
-  // the folders of outlets whose ids are no plain file names
-  write(join(run, 'by_outlet', encodeURIComponent('张三'), 'technicians.json'), '[{"outlet_id":"张三"}]');
-  write(join(run, 'by_outlet', encodeURIComponent('A/B'), 'technicians.json'), '[{"outlet_id":"A/B"}]');
+  // the rows the outlets' files are rendered from, among them outlets whose ids are no plain file names
+  cpSync(outletRows, join(run, 'outlet_rows'), { recursive: true });
   const tmp = join(dataDir, `.manifest-${runId}.json`);
   writeFileSync(tmp, JSON.stringify(manifestOf(runId, months), null, 2) + '\n');
   renameSync(tmp, join(dataDir, 'manifest.json'));
@@ -140,6 +142,8 @@ beforeAll(async () => {
   mkdirSync(dataDir);
   await writeDownloadRows(join(root, 'rows'), '2026-03');
   downloadRows = join(root, 'rows', 'download_rows');
+  await writeOutletRowsFixture(join(root, 'rows'));
+  outletRows = join(root, 'rows', 'outlet_rows');
   // files beside and above the served folders that must never come out
   write(join(root, 'secret.txt'), SECRET);
   write(join(root, 'secret.json'), JSON.stringify({ secret: SECRET }));
@@ -481,15 +485,56 @@ describe('published files', () => {
   });
 
   it('serves files of percent-encoded ids when the URL encodes the file name once more', async () => {
-    for (const id of ['张三', 'A/B']) {
-      const folder = encodeURIComponent(id);
+    for (const [id, technician] of [['张三', 'T7'], ['A/B', 'T2']]) {
+      const folder = encodeURIComponent(id!);
       const res = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${encodeURIComponent(folder)}/technicians.json` });
       expect(res.statusCode, id).toBe(200);
-      expect(res.json()).toEqual([{ outlet_id: id }]);
+      expect(res.body).toBe(`[{"month":"2026-03","technician_id":"${technician}","outlet_id":"${id}"}]\n`);
       // the folder name used as the URL is decoded by the server to the id itself: not that folder
       const bare = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${folder}/technicians.json` });
       expect(bare.statusCode, id).toBe(404);
     }
+  });
+
+  it("renders an outlet's file from the rows of every outlet, gzipped when large and accepted", async () => {
+    const w1 = `/data/runs/${RUN_B}/by_outlet/W1`;
+    const technicians = await inject({ method: 'GET', url: `${w1}/technicians.json` });
+    expect(technicians.statusCode).toBe(200);
+    expect(technicians.body).toBe('[{"month":"2026-03","technician_id":"T1","outlet_id":"W1"}]\n');
+    expect(technicians.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(technicians.headers['cache-control']).toBe(PRIVATE);
+    expect(technicians.headers['content-disposition']).toBeUndefined();
+    expect(technicians.headers['content-encoding']).toBeUndefined();
+    // 300 tickets: large enough to be sent gzipped to a client that takes gzip, and only then
+    const plain = await inject({ method: 'GET', url: `${w1}/settlement_lines.json` });
+    const lines = JSON.parse(plain.body) as { ticket_id: string; fee: number }[];
+    expect([lines.length, lines[0], lines.at(-1)!.ticket_id]).toEqual([300, { settlement_month: '2026-03', outlet_id: 'W1', ticket_id: 'GD0000', completed_at: '2026-03-01 09:00:00', fee: 120.0 }, 'GD0299']);
+    expect(plain.rawPayload.length).toBeGreaterThan(16 * 1024);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('accept-encoding');
+    const gzipped = await inject({ method: 'GET', url: `${w1}/settlement_lines.json`, headers: { 'accept-encoding': 'br, gzip;q=0.8' } });
+    expect([gzipped.statusCode, gzipped.headers['content-encoding'], gzipped.headers.vary]).toEqual([200, 'gzip', 'accept-encoding']);
+    expect(gunzipSync(gzipped.rawPayload).equals(plain.rawPayload)).toBe(true);
+    const refused = await inject({ method: 'GET', url: `${w1}/settlement_lines.json`, headers: { 'accept-encoding': 'gzip;q=0, br' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.rawPayload.equals(plain.rawPayload)).toBe(true);
+    // an outlet known from its settlement only has its settlement files, empty here, and no other
+    const settlementOnly = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/W9/settlement_lines.json` });
+    expect([settlementOnly.statusCode, settlementOnly.body]).toEqual([200, '[]\n']);
+    // not there: an outlet's file it has not, an outlet not in the run, a family without rows, no family
+    for (const path of ['W9/technicians.json', 'W2/technicians.json', 'W1/penalty_lines.json', 'W1/nothing.json']) {
+      const res = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${path}` });
+      expect([path, res.statusCode, res.json()]).toEqual([path, 404, { error: 'not found' }]);
+    }
+    const head = await inject({ method: 'HEAD', url: `${w1}/technicians.json` });
+    expect([head.statusCode, head.body, Number(head.headers['content-length'])]).toEqual([200, '', technicians.rawPayload.length]);
+  });
+
+  it('serves the files of an outlet folder of a run folder of an older format, which has them as files', async () => {
+    const old = '20260201T090000-000';
+    write(join(dataDir, 'runs', old, 'by_outlet', 'W1', 'technicians.json'), '[{"outlet_id":"W1"}]\n');
+    const res = await inject({ method: 'GET', url: `/data/runs/${old}/by_outlet/W1/technicians.json` });
+    expect([res.statusCode, res.body, res.headers['cache-control']]).toEqual([200, '[{"outlet_id":"W1"}]\n', PRIVATE]);
   });
 
   it('answers HEAD like GET without a body', async () => {
@@ -991,5 +1036,15 @@ describe("errors Fastify would answer itself", () => {
     const res = await rawGet(closing.server, '/healthz');
     expectErrorContract({ statusCode: res.status, headers: res.headers, body: res.body }, 503, 'service unavailable');
     expect(res.headers.connection).toBe('close');
+  });
+});
+
+describe('acceptsGzip', () => {
+  it('takes gzip by name or *, unless its q is 0', () => {
+    const cases: [string | undefined, boolean][] = [
+      [undefined, false], ['', false], ['gzip', true], ['GZIP', true], ['br, gzip;q=0.5', true], ['*', true],
+      ['gzip;q=0', false], ['gzip; q=0.0', false], ['*;q=0', false], ['br, deflate', false], ['identity', false], ['x-gzip', false],
+    ];
+    expect(cases.map(([header]) => [header, acceptsGzip(header)])).toEqual(cases);
   });
 });

@@ -18,7 +18,7 @@ import type { Db } from '../pipeline/common/db.ts';
 import { publish, type RunInfo, settlementMonthFiles } from '../pipeline/publish/index.ts';
 import { outletPath } from '../pipeline/publish/outlet-files.ts';
 import { settlementMonths } from '../pipeline/publish/settlement.ts';
-import { renderedOrNull } from './downloads.ts';
+import { outletFilesOf, renderedOrNull, renderedOutletFileOrNull } from './downloads.ts';
 import { fixtureDb, ticket } from './helpers.ts';
 
 const FORMULA = '=SUM(1)';
@@ -73,6 +73,11 @@ let totals: Record<string, unknown>[];
 let downloads: Map<string, Buffer>;
 
 const DOWNLOAD_FILES = ['.csv', '.en.csv', '.xlsx', '.en.xlsx'];
+
+/** An outlet's file of the run as the server renders it (outlet-rows.ts), parsed. */
+async function own<T>(outlet: string, file: string, runDir = run): Promise<T> {
+  return JSON.parse((await renderedOutletFileOrNull(runDir, outletPath(outlet, file)))!.toString('utf8')) as T;
+}
 
 async function downloadsOf(runDir: string): Promise<Map<string, Buffer>> {
   const paths = months.flatMap((m) => ['settlement', outletPath('W1', 'settlement'), outletPath('W2', 'settlement'), outletPath('W9', 'settlement')].flatMap((dir) => DOWNLOAD_FILES.map((f) => `${dir}/${m}${f}`)));
@@ -143,11 +148,12 @@ describe('the settlement files', () => {
     ]);
   });
 
-  it('are there for every month, HR\'s and each outlet\'s (its downloads for the months it has a row)', () => {
+  it('are there for every month, HR\'s and each outlet\'s (its downloads for the months it has a row)', async () => {
     for (const month of months) for (const file of settlementMonthFiles(month)) expect(existsSync(join(run, file)), file).toBe(true);
-    for (const outlet of ['W1', 'W2']) {
-      for (const file of ['settlement.json', 'settlement_lines.json', 'settlement_withheld.json']) expect(existsSync(join(run, outletPath(outlet, file))), `${outlet} ${file}`).toBe(true);
-    }
+    // the outlets' files the server renders: each outlet's three, and no file of them on disk
+    const settlementFiles = ['settlement.json', 'settlement_lines.json', 'settlement_withheld.json'];
+    expect((await outletFilesOf(run)).filter((path) => settlementFiles.some((f) => path.endsWith(`/${f}`))).sort()).toEqual(['W1', 'W2'].flatMap((o) => settlementFiles.map((f) => outletPath(o, f))).sort());
+    expect(existsSync(join(run, 'by_outlet'))).toBe(false);
     // no file of every outlet's lines: each outlet's are in its own folder
     expect(existsSync(join(run, 'settlement_lines'))).toBe(false);
     // the downloads the server renders: HR's every month, an outlet's the months it has a row (no W9)
@@ -160,7 +166,7 @@ describe('the settlement files', () => {
     );
   });
 
-  it('give each outlet its settlement_totals row with its name, tier, and the tickets by service type, by why withheld and by completion month', () => {
+  it('give each outlet its settlement_totals row with its name, tier, and the tickets by service type, by why withheld and by completion month', async () => {
     const rows = json<Record<string, unknown>[]>('settlement/2026-03.json');
     const published = rows.map((r) => ({ month: r.month, outlet_id: r.outlet_id, tickets_settled: r.tickets_settled, fees: r.fees, outlet_fines: r.outlet_fines, net: r.net, tickets_withheld: r.tickets_withheld, withheld_fees: r.withheld_fees, payment_due: r.payment_due }));
     expect(published).toEqual(totals.filter((t) => t.month === '2026-03'));
@@ -179,23 +185,23 @@ describe('the settlement files', () => {
     const april = json<Record<string, unknown>[]>('settlement/2026-04.json');
     expect(april[0]!.withheld_by_completion_month).toEqual([{ completion_month: '2026-03', tickets: 2, fees: 100 }]);
     // an outlet's file: its rows of every month file, by month
-    expect(json<unknown[]>(outletPath('W1', 'settlement.json'))).toEqual([rows[0], april[0]]);
+    expect(await own<unknown[]>('W1', 'settlement.json')).toEqual([rows[0], april[0]]);
   });
 
-  it("give each outlet the tickets settled, once each, and those withheld once per run of months in one state", () => {
-    const settled = (outlet: string) => json<Record<string, unknown>[]>(outletPath(outlet, 'settlement_lines.json')).map((r) => [r.settlement_month, r.ticket_id, r.fee, r.revisit_id]);
-    expect(settled('W1')).toEqual([
+  it("give each outlet the tickets settled, once each, and those withheld once per run of months in one state", async () => {
+    const settled = async (outlet: string) => (await own<Record<string, unknown>[]>(outlet, 'settlement_lines.json')).map((r) => [r.settlement_month, r.ticket_id, r.fee, r.revisit_id]);
+    expect(await settled('W1')).toEqual([
       ['2026-03', 'GD1', 80, 'R1'],
       ['2026-04', 'GD2', 60, 'R2'],
       ['2026-04', 'GD7', 60, 'R7'],
     ]);
-    expect(settled('W2')).toEqual([
+    expect(await settled('W2')).toEqual([
       ['2026-03', 'GD5', 0, 'R5'],
       ['2026-03', 'GD6', 60, 'R6'],
     ]);
-    const line = json<Record<string, unknown>[]>(outletPath('W1', 'settlement_lines.json'))[0]!;
+    const line = (await own<Record<string, unknown>[]>('W1', 'settlement_lines.json'))[0]!;
     expect(line).toEqual({ settlement_month: '2026-03', outlet_id: 'W1', ticket_id: 'GD1', line_id: 'SETTLE:GD1', technician_id: 'T1', technician_name: '王师傅', service_type: 'install', completed_at: '2026-03-02 13:00:00', revisit_id: 'R1', revisit_at: '2026-03-03 10:00:00', fee: 80 });
-    const withheld = json<Record<string, unknown>[]>(outletPath('W1', 'settlement_withheld.json'));
+    const withheld = await own<Record<string, unknown>[]>('W1', 'settlement_withheld.json');
     expect(withheld.map((r) => [r.ticket_id, r.withheld_from, r.withheld_to, r.withheld_reason, r.calls, r.last_call_id, r.fee])).toEqual([
       // R2 reached the customer only in April: at March's end there was no call
       ['GD2', '2026-03', '2026-03', 'no_revisit', 0, null, 60],
@@ -203,13 +209,14 @@ describe('the settlement files', () => {
       ['GD4', '2026-03', '2026-04', 'revisit_before_completion', 1, 'R4', 40],
     ]);
     expect(withheld[1]).toEqual({ outlet_id: 'W1', ticket_id: 'GD3', technician_id: 'T1', technician_name: '王师傅', service_type: 'repair', completed_at: '2026-03-20 13:00:00', fee: 60, withheld_from: '2026-03', withheld_to: '2026-04', withheld_reason: 'not_reached', calls: 1, last_call_id: 'R3', last_call_at: '2026-03-21 10:00:00' });
-    expect(json<unknown[]>(outletPath('W2', 'settlement_withheld.json'))).toEqual([]);
+    expect(await own<unknown[]>('W2', 'settlement_withheld.json')).toEqual([]);
   });
 
   it('come out the same bytes from the same rows', async () => {
     const second = join(work, 'second', 'runs', '20261101T080000-001');
-    const files = [...months.flatMap(settlementMonthFiles), ...['W1', 'W2'].flatMap((o) => ['settlement.json', 'settlement_lines.json', 'settlement_withheld.json'].map((f) => outletPath(o, f)))];
+    const files = [...months.flatMap(settlementMonthFiles), ...['settlement', 'settlement_lines', 'settlement_withheld'].map((f) => `outlet_rows/${f}.parquet`)];
     for (const file of files) expect(readFileSync(join(second, file)).equals(readFileSync(join(run, file))), file).toBe(true);
+    for (const path of await outletFilesOf(run)) expect((await renderedOutletFileOrNull(second, path))!.equals((await renderedOutletFileOrNull(run, path))!), path).toBe(true);
     const rendered = await downloadsOf(second);
     expect([...rendered.keys()]).toEqual([...downloads.keys()]);
     for (const [path, body] of rendered) expect(body.equals(download(path)), path).toBe(true);

@@ -1,13 +1,15 @@
 // The downloads (CSV and XLSX of HR's penalty statements, HR's settlement and each outlet's own
-// statement) keep their URLs under /data/ but are not files: the publish writes their rows, and they
-// are rendered here when asked for, by the publish's own renderer (pipeline/publish/downloads.ts:
-// the only part of the pipeline the server loads), on an in-memory DuckDB of their own that reads
-// the rows files of the run folder and never the database. Who may have a download is decided
-// before this, from its path, like for every file (access-rules.ts); an outlet folder's download is
-// rendered from that outlet's rows only.
+// statement) and the JSON files of each outlet's own folder keep their URLs under /data/ but are
+// not files: the publish writes their rows, and they are rendered here when asked for, by the
+// publish's own renderers (pipeline/publish/downloads.ts and outlet-rows.ts: the only parts of the
+// pipeline the server loads), on an in-memory DuckDB of their own that reads the rows files of the
+// run folder and never the database. Who may have a file is decided before this, from its path,
+// like for every file (access-rules.ts); an outlet folder's file is rendered from that outlet's rows
+// only. A run folder of an older format has its outlets' JSON files as files: those are sent as such.
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { downloadPlan, renderDownload } from '../../pipeline/publish/downloads.ts';
+import { hasOutletRows, outletFilePlan, renderOutletFile } from '../../pipeline/publish/outlet-rows.ts';
 import { outletFolderName } from './access-rules.ts';
 
 const RUN_PATH = /^runs\/([0-9A-Za-z][0-9A-Za-z_-]*)\/(.+)$/;
@@ -18,6 +20,9 @@ const RUN_PATH = /^runs\/([0-9A-Za-z][0-9A-Za-z_-]*)\/(.+)$/;
  * server down.
  */
 const RENDERS_AT_ONCE = 2;
+
+/** An outlet's JSON file is one small query (milliseconds): a page asks for several at once. */
+const OUTLET_FILES_AT_ONCE = 4;
 
 /** Runs work at most `limit` at a time, the others in the order they came. */
 export function limiter(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
@@ -36,7 +41,7 @@ export function limiter(limit: number): <T>(work: () => Promise<T>) => Promise<T
 }
 
 export interface DownloadRenderer {
-  /** The download at this path of the data folder (decoded, runs/<id>/…); null: not a download; 'missing': no such download. */
+  /** The download or outlet file at this path of the data folder (decoded, runs/<id>/…); null: none of those; 'missing': no such file. */
   render(pathInData: string): Promise<Buffer | 'missing' | null>;
   close(): void;
 }
@@ -45,6 +50,7 @@ export interface DownloadRenderer {
 export function downloadRenderer(dataDir: string, rendersAtOnce = RENDERS_AT_ONCE): DownloadRenderer {
   let instance: Promise<DuckDBInstance> | null = null;
   const inTurn = limiter(rendersAtOnce);
+  const outletFileInTurn = limiter(OUTLET_FILES_AT_ONCE);
   const open = () =>
     (instance ??= DuckDBInstance.create(':memory:', {
       // a download is one small query: it needs no more, and the server is not the pipeline
@@ -54,9 +60,16 @@ export function downloadRenderer(dataDir: string, rendersAtOnce = RENDERS_AT_ONC
   return {
     async render(pathInData) {
       const inRun = RUN_PATH.exec(pathInData);
-      const plan = inRun ? downloadPlan(inRun[2]!) : null;
-      if (plan === null || inRun === null) return null;
-      return inTurn(async () => (await renderDownload(await open(), join(dataDir, 'runs', inRun[1]!), plan, outletFolderName)) ?? 'missing');
+      if (inRun === null) return null;
+      const runDir = join(dataDir, 'runs', inRun[1]!);
+      const outletFile = outletFilePlan(inRun[2]!);
+      if (outletFile !== null) {
+        if (!hasOutletRows(runDir)) return null;
+        return outletFileInTurn(async () => (await renderOutletFile(await open(), runDir, outletFile, outletFolderName)) ?? 'missing');
+      }
+      const plan = downloadPlan(inRun[2]!);
+      if (plan === null) return null;
+      return inTurn(async () => (await renderDownload(await open(), runDir, plan, outletFolderName)) ?? 'missing');
     },
     close() {
       void instance?.then((db) => db.closeSync());

@@ -10,14 +10,17 @@
 // styles and chart specs hold no data and are revalidated on every use. Errors are never stored.
 //
 // Downloads (CSV, XLSX, Parquet) come as attachments with a readable file name. The CSV and XLSX
-// statements are rendered on request from the rows the publish wrote (downloads.ts), with the same
-// headers as a file; a download the run folder has no rows of is not found, like a missing file. A page file
-// published with a gzip copy beside it (`.json.gz`) is sent as that copy to a client that accepts
-// gzip: the server never compresses. Source maps are never served (nor built, see build.ts).
+// statements and the JSON files of each outlet's own folder are rendered on request from the rows
+// the publish wrote (downloads.ts), with the same headers as a file; a file the run folder has no
+// rows of is not found, like a missing file. A page file published with a gzip copy beside it
+// (`.json.gz`) is sent as that copy to a client that accepts gzip; a rendered JSON file as large is
+// gzipped here, as the publish would have. Source maps are never served (nor built, see build.ts).
 import { realpath } from 'node:fs/promises';
 import { extname, isAbsolute, relative, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { downloadRenderer } from './downloads.ts';
 import { sendNotFound } from './errors.ts';
 
@@ -51,6 +54,31 @@ export function downloadName(pathInDataDir: string): string {
   const parts = pathInDataDir.split('/');
   const inRun = parts[0] === 'runs' && parts.length > 2 ? parts.slice(2) : parts;
   return inRun.join('_');
+}
+
+const gzip = promisify(gzipCallback);
+
+/** A rendered JSON file at least this large is sent gzipped to a client that accepts it (the publish's threshold and level for its page files). */
+const GZIP_FROM_BYTES = 16 * 1024;
+const GZIP_LEVEL = 3;
+
+/** Whether the request's Accept-Encoding takes gzip (by name or `*`, with a q above 0). */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  return (acceptEncoding ?? '').split(',').some((token) => {
+    const [name, ...parameters] = token.split(';').map((part) => part.trim().toLowerCase());
+    const q = parameters.find((p) => p.startsWith('q='));
+    return (name === 'gzip' || name === '*') && (q === undefined || Number(q.slice(2)) > 0);
+  });
+}
+
+/** Sends a rendered file: a download as an attachment, an outlet's JSON file as a page file. */
+async function sendRendered(request: FastifyRequest, reply: FastifyReply, inData: string, body: Buffer): Promise<FastifyReply> {
+  reply.header('cache-control', PRIVATE_REVALIDATE);
+  const download = DOWNLOADS[extname(inData).toLowerCase()];
+  if (download !== undefined) return reply.header('content-type', download).header('content-disposition', attachment(downloadName(inData))).send(body);
+  reply.header('content-type', 'application/json; charset=utf-8').header('vary', 'accept-encoding');
+  if (body.length < GZIP_FROM_BYTES || !acceptsGzip(request.headers['accept-encoding'])) return reply.send(body);
+  return reply.header('content-encoding', 'gzip').send(await gzip(body, { level: GZIP_LEVEL }));
 }
 
 class OutsideRootError extends Error {
@@ -100,11 +128,7 @@ export const dataFiles: FastifyPluginAsync<{ dataDir: string }> = async (app, { 
     const body = inData === null ? null : await downloads.render(inData);
     if (body === null) return; // a published file
     if (body === 'missing') return sendNotFound(request, reply);
-    return reply
-      .header('cache-control', PRIVATE_REVALIDATE)
-      .header('content-type', DOWNLOADS[extname(inData!).toLowerCase()]!)
-      .header('content-disposition', attachment(downloadName(inData!)))
-      .send(body);
+    return sendRendered(request, reply, inData!, body);
   });
   await app.register(fastifyStatic, {
     root: dataDir,

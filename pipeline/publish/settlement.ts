@@ -14,6 +14,8 @@
 //   by_outlet/<outlet>/settlement.json            its rows of every settlement/<month>.json
 //   by_outlet/<outlet>/settlement_lines.json      the tickets settled, every month
 //   by_outlet/<outlet>/settlement_withheld.json   the tickets withheld, once per run of months in one state
+//                                                 (these three rendered by the server from the rows of
+//                                                 every outlet, outlet_rows/<family>.parquet: outlet-rows.ts)
 //
 // A ticket withheld for months is one row per run of months in which why it is withheld stays the
 // same (queries/publish/settlement_withheld.sql), not a row per month: at a million tickets the
@@ -24,26 +26,26 @@
 // Which months are written: a month's settlement depends on every earlier month (a ticket stays
 // withheld until its revisit arrives, and why it is withheld changes with each call), so an
 // incremental publish takes over only the months before the first month it writes
-// (settlementMonths), with their download rows; the outlets' JSON files span the months and are
-// written in full, like the other files of by_outlet/.
+// (settlementMonths), with their download rows; the outlets' rows span the months and are written
+// in full, like the other families of by_outlet/.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { writeSettlementRows } from './downloads.ts';
 import { EMPTY_ARRAY, fileTexts, jsonArray } from './data-files.ts';
-import { outletPath, perOutlet } from './outlet-files.ts';
+import { type OutletFile, writeOutletRows } from './outlet-rows.ts';
 import { type RunFolder, settlementMonthFiles } from './run-folder.ts';
 
 // Row orders are total, so that a month file is the same bytes from any run over the same rows.
 const TOTALS_ORDER = 'outlet_id';
 
-/** Each outlet's JSON files spanning the months: the table of its rows and their order. */
-const OUTLET_JSON = [
-  { file: 'settlement.json', from: 'pub_settlement_totals', order: `month, ${TOTALS_ORDER}` },
-  { file: 'settlement_lines.json', from: 'pub_settlement_lines', order: 'settlement_month, completed_at, ticket_id' },
-  { file: 'settlement_withheld.json', from: 'pub_settlement_withheld', order: 'completed_at, ticket_id, withheld_from' },
-] as const;
+/** Each outlet's files spanning the months (outlet-rows.ts): the table of their rows. */
+const OUTLET_ROWS: { file: OutletFile; from: string }[] = [
+  { file: 'settlement.json', from: 'pub_settlement_totals' },
+  { file: 'settlement_lines.json', from: 'pub_settlement_lines' },
+  { file: 'settlement_withheld.json', from: 'pub_settlement_withheld' },
+];
 
 /**
  * The months whose settlement files an incremental publish writes, of the months published (in
@@ -73,7 +75,7 @@ export function linkSettlement(folder: RunFolder, previousDir: string, months: s
  * download rows only of the months written: an incremental publish writes a few months of a year,
  * and the rows of a month are most of the lane's text.
  */
-async function prepare(connection: DuckDBConnection, months: string[]): Promise<string[]> {
+async function prepare(connection: DuckDBConnection, months: string[]): Promise<void> {
   const written = (query: string) => `select * from (${query}) as rows_of_months where ${months.length === 0 ? 'false' : `month in (${months.map(sqlString).join(', ')})`}`;
   await connection.run(
     [
@@ -85,43 +87,23 @@ async function prepare(connection: DuckDBConnection, months: string[]): Promise<
       `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_statement as ${written(sqlFile('publish/settlement_statement.sql'))};`,
       `create or replace temp table pub_settlement_summary as ${written(sqlFile('publish/settlement_summary.sql'))};`,
-      // every outlet that has a folder (outlet-files.ts), and any with a settlement row
-      `create or replace temp table pub_settlement_outlets as select outlet_id from (${sqlFile('publish/outlet_ids.sql')}) union select outlet_id from settlement_totals;`,
     ].join('\n'),
   );
-  return (await connection.runAndReadAll(`select outlet_id from pub_settlement_outlets order by outlet_id`)).getRows().map(([id]) => String(id));
 }
 
-/** Every settlement file of the months given, and every outlet's settlement files spanning the months. */
+/** Every settlement file of the months given, and the rows of every outlet's settlement files spanning the months. */
 export async function writeSettlement(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  const outlets = await prepare(connection, months);
+  await prepare(connection, months);
   folder.directory('settlement');
   for (const month of months) {
     const totals = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', TOTALS_ORDER)} from pub_settlement_totals as source where month = ${sqlString(month)} group by month`);
     folder.page(`settlement/${month}.json`, totals.get(month)?.[0] ?? EMPTY_ARRAY);
     await writeSettlementRows(connection, folder, month);
   }
-  // memory for the outlets' files (and the other lanes): the rows of the downloads are written
-  await connection.run(['outlets', 'statement', 'summary'].map((table) => `drop table pub_settlement_${table};`).join('\n'));
-  await writeOutletJson(connection, folder, outlets);
-}
-
-/** Outlets whose JSON files are serialised per query (their texts are held until their gzip copies are written). */
-const OUTLETS_AT_A_TIME = 100;
-
-/**
- * Every outlet's settlement.json, settlement_lines.json and settlement_withheld.json: a file family
- * at a time, a few outlets at a time (the tables are in outlet order), each table dropped once its
- * files are written.
- */
-async function writeOutletJson(connection: DuckDBConnection, folder: RunFolder, outlets: string[]): Promise<void> {
-  for (const { file, from, order } of OUTLET_JSON) {
-    for (let i = 0; i < outlets.length; i += OUTLETS_AT_A_TIME) {
-      const chunk = outlets.slice(i, i + OUTLETS_AT_A_TIME);
-      const texts = await perOutlet(connection, from, order, chunk);
-      for (const outlet of chunk) folder.page(outletPath(outlet, file), texts.get(outlet)?.[0] ?? EMPTY_ARRAY);
-      await folder.settle();
-    }
+  // memory for the other lanes: the rows of the downloads are written
+  await connection.run(['statement', 'summary'].map((table) => `drop table pub_settlement_${table};`).join('\n'));
+  for (const { file, from } of OUTLET_ROWS) {
+    await writeOutletRows(connection, folder, file, from);
     await connection.run(`drop table ${from};`);
   }
 }

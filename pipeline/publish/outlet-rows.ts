@@ -1,0 +1,139 @@
+// The files of an outlet's own folder (spec §7): by_outlet/<folder>/<file>.json, each the rows of a
+// published family whose outlet_id is the outlet's, every month, as a JSON array. The publish writes
+// each family once, for every outlet, as a Parquet file in outlet order:
+//
+//   outlet_rows/outlets.parquet        every outlet with a folder: outlet_id, and whether it has the
+//                                      files of every family (own_files) or only the settlement's
+//   outlet_rows/<family>.parquet       the family's rows (technicians, penalties, penalty_lines,
+//                                      outlet_penalties, outlet_history, adjustments,
+//                                      settlement_adjustments, settlement, settlement_lines,
+//                                      settlement_withheld), ordered by outlet_id and the file's order
+//
+// and the server renders an outlet's file when it is asked for (renderOutletFile): the same bytes
+// the publish wrote per outlet before (JSON rows by to_json, one a line, `[]` for an outlet without
+// rows). Writing a file per outlet and family was a third of the publish at a million tickets
+// (thousands of files, each serialised, gzipped and written on every run, as they span the months),
+// while an outlet reads only its own. No access rule lists outlet_rows/: only the server reads it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { sqlString } from '../common/db.ts';
+import { jsonArray } from './data-files.ts';
+
+const ROOT = 'outlet_rows';
+
+const OUTLETS_FILE = `${ROOT}/outlets.parquet`;
+
+const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id';
+
+/**
+ * Each file of an outlet's folder: its rows' order, and whether every outlet with a folder has it or
+ * only those of the settlement (settlement.ts: also an outlet known only from its settlement rows).
+ */
+export const OUTLET_FILES = {
+  'technicians.json': { order: 'month, technician_id, outlet_id', settlement: false },
+  'penalties.json': { order: 'month, technician_id', settlement: false },
+  'penalty_lines.json': { order: `month, ${LINE_ORDER}`, settlement: false },
+  'outlet_penalties.json': { order: 'month, outlet_id, ticket_id, complaint_id, amount', settlement: false },
+  'outlet_history.json': { order: 'month, outlet_id', settlement: false },
+  // the adjustments booked into each month (audit.ts writes the network-wide month files, in these orders)
+  'adjustments.json': { order: 'month, technician_id, original_month, line_id, reason, amount', settlement: false },
+  'settlement_adjustments.json': { order: 'month, outlet_id, original_month, line_id, reason, amount', settlement: false },
+  'settlement.json': { order: 'month, outlet_id', settlement: true },
+  'settlement_lines.json': { order: 'settlement_month, completed_at, ticket_id', settlement: true },
+  'settlement_withheld.json': { order: 'completed_at, ticket_id, withheld_from', settlement: true },
+} as const;
+
+export type OutletFile = keyof typeof OUTLET_FILES;
+
+const familyFile = (file: OutletFile) => `${ROOT}/${file.replace(/\.json$/, '')}.parquet`;
+
+/** Where the rows files go: the run folder being written (run-folder.ts). */
+interface RowsFolder {
+  directory(dir: string): void;
+  path(file: string): string;
+}
+
+/**
+ * Writes a family's rows (the relation `from`: a table or a parenthesised query) in outlet order.
+ * Parquet has no HUGEINT (DuckDB writes it as DOUBLE, which to_json prints as 3.0): such columns are
+ * stored as BIGINT, which prints as the HUGEINT did.
+ */
+export async function writeOutletRows(connection: DuckDBConnection, folder: RowsFolder, file: OutletFile, from: string): Promise<void> {
+  const columns = (await connection.runAndReadAll(`describe select * from ${from}`)).getRows().map(([name, type]) => {
+    const quoted = `"${String(name).replaceAll('"', '""')}"`;
+    return String(type).includes('HUGEINT') ? `${quoted}::${String(type).replaceAll('HUGEINT', 'BIGINT')} as ${quoted}` : quoted;
+  });
+  folder.directory(ROOT);
+  await connection.run(`copy (select ${columns.join(', ')} from ${from} order by outlet_id, ${OUTLET_FILES[file].order}) to ${sqlString(folder.path(familyFile(file)))} (format parquet)`);
+}
+
+/**
+ * The outlets with a folder (queries/publish/outlet_ids.sql: `ownFiles`) and those with a
+ * settlement row only (`settlementOnly`), both relations with an outlet_id column.
+ */
+export async function writeOutletList(connection: DuckDBConnection, folder: RowsFolder, ownFiles: string, settlementOnly: string): Promise<void> {
+  folder.directory(ROOT);
+  await connection.run(`
+    copy (
+      select outlet_id, bool_or(own_files) as own_files
+      from (
+        select outlet_id, true as own_files from ${ownFiles}
+        union all
+        select outlet_id, false as own_files from ${settlementOnly}
+      )
+      where outlet_id is not null
+      group by outlet_id
+      order by outlet_id
+    ) to ${sqlString(folder.path(OUTLETS_FILE))} (format parquet)`);
+}
+
+/** What an outlet file's path asks for: the outlet's folder and the file. */
+export interface OutletFilePlan {
+  outletFolder: string;
+  file: OutletFile;
+}
+
+const OUTLET_FILE_PATH = /^by_outlet\/([^/]+)\/([a-z_]+\.json)$/;
+
+/** The plan of a path inside a run folder (by_outlet/W1/technicians.json), or null when it is no outlet file. */
+export function outletFilePlan(pathInRun: string): OutletFilePlan | null {
+  const match = OUTLET_FILE_PATH.exec(pathInRun);
+  if (match === null || !Object.hasOwn(OUTLET_FILES, match[2]!)) return null;
+  return { outletFolder: match[1]!, file: match[2] as OutletFile };
+}
+
+/** Whether the run folder has its outlets' rows (a run folder of an older format has the files themselves). */
+export const hasOutletRows = (runDir: string) => existsSync(join(runDir, OUTLETS_FILE));
+
+/** Every outlet of the run folder with the files of its folder, in outlet order. */
+export async function outletFolders(connection: DuckDBConnection, runDir: string): Promise<{ outletId: string; files: OutletFile[] }[]> {
+  const rows = (await connection.runAndReadAll(`select outlet_id, own_files from read_parquet(${sqlString(join(runDir, OUTLETS_FILE))}) order by outlet_id`)).getRows();
+  const every = Object.keys(OUTLET_FILES) as OutletFile[];
+  return rows.map(([id, own]) => ({ outletId: String(id), files: own === true ? every : every.filter((f) => OUTLET_FILES[f].settlement) }));
+}
+
+/**
+ * Renders an outlet's file of the run folder, on a connection of its own to `instance`: the JSON
+ * array of its rows. Null when the run folder has no such outlet, or the outlet no such file (the
+ * same as a file that is not there). `folderOf` is the rule that names an outlet's folder (the
+ * caller's: the server keeps its own copy).
+ */
+export async function renderOutletFile(instance: DuckDBInstance, runDir: string, plan: OutletFilePlan, folderOf: (outletId: string) => string): Promise<Buffer | null> {
+  const family = join(runDir, familyFile(plan.file));
+  if (!hasOutletRows(runDir) || !existsSync(family)) return null;
+  const connection = await instance.connect();
+  try {
+    const outlet = (await outletFolders(connection, runDir)).find((o) => folderOf(o.outletId) === plan.outletFolder);
+    if (outlet === undefined || !outlet.files.includes(plan.file)) return null;
+    const [[text]] = (await connection.runAndReadAll(
+      `select ${jsonArray('to_json(source)::varchar', OUTLET_FILES[plan.file].order)}
+       from read_parquet(${sqlString(family)}) as source
+       where outlet_id = $1`,
+      [outlet.outletId],
+    )).getRows() as [[{ bytes: Uint8Array }]];
+    return Buffer.from(text.bytes.buffer, text.bytes.byteOffset, text.bytes.byteLength);
+  } finally {
+    connection.closeSync();
+  }
+}
