@@ -52,7 +52,8 @@ let outletFiles: string[] = [];
 /** files, downloads and outlet files: everything the run publishes under /data/ */
 let published: string[] = [];
 
-const ROWS_FAMILIES = ['penalty_statement', 'penalty_summary', 'settlement_statement', 'settlement_summary'];
+const ROWS_FAMILIES = ['penalty_lines', 'penalty_totals', 'penalty_reasons', 'technician_names', 'outlet_names', 'settlement_totals', 'settlement_withheld', 'outlet_fines'];
+const SETTLEMENT_INPUTS = ['settlement_totals', 'settlement_withheld', 'outlet_fines'];
 const OUTLET_ROWS_FAMILIES = ['outlets', 'technicians', 'penalties', 'penalty_lines', 'outlet_penalties', 'outlet_history', 'adjustments', 'settlement_adjustments', 'settlement', 'settlement_lines', 'settlement_withheld'];
 const DOWNLOAD_VARIANTS = ['csv', 'xlsx', 'en.csv', 'en.xlsx'];
 const MONTH_FILE = /(\d{4}-\d{2})\.[a-z]+$/;
@@ -86,7 +87,7 @@ function as(who: Who, options: InjectOptions, server = app) {
 
 const folderOf = (who: 'outletA' | 'outletB') => publishedFolderName(accounts[who].outlet!);
 
-/** The months of the files of the run right under this folder (penalties, download_rows/settlement_statement …) with this extension. */
+/** The months of the files of the run right under this folder (penalties, download_rows/settlement_totals …) with this extension. */
 const monthsOf = (folder: string, extension: string) =>
   files.filter((f) => f.startsWith(`${runFolder}/${folder}/`) && f.endsWith(extension) && f.split('/').length === folder.split('/').length + 3).map((f) => MONTH_FILE.exec(f)![1]!).sort();
 
@@ -101,11 +102,12 @@ async function downloadsOfRun(): Promise<string[]> {
   try {
     const found: string[] = [];
     const each = (path: string) => DOWNLOAD_VARIANTS.map((variant) => `${path}.${variant}`);
-    for (const month of monthsOf('download_rows/penalty_statement', '.parquet')) found.push(...each(`${runFolder}/penalties/${month}`));
-    for (const month of monthsOf('download_rows/settlement_statement', '.parquet')) {
+    for (const month of monthsOf('download_rows/penalty_lines', '.parquet')) found.push(...each(`${runFolder}/penalties/${month}`));
+    for (const month of monthsOf('download_rows/settlement_totals', '.parquet')) {
       found.push(...each(`${runFolder}/settlement/${month}`));
-      const rows = join(dataDir, runFolder, 'download_rows', 'settlement_statement', `${month}.parquet`);
-      const ids = (await connection.runAndReadAll(`select distinct outlet_id from read_parquet('${rows}') where outlet_id is not null order by 1`)).getRows().map(([id]) => String(id));
+      // an outlet with a row in the month's statement: a settlement row, a fine or a ticket withheld
+      const inputs = SETTLEMENT_INPUTS.map((input) => `select outlet_id from read_parquet('${join(dataDir, runFolder, 'download_rows', input, `${month}.parquet`)}')`);
+      const ids = (await connection.runAndReadAll(`select distinct outlet_id from (${inputs.join(' union all ')}) where outlet_id is not null order by 1`)).getRows().map(([id]) => String(id));
       for (const id of ids) found.push(...each(`${runFolder}/by_outlet/${publishedFolderName(id)}/settlement/${month}`));
     }
     return found;
@@ -467,11 +469,11 @@ describe('refused files', () => {
       }
     }
     // the rows of the downloads are listed for nobody: not found to everyone, HR too, there or not
-    const rows = `${run}/download_rows/settlement_statement/${latest}.parquet`;
+    const rows = `${run}/download_rows/settlement_totals/${latest}.parquet`;
     expect(await exists(rows)).toBe(true);
     for (const who of CALLERS) {
       const a = answer(await as(who, { method: 'GET', url: dataUrl(rows) }));
-      const b2 = answer(await as(who, { method: 'GET', url: dataUrl(`${run}/download_rows/settlement_statement/1999-01.parquet`) }));
+      const b2 = answer(await as(who, { method: 'GET', url: dataUrl(`${run}/download_rows/settlement_totals/1999-01.parquet`) }));
       expect([who, a.status, a.body]).toEqual([who, 404, JSON.stringify({ error: 'not found' })]);
       expect(b2, who).toEqual(a);
     }

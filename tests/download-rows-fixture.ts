@@ -1,97 +1,65 @@
-// Small rows files of the downloads (runs/<run>/download_rows/<family>/<month>.parquet), written with
-// DuckDB in the columns and types the publish writes them (pipeline/publish/downloads.ts: lang, n,
-// row_kind, outlet_n for the settlement statement, then the printed columns), for tests of the
-// server that need a download without running the pipeline. One technician (T1 of outlet W1, one
-// line of ¥20.00) and two outlets in the settlement (张三 and W1), in both languages. The rows are
-// numbered from 1 (n, and outlet_n within an outlet), as the publish numbers them.
+// Small rows files of the downloads (runs/<run>/download_rows/<input>/<month>.parquet), written with
+// DuckDB in the columns and types the publish writes them (pipeline/publish/downloads.ts: each the
+// month's rows of a table the statements' SQL reads), for tests of the server that need a download
+// without running the pipeline. One technician (T1 of outlet W1, 王师傅, one IMAGE line of ¥20.00)
+// and two outlets in the settlement: 张三 (an install settled, ¥80) and W1 (a repair settled, ¥120),
+// both paid on the 28th of the month after.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-type Cell = string | number | null;
+const MONEY = 'decimal(18, 2)';
 
-interface RowsFile {
-  /** column name and DuckDB type, in the order written */
-  columns: [string, string][];
-  /** per language: the rows, cells in the order of columns, lang first */
-  rows: (lang: 'zh' | 'en', month: string) => Cell[][];
-}
-
-const TEXT = 'varchar';
-const MONEY_38 = 'decimal(38, 2)';
-
-const FAMILIES: Record<string, RowsFile> = {
-  penalty_statement: {
-    columns: [
-      ['lang', TEXT], ['n', 'bigint'], ['row_kind', TEXT], ['month', TEXT], ['technician_id', TEXT], ['technician_name', TEXT],
-      ['outlet_id', TEXT], ['outlet_name', TEXT], ['rule_id', TEXT], ['description', TEXT], ['amount', 'decimal(18, 2)'],
-      ['evidence', TEXT], ['occurred_at', 'timestamp'], ['dismissal_rule', TEXT], ['action', TEXT],
-    ],
-    rows: (lang, month) => [
-      [lang, 1, 'line', month, 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', lang === 'en' ? 'Image rejected' : '图片不合格', '20.00', 'GD1', `${month}-01 10:00:00`, null, null],
-      [lang, 2, 'subtotal', month, 'T1', '王师傅', 'W1', '青岛一店', null, null, '20.00', null, null, null, lang === 'en' ? 'None' : '无'],
-      [lang, 3, 'total', month, null, null, null, null, null, null, '20.00', null, null, null, null],
-    ],
-  },
-  penalty_summary: {
-    columns: [
-      ['lang', TEXT], ['n', 'bigint'], ['row_kind', TEXT], ['month', TEXT], ['technician_id', TEXT], ['technician_name', TEXT],
-      ['outlet_id', TEXT], ['outlet_name', TEXT], ['violations', 'bigint'], ['violations_ytd', 'bigint'], ['amount', 'decimal(18, 2)'],
-      ['training', TEXT], ['training_reason', TEXT], ['dismissal_review', TEXT], ['dismissal_reason', TEXT],
-    ],
-    rows: (lang, month) => [
-      [lang, 1, 'technician', month, 'T1', '王师傅', 'W1', '青岛一店', 1, 1, '20.00', lang === 'en' ? 'No' : '否', null, lang === 'en' ? 'No' : '否', null],
-      [lang, 2, 'total', month, null, null, null, null, 1, 1, '20.00', null, null, null, null],
-    ],
-  },
-  settlement_statement: {
-    columns: [
-      ['lang', TEXT], ['n', 'bigint'], ['outlet_n', 'bigint'], ['row_kind', TEXT], ['month', TEXT], ['outlet_id', TEXT], ['outlet_name', TEXT],
-      ['item', TEXT], ['service', TEXT], ['ticket_id', TEXT], ['technician_id', TEXT], ['technician_name', TEXT], ['completed_at', 'timestamp'],
-      ['description', TEXT], ['tickets', 'bigint'], ['amount', MONEY_38], ['withheld_fee', MONEY_38], ['payment_due', 'date'],
-    ],
-    rows: (lang, month) => {
-      const settled = lang === 'en' ? 'Settled' : '结算';
-      const total = lang === 'en' ? 'Outlet total' : '网点合计';
-      return [
-        [lang, 1, 1, 'settled', month, '张三', '张三网点', settled, 'install', 'GD7', 'T7', '李师傅', `${month}-05 09:30:00`, null, 1, '80.00', null, null],
-        [lang, 2, 2, 'outlet_total', month, '张三', '张三网点', total, null, null, null, null, null, null, 1, '80.00', '0.00', `${month}-28`],
-        [lang, 3, 1, 'settled', month, 'W1', '青岛一店', settled, 'repair', 'GD1', 'T1', '王师傅', `${month}-01 09:00:00`, null, 1, '120.00', null, null],
-        [lang, 4, 2, 'outlet_total', month, 'W1', '青岛一店', total, null, null, null, null, null, null, 1, '120.00', '0.00', `${month}-28`],
-        [lang, 5, 1, 'total', month, null, null, lang === 'en' ? 'Total' : '合计', null, null, null, null, null, null, 2, '200.00', '0.00', null],
-      ];
-    },
-  },
-  settlement_summary: {
-    columns: [
-      ['lang', TEXT], ['n', 'bigint'], ['row_kind', TEXT], ['month', TEXT], ['outlet_id', TEXT], ['outlet_name', TEXT], ['tier', TEXT],
-      ['tickets_settled', 'bigint'], ['fees', MONEY_38], ['outlet_fines', MONEY_38], ['net', MONEY_38], ['tickets_withheld', 'bigint'],
-      ['withheld_fees', MONEY_38], ['payment_due', 'date'],
-    ],
-    rows: (lang, month) => [
-      [lang, 1, 'outlet', month, '张三', '张三网点', 'authorized', 1, '80.00', '0.00', '80.00', 0, '0.00', `${month}-28`],
-      [lang, 2, 'outlet', month, 'W1', '青岛一店', 'service_center', 1, '120.00', '0.00', '120.00', 0, '0.00', `${month}-28`],
-      [lang, 3, 'total', month, null, null, null, 2, '200.00', '0.00', '200.00', 0, '0.00', null],
-    ],
-  },
+/** Each input of the month: its rows as a query (`$month`: the month, `$due`: its payment date). */
+const INPUTS: Record<string, string> = {
+  penalty_lines: `
+    select $month as month, 'T1' as technician_id, 'W1' as outlet_id, 'IMAGE' as rule_id, 20::${MONEY} as amount,
+      ($month || '-01 10:00:00')::timestamp as occurred_at, 'GD1' as ticket_id, null::varchar as revisit_id,
+      null::varchar as complaint_id, null::varchar as violation_id, false as dismissal, '图片不合格' as rule_name_zh,
+      'Image rejected' as rule_name_en, 'IMAGE:GD1' as line_id, null::varchar as related_ticket_id, null::varchar as appeal_id,
+      null::varchar as appeal_decision, null::${MONEY} as amount_before_appeal`,
+  penalty_totals: `
+    select $month as month, 'T1' as technician_id, '王师傅' as technician_name, 'W1' as outlet_id, '青岛一店' as outlet_name,
+      1::bigint as violations, 20::${MONEY} as amount, 0::${MONEY} as adjustments, 20::${MONEY} as amount_due,
+      1::bigint as violations_ytd, false as training, false as dismissal_review, null::varchar as training_reason,
+      null::varchar as dismissal_reason`,
+  penalty_reasons: `select null::varchar as month, null::varchar as technician_id, null::varchar as lang, null::varchar as training_text, null::varchar as dismissal_text where false`,
+  technician_names: `select 'T1' as technician_id, '王师傅' as name`,
+  outlet_names: `select 'W1' as outlet_id, '青岛一店' as name`,
+  settlement_totals: `
+    with totals as (select * from (values
+      ($month, '张三', '张三网点', 'authorized', 1::bigint, 80::${MONEY}, [{'service_type': 'install', 'tickets': 1::bigint, 'fees': 80::${MONEY}}]),
+      ($month, 'W1', '青岛一店', 'service_center', 1::bigint, 120::${MONEY}, [{'service_type': 'repair', 'tickets': 1::bigint, 'fees': 120::${MONEY}}])
+    ) as totals(month, outlet_id, outlet_name, tier, tickets_settled, fees, settled_by_service))
+    select month, outlet_id, outlet_name, tier, tickets_settled, fees, 0::${MONEY} as outlet_fines, fees as net,
+      0::bigint as tickets_withheld, 0::${MONEY} as withheld_fees, $due::date as payment_due, 0::${MONEY} as fee_adjustments,
+      0::${MONEY} as fine_adjustments, 0::${MONEY} as adjustments, fees as amount_due, settled_by_service,
+      []::struct(withheld_reason varchar, tickets bigint, fees ${MONEY})[] as withheld_by_reason,
+      []::struct(completion_month varchar, tickets bigint, fees ${MONEY})[] as withheld_by_completion_month
+    from totals`,
+  settlement_withheld: `
+    select null::varchar as outlet_id, null::varchar as ticket_id, null::varchar as technician_id, null::varchar as technician_name,
+      null::varchar as service_type, null::timestamp as completed_at, null::${MONEY} as fee, null::varchar as withheld_from,
+      null::varchar as withheld_to, null::varchar as withheld_reason, null::bigint as calls, null::varchar as last_call_id,
+      null::timestamp as last_call_at
+    where false`,
+  outlet_fines: `
+    select null::varchar as month, null::varchar as outlet_id, null::varchar as complaint_id, null::varchar as ticket_id,
+      null::${MONEY} as overcharge, null::${MONEY} as amount, null::varchar as line_id
+    where false`,
 };
 
-const literal = (cell: Cell, type: string) => (cell === null ? `null::${type}` : `'${String(cell).replaceAll("'", "''")}'::${type}`);
-
-/** Writes the four rows files of the month into the run folder, as the publish does. */
+/** Writes the month's inputs of the downloads into the run folder, as the publish does. */
 export async function writeDownloadRows(runDir: string, month: string): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const connection = await instance.connect();
+  const due = `${month}-28`;
   try {
-    for (const [family, { columns, rows }] of Object.entries(FAMILIES)) {
-      const dir = join(runDir, 'download_rows', family);
+    for (const [input, rows] of Object.entries(INPUTS)) {
+      const dir = join(runDir, 'download_rows', input);
       mkdirSync(dir, { recursive: true });
-      const values = (['zh', 'en'] as const)
-        .flatMap((lang) => rows(lang, month))
-        .map((row) => `(${row.map((cell, i) => literal(cell, columns[i]![1])).join(', ')})`)
-        .join(',\n');
-      const names = columns.map(([name]) => name).join(', ');
-      await connection.run(`copy (select * from (values ${values}) as rows(${names}) order by lang, n) to '${join(dir, `${month}.parquet`).replaceAll("'", "''")}' (format parquet)`);
+      const query = rows.replaceAll('$month', `'${month}'`).replaceAll('$due', `'${due}'`);
+      await connection.run(`copy (${query}) to '${join(dir, `${month}.parquet`).replaceAll("'", "''")}' (format parquet)`);
     }
   } finally {
     connection.closeSync();

@@ -321,11 +321,12 @@ function rowsMonths(runDir: string, family: string): string[] {
 async function renderedDownloads(runDir: string): Promise<{ path: string; body: Buffer }[]> {
   const variants = ['.csv', '.xlsx', '.en.csv', '.en.xlsx'];
   const paths: string[] = [];
-  for (const month of rowsMonths(runDir, 'penalty_statement')) paths.push(...variants.map((v) => `penalties/${month}${v}`));
-  for (const month of rowsMonths(runDir, 'settlement_statement')) {
+  for (const month of rowsMonths(runDir, 'penalty_lines')) paths.push(...variants.map((v) => `penalties/${month}${v}`));
+  for (const month of rowsMonths(runDir, 'settlement_totals')) {
     paths.push(...variants.map((v) => `settlement/${month}${v}`));
-    const rowsFile = join(runDir, 'download_rows', 'settlement_statement', `${month}.parquet`);
-    const outlets = await db.all(`select distinct outlet_id from read_parquet($1) where outlet_id is not null order by outlet_id`, [rowsFile]);
+    // an outlet with a row in the month's statement: a settlement row, a fine or a ticket withheld
+    const inputs = ['settlement_totals', 'settlement_withheld', 'outlet_fines'].map((input) => join(runDir, 'download_rows', input, `${month}.parquet`));
+    const outlets = await db.all(`select distinct outlet_id from read_parquet([$1, $2, $3], union_by_name = true) where outlet_id is not null order by outlet_id`, inputs);
     for (const { outlet_id } of outlets) paths.push(...variants.map((v) => `by_outlet/${outletFolderName(String(outlet_id))}/settlement/${month}${v}`));
   }
   const downloads: { path: string; body: Buffer }[] = [];
@@ -420,7 +421,7 @@ describe('a run on exports that carry customers’ names, phone numbers and rema
     // every kind of file is read as what it is
     expect(files.filter((f) => !['.json', '.gz', '.csv', '.parquet', '.xlsx'].includes(extname(f)))).toEqual([]);
     expect(
-      files.filter((f) => /quality\.json$|load_rejects\.parquet$|load_extra_columns\.parquet$|download_rows\/penalty_statement\/2026-03\.parquet$|download_rows\/penalty_summary\/2026-03\.parquet$/.test(f)).length,
+      files.filter((f) => /quality\.json$|load_rejects\.parquet$|load_extra_columns\.parquet$|download_rows\/penalty_lines\/2026-03\.parquet$|download_rows\/penalty_totals\/2026-03\.parquet$/.test(f)).length,
     ).toBe(5);
     const found: Record<string, string[]> = {};
     for (const file of files) {

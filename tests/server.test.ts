@@ -35,15 +35,15 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 // a month's page file as published: large, with its gzip copy beside it
 const TECHNICIANS = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ month: '2026-03', technician_id: `T${String(i).padStart(4, '0')}`, tickets_completed: i })));
 const BOM = '\uFEFF';
-// HR's penalty statement of March as the server renders it from the rows of download-rows-fixture.ts
+// HR's penalty statement of March as the server renders it from the inputs of download-rows-fixture.ts
 const PENALTIES_CSV =
   `${BOM}月份,工号,姓名,网点,网点名称,规则,说明,金额,证据,发生时间,除名项,处理\r\n` +
-  '2026-03,T1,王师傅,W1,青岛一店,IMAGE,图片不合格,20.00,GD1,2026-03-01 10:00:00,,\r\n' +
-  '2026-03,T1,王师傅,W1,青岛一店,,,20.00,,,,无\r\n' +
-  '2026-03,,,,,,,20.00,,,,\r\n';
+  '2026-03,T1,王师傅,W1,青岛一店,IMAGE,图片不合格,20.00,工单 GD1,2026-03-01 10:00:00,否,\r\n' +
+  '2026-03,T1,王师傅,W1,青岛一店,,小计: 1 次违规,20.00,,,,\r\n' +
+  '2026-03,,,,,,"合计: 1 人, 1 次违规",20.00,,,,停工培训 0 人；除名审核 0 人\r\n';
 const SETTLEMENT_HEADER = `${BOM}月份,网点,网点名称,项目,服务类型,工单,工号,工程师,完工时间,说明,工单数,金额,暂扣金额,付款截止日\r\n`;
-const ZHANG_SAN_ROWS = '2026-03,张三,张三网点,结算,install,GD7,T7,李师傅,2026-03-05 09:30:00,,1,80.00,,\r\n2026-03,张三,张三网点,网点合计,,,,,,,1,80.00,0.00,2026-03-28\r\n';
-const W1_ROWS = '2026-03,W1,青岛一店,结算,repair,GD1,T1,王师傅,2026-03-01 09:00:00,,1,120.00,,\r\n2026-03,W1,青岛一店,网点合计,,,,,,,1,120.00,0.00,2026-03-28\r\n';
+const ZHANG_SAN_ROWS = '2026-03,张三,张三网点,结算,安装,,,,,,1,80.00,,\r\n2026-03,张三,张三网点,网点合计,,,,,,结算 1 张，罚款 0 笔，暂扣 0 张,1,80.00,0.00,2026-03-28\r\n';
+const W1_ROWS = '2026-03,W1,青岛一店,结算,维修,,,,,,1,120.00,,\r\n2026-03,W1,青岛一店,网点合计,,,,,,结算 1 张，罚款 0 笔，暂扣 0 张,1,120.00,0.00,2026-03-28\r\n';
 
 let root: string;
 /** the rows files of the downloads of March (download_rows/…), copied into each run published */
@@ -413,7 +413,7 @@ describe('published files', () => {
     expect(en.headers['content-disposition']).toBe(`attachment; filename="penalties_2026-03.en.csv"; filename*=UTF-8''penalties_2026-03.en.csv`);
     expect(en.body.split('\r\n').slice(0, 2)).toEqual([
       `${BOM}Month,Technician ID,Name,Outlet,Outlet name,Rule,Description,Amount,Evidence,Occurred at,Dismissal item,Action`,
-      '2026-03,T1,王师傅,W1,青岛一店,IMAGE,Image rejected,20.00,GD1,2026-03-01 10:00:00,,',
+      '2026-03,T1,王师傅,W1,青岛一店,IMAGE,Image rejected,20.00,ticket GD1,2026-03-01 10:00:00,No,',
     ]);
 
     const xlsx = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalties/2026-03.xlsx` });
@@ -424,13 +424,13 @@ describe('published files', () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(xlsx.rawPayload as never);
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['罚款明细', '汇总']);
-    expect(workbook.worksheets[0]!.getRow(2).values).toEqual([undefined, '2026-03', 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', '图片不合格', 20, 'GD1', expect.any(Date)]);
+    expect(workbook.worksheets[0]!.getRow(2).values).toEqual([undefined, '2026-03', 'T1', '王师傅', 'W1', '青岛一店', 'IMAGE', '图片不合格', 20, '工单 GD1', expect.any(Date), '否']);
     expect(workbook.worksheets[1]!.rowCount).toBe(3);
 
     const settlement = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/settlement/2026-03.csv` });
     expect(settlement.statusCode).toBe(200);
     expect(settlement.headers['content-disposition']).toBe(`attachment; filename="settlement_2026-03.csv"; filename*=UTF-8''settlement_2026-03.csv`);
-    expect(settlement.body).toBe(`${SETTLEMENT_HEADER}${ZHANG_SAN_ROWS}${W1_ROWS}2026-03,,,合计,,,,,,,2,200.00,0.00,\r\n`);
+    expect(settlement.body).toBe(`${SETTLEMENT_HEADER}${W1_ROWS}${ZHANG_SAN_ROWS}2026-03,,2 个网点,合计,,,,,,结算 2 张，暂扣 0 张,2,200.00,0.00,2026-03-28\r\n`);
 
     const parquet = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/tables/penalty_lines.parquet` });
     expect(parquet.statusCode).toBe(200);
@@ -470,7 +470,7 @@ describe('published files', () => {
       expect(res.json()).toEqual({ error: 'not found' });
     }
     // the rows themselves are no published file: not found, to HR too
-    const rows = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/download_rows/penalty_statement/2026-03.parquet` });
+    const rows = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/download_rows/penalty_lines/2026-03.parquet` });
     expect([rows.statusCode, rows.json()]).toEqual([404, { error: 'not found' }]);
 
     const head = await inject({ method: 'HEAD', url: `/data/runs/${RUN_B}/penalties/2026-03.csv` });

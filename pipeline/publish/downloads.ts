@@ -1,19 +1,25 @@
 // The downloads: HR's penalty statements (penalties/<month>.csv, .xlsx, .en.csv, .en.xlsx), HR's
 // settlement statements (settlement/<month>…) and each outlet's own (by_outlet/<folder>/settlement/
-// <month>…). The publish writes their rows, one file per month and family:
+// <month>…). The publish writes what their rows are made from, the month's rows of each table the
+// statements' SQL reads, one file per month and input:
 //
-//   download_rows/penalty_statement/<month>.parquet      the lines, each technician's subtotal, the total
-//   download_rows/penalty_summary/<month>.parquet        one row per technician, the total
-//   download_rows/settlement_statement/<month>.parquet   every outlet's statement, numbered for HR (n)
-//                                                        and for the outlet alone (outlet_n)
-//   download_rows/settlement_summary/<month>.parquet     one row per outlet, the total
+//   download_rows/penalty_lines/<month>.parquet        penalty_lines of the month
+//   download_rows/penalty_totals/<month>.parquet       the technicians' totals with their names (pub_penalty_totals)
+//   download_rows/penalty_reasons/<month>.parquet      the flags' reasons, worded (pub_penalty_reasons)
+//   download_rows/technician_names/<month>.parquet     id and name of the technicians of the month's lines
+//   download_rows/outlet_names/<month>.parquet         id and name of their outlets
+//   download_rows/settlement_totals/<month>.parquet    every outlet's settlement (pub_settlement_totals)
+//   download_rows/settlement_withheld/<month>.parquet  the tickets whose first month withheld it is
+//   download_rows/outlet_fines/<month>.parquet         outlet_penalty_lines of the month
 //
-// each row in both languages (lang), and the server renders a download from them when it is asked
-// for (renderDownload): the CSV lines and worksheet rows built by DuckDB as text (workbook.ts), the
-// same bytes a file written at publish time had. Writing every download at publish time was most of
-// the publish at a million tickets (26,000 files; 23 s of its 37 s of CPU), while a download is read
-// now and then: an outlet's statement renders in milliseconds, HR's month of penalty statements in
-// well under a second. No access rule lists download_rows/: only the server reads it.
+// and the server makes a download when it is asked for (renderDownload): the statement's rows by the
+// publish's SQL (queries/publish/penalty_statement.sql and the others) over the month's inputs,
+// then the CSV lines and worksheet rows built by DuckDB as text (workbook.ts), the same bytes a file
+// written at publish time had. Writing every download at publish time was most of the publish at a
+// million tickets (26,000 files; 23 s of its 37 s of CPU), and writing the rows of every statement
+// in both languages was still a fifth of it, while a download is read now and then: an outlet's
+// statement renders in milliseconds, HR's month of penalty statements in well under a second. No
+// access rule lists download_rows/: only the server reads it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
@@ -94,15 +100,57 @@ const SETTLEMENT_SUMMARY: DownloadColumn[] = [
   { name: 'payment_due', kind: 'date', width: 12, zh: '付款截止日', en: 'Payment due' },
 ];
 
-/** Each family of rows files: the view it is written from (on the publishing connection), its printed columns, the numbering kept beside them. */
+/** Each statement's rows: the SQL that makes them, their printed columns, the numbering kept beside them. */
 const ROWS = {
-  penalty_statement: { from: 'pub_penalty_statement', columns: PENALTY_STATEMENT, keys: ['lang', 'n', 'row_kind'] },
-  penalty_summary: { from: 'pub_penalty_summary', columns: PENALTY_SUMMARY, keys: ['lang', 'n', 'row_kind'] },
-  settlement_statement: { from: 'pub_settlement_statement', columns: SETTLEMENT_STATEMENT, keys: ['lang', 'n', 'outlet_n', 'row_kind'] },
-  settlement_summary: { from: 'pub_settlement_summary', columns: SETTLEMENT_SUMMARY, keys: ['lang', 'n', 'row_kind'] },
+  penalty_statement: { query: 'publish/penalty_statement.sql', columns: PENALTY_STATEMENT, keys: ['lang', 'n', 'row_kind'] },
+  penalty_summary: { query: 'publish/penalty_summary.sql', columns: PENALTY_SUMMARY, keys: ['lang', 'n', 'row_kind'] },
+  settlement_statement: { query: 'publish/settlement_statement.sql', columns: SETTLEMENT_STATEMENT, keys: ['lang', 'n', 'outlet_n', 'row_kind'] },
+  settlement_summary: { query: 'publish/settlement_summary.sql', columns: SETTLEMENT_SUMMARY, keys: ['lang', 'n', 'row_kind'] },
 } as const;
 
 type RowsFamily = keyof typeof ROWS;
+
+/**
+ * The inputs of each kind of statement: a file per month (download_rows/<file>/<month>.parquet), the
+ * name the statements' SQL reads it by, and its month's rows on the publishing connection (where
+ * pub_penalty_totals, pub_penalty_reasons and the settlement's tables are: statements.ts,
+ * settlement.ts). `$month` is the month written. In a total order: the same rows are the same
+ * bytes, which an incremental publish relies on.
+ */
+const INPUTS = {
+  penalty: [
+    { file: 'penalty_lines', name: 'penalty_lines', rows: 'select * from penalty_lines where month = $month', order: 'line_id' },
+    { file: 'penalty_totals', name: 'pub_penalty_totals', rows: 'select * from pub_penalty_totals where month = $month', order: 'technician_id, outlet_id' },
+    { file: 'penalty_reasons', name: 'pub_penalty_reasons', rows: 'select * from pub_penalty_reasons where month = $month', order: 'technician_id, lang' },
+    {
+      file: 'technician_names',
+      name: 'stg_technicians',
+      rows: 'select technician_id, name from stg_technicians where technician_id in (select technician_id from penalty_lines where month = $month)',
+      order: 'technician_id, name',
+    },
+    {
+      file: 'outlet_names',
+      name: 'stg_outlets',
+      rows: 'select outlet_id, name from stg_outlets where outlet_id in (select outlet_id from penalty_lines where month = $month)',
+      order: 'outlet_id, name',
+    },
+  ],
+  settlement: [
+    { file: 'settlement_totals', name: 'pub_settlement_totals', rows: 'select * from pub_settlement_totals where month = $month', order: 'outlet_id' },
+    // the run's state, not how long it lasts (withheld_to): that changes with later months, which
+    // the settlement files of this month do not wait for (settlementMonths in settlement.ts)
+    {
+      file: 'settlement_withheld',
+      name: 'pub_settlement_withheld',
+      rows: `select outlet_id, ticket_id, technician_id, technician_name, service_type, completed_at, fee, withheld_from, withheld_reason, calls, last_call_id, last_call_at
+        from pub_settlement_withheld where withheld_from = $month`,
+      order: 'outlet_id, ticket_id',
+    },
+    { file: 'outlet_fines', name: 'outlet_penalty_lines', rows: 'select * from outlet_penalty_lines where month = $month', order: 'line_id' },
+  ],
+} as const;
+
+type StatementKind = keyof typeof INPUTS;
 
 /** Where the rows files go: the run folder being written (run-folder.ts, which lists these files among a month's). */
 interface RowsFolder {
@@ -112,34 +160,38 @@ interface RowsFolder {
 
 const ROWS_ROOT = 'download_rows';
 
-const rowsFile = (family: RowsFamily, month: string) => `${ROWS_ROOT}/${family}/${month}.parquet`;
+const inputFile = (file: string, month: string) => `${ROWS_ROOT}/${file}/${month}.parquet`;
+
+/** The input files of a kind of statement of a month. */
+const inputFiles = (kind: StatementKind, month: string) => INPUTS[kind].map((input) => inputFile(input.file, month));
 
 /** The rows files of HR's penalty statements of a month. */
-export const penaltyRowsFiles = (month: string) => [rowsFile('penalty_statement', month), rowsFile('penalty_summary', month)];
+export const penaltyRowsFiles = (month: string) => inputFiles('penalty', month);
 
 /** The rows files of the settlement statements of a month, HR's and every outlet's. */
-export const settlementRowsFiles = (month: string) => [rowsFile('settlement_statement', month), rowsFile('settlement_summary', month)];
+export const settlementRowsFiles = (month: string) => inputFiles('settlement', month);
 
 /**
- * Writes the month's rows of the families given, from their views, in the order they are printed.
- * Counts are stored as BIGINT (Parquet has no HUGEINT): the same text in a CSV and a worksheet.
+ * Writes the month's inputs of a kind of statement. Parquet has no HUGEINT (DuckDB writes it as
+ * DOUBLE): such columns are stored as BIGINT, and print the same.
  */
-async function writeRows(connection: DuckDBConnection, folder: RowsFolder, families: RowsFamily[], month: string): Promise<void> {
-  for (const family of families) {
-    const { from, columns, keys } = ROWS[family];
-    const printed = columns.filter((c) => !(keys as readonly string[]).includes(c.name)).map((c) => (c.kind === 'count' ? `${c.name}::bigint as ${c.name}` : c.name));
-    folder.directory(`${ROWS_ROOT}/${family}`);
-    await connection.run(
-      `copy (select ${[...keys, ...printed].join(', ')} from ${from} where month = ${sqlString(month)} order by lang, n) to ${sqlString(folder.path(rowsFile(family, month)))} (format parquet)`,
-    );
+async function writeInputs(connection: DuckDBConnection, folder: RowsFolder, kind: StatementKind, month: string): Promise<void> {
+  for (const input of INPUTS[kind]) {
+    const rows = input.rows.replaceAll('$month', sqlString(month));
+    const columns = (await connection.runAndReadAll(`describe ${rows}`)).getRows().map(([name, type]) => {
+      const quoted = `"${String(name).replaceAll('"', '""')}"`;
+      return String(type).includes('HUGEINT') ? `${quoted}::${String(type).replaceAll('HUGEINT', 'BIGINT')} as ${quoted}` : quoted;
+    });
+    folder.directory(`${ROWS_ROOT}/${input.file}`);
+    await connection.run(`copy (select ${columns.join(', ')} from (${rows}) order by ${input.order}) to ${sqlString(folder.path(inputFile(input.file, month)))} (format parquet)`);
   }
 }
 
-/** HR's penalty statements of a month: their rows files (the views of statements.ts). */
-export const writePenaltyRows = (connection: DuckDBConnection, folder: RowsFolder, month: string) => writeRows(connection, folder, ['penalty_statement', 'penalty_summary'], month);
+/** HR's penalty statements of a month: their inputs (the tables of statements.ts). */
+export const writePenaltyRows = (connection: DuckDBConnection, folder: RowsFolder, month: string) => writeInputs(connection, folder, 'penalty', month);
 
-/** The settlement statements of a month, HR's and every outlet's: their rows files (the tables of settlement.ts). */
-export const writeSettlementRows = (connection: DuckDBConnection, folder: RowsFolder, month: string) => writeRows(connection, folder, ['settlement_statement', 'settlement_summary'], month);
+/** The settlement statements of a month, HR's and every outlet's: their inputs (the tables of settlement.ts). */
+export const writeSettlementRows = (connection: DuckDBConnection, folder: RowsFolder, month: string) => writeInputs(connection, folder, 'settlement', month);
 
 /** A download's sheets: the rows family, its sheet name in each language, the rows' numbering and which rows are bold. */
 interface SheetPlan {
@@ -151,6 +203,7 @@ interface SheetPlan {
 
 /** What a download path asks for, and how it is made (the first sheet is also the CSV). */
 interface DownloadPlan {
+  kind: StatementKind;
   month: string;
   lang: Lang;
   format: 'csv' | 'xlsx';
@@ -177,16 +230,17 @@ export function downloadPlan(pathInRun: string): DownloadPlan | null {
   if (match === null) return null;
   const [, family, outletFolder, month, en, format] = match;
   const sheets = family === 'penalties' ? PENALTY_SHEETS : family === 'settlement' ? SETTLEMENT_SHEETS : OUTLET_SETTLEMENT_SHEETS;
-  return { month: month!, lang: en ? 'en' : 'zh', format: format as 'csv' | 'xlsx', outletFolder: outletFolder ?? null, sheets };
+  return { kind: family === 'penalties' ? 'penalty' : 'settlement', month: month!, lang: en ? 'en' : 'zh', format: format as 'csv' | 'xlsx', outletFolder: outletFolder ?? null, sheets };
 }
 
 /**
- * Renders a download of the run folder from its rows files: the CSV (BOM, header, CRLF) or the
- * workbook, on a connection of its own to `instance` (an in-memory database serves: the rows come
- * from the files), with the macros the texts are built with (queries/publish/macros.sql). Null when
- * the run folder has no rows of it (a month not published, an outlet without a settlement row that
- * month): the same as a file that is not there. `folderOf` is the rule that names an outlet's folder
- * (the caller's: the server keeps its own copy).
+ * Renders a download of the run folder from its rows files: the statement's rows by the publish's
+ * SQL over the month's inputs, then the CSV (BOM, header, CRLF) or the workbook, on a connection of
+ * its own to `instance` (an in-memory database serves: the rows come from the files), with the
+ * macros the texts are built with (queries/publish/macros.sql). Null when the run folder has no rows
+ * of it (a month not published, an outlet without a settlement row that month): the same as a file
+ * that is not there. `folderOf` is the rule that names an outlet's folder (the caller's: the server
+ * keeps its own copy).
  */
 export async function renderDownload(
   instance: DuckDBInstance,
@@ -195,6 +249,14 @@ export async function renderDownload(
   folderOf: (outletId: string) => string,
   rowsAtATime = ROWS_AT_A_TIME,
 ): Promise<Buffer | null> {
+  if (!withSharedMacros.has(instance)) {
+    // a failure is this render's; the next one tries again
+    withSharedMacros.set(instance, sharedMacros(instance).catch((e: unknown) => {
+      withSharedMacros.delete(instance);
+      throw e;
+    }));
+  }
+  await withSharedMacros.get(instance);
   const connection = await instance.connect();
   try {
     await connection.run(sqlFile('publish/macros.sql'));
@@ -204,23 +266,45 @@ export async function renderDownload(
   }
 }
 
+/** The databases given the build's macros (queries/macros.sql: month_of, which the statements use), once each. */
+const withSharedMacros = new WeakMap<DuckDBInstance, Promise<void>>();
+
+async function sharedMacros(instance: DuckDBInstance): Promise<void> {
+  const connection = await instance.connect();
+  try {
+    await connection.run(sqlFile('macros.sql'));
+  } finally {
+    connection.closeSync();
+  }
+}
+
 async function renderOn(connection: DuckDBConnection, runDir: string, plan: DownloadPlan, folderOf: (outletId: string) => string, rowsAtATime: number): Promise<Buffer | null> {
-  const [first] = plan.sheets;
-  const file = (sheet: SheetPlan) => join(runDir, rowsFile(sheet.family, plan.month));
+  const inputs = INPUTS[plan.kind].map((input) => ({ ...input, path: join(runDir, inputFile(input.file, plan.month)) }));
   // a month this run folder does not have
-  if (!plan.sheets.every((sheet) => existsSync(file(sheet)))) return null;
-  let where = `lang = ${sqlString(plan.lang)}`;
+  if (!inputs.every((input) => existsSync(input.path))) return null;
   const params: DuckDBValue[] = [];
   if (plan.outletFolder !== null) {
-    const ids = (await readRows(connection, `select distinct outlet_id from read_parquet(${sqlString(file(first!))}) where outlet_id is not null`)).map(([id]) => String(id));
-    const outletId = ids.find((id) => folderOf(id) === plan.outletFolder);
+    // the outlets with a row in the month's statement: a settlement row, a fine or a ticket withheld
+    const ids = await readRows(connection, inputs.map((input) => `select outlet_id from read_parquet(${sqlString(input.path)}) where outlet_id is not null`).join(' union '));
+    const outletId = ids.map(([id]) => String(id)).find((id) => folderOf(id) === plan.outletFolder);
     if (outletId === undefined) return null;
-    where += ' and outlet_id = $1';
     params.push(outletId);
   }
+  // the inputs under the names the statements' SQL reads; an outlet's statement, of the outlet's rows only
+  for (const input of inputs) {
+    const rows = `select * from read_parquet(${sqlString(input.path)})`;
+    if (params.length === 0) await connection.run(`create or replace temp view ${input.name} as ${rows}`);
+    else await connection.run(`create or replace temp table ${input.name} as ${rows} where outlet_id = $1`, params);
+  }
+  if (plan.kind === 'settlement') await connection.run(`create or replace temp view pub_settlement_words as ${sqlFile('publish/settlement_words.sql')}`);
+  const [first] = plan.sheets;
   const texts: { csv: Buffer; rows: Buffer }[] = [];
   for (const sheet of plan.format === 'csv' ? [first!] : plan.sheets) {
-    const text = await sheetTexts(connection, file(sheet), where, params, sheet, plan.format === 'xlsx', rowsAtATime);
+    const { query, columns, keys } = ROWS[sheet.family];
+    const printed = columns.filter((c) => !(keys as readonly string[]).includes(c.name)).map((c) => (c.kind === 'count' ? `${c.name}::bigint as ${c.name}` : c.name));
+    const outletRows = plan.outletFolder === null ? '' : ' and outlet_id is not null';
+    await connection.run(`create or replace temp table statement_rows as select ${[...keys, ...printed].join(', ')} from (${sqlFile(query)}) where lang = ${sqlString(plan.lang)}${outletRows}`);
+    const text = await sheetTexts(connection, 'statement_rows', sheet, plan.format === 'xlsx', rowsAtATime);
     if (plan.outletFolder !== null && text === null) return null;
     texts.push(text ?? { csv: Buffer.alloc(0), rows: Buffer.alloc(0) });
   }
@@ -236,20 +320,11 @@ async function renderOn(connection: DuckDBConnection, runDir: string, plan: Down
 const ROWS_AT_A_TIME = 50_000;
 
 /**
- * A sheet's CSV lines and worksheet rows (only when `worksheet` is true) of the rows `where` keeps,
+ * A sheet's CSV lines and worksheet rows (only when `worksheet` is true) of the rows of `from`,
  * built rowsAtATime rows at a time by their number; null when there is no row.
  */
-async function sheetTexts(
-  connection: DuckDBConnection,
-  file: string,
-  where: string,
-  params: DuckDBValue[],
-  sheet: SheetPlan,
-  worksheet: boolean,
-  rowsAtATime: number,
-): Promise<{ csv: Buffer; rows: Buffer } | null> {
-  const from = `read_parquet(${sqlString(file)})`;
-  const [[count, low, high]] = (await readRows(connection, `select count(*), min(${sheet.number}), max(${sheet.number}) from ${from} where ${where}`, params)) as [DuckDBValue[]];
+async function sheetTexts(connection: DuckDBConnection, from: string, sheet: SheetPlan, worksheet: boolean, rowsAtATime: number): Promise<{ csv: Buffer; rows: Buffer } | null> {
+  const [[count, low, high]] = (await readRows(connection, `select count(*), min(${sheet.number}), max(${sheet.number}) from ${from}`)) as [DuckDBValue[]];
   if (Number(count) === 0) return null;
   const { columns } = ROWS[sheet.family];
   const csv: Buffer[] = [];
@@ -261,8 +336,7 @@ async function sheetTexts(
         encode(coalesce(string_agg(${csvLine(columns)}, E'\\r\\n' order by ${sheet.number}) || E'\\r\\n', '')),
         ${worksheet ? `encode(coalesce(string_agg(${sheetRow(columns, sheet.bold)}, '' order by ${sheet.number}), ''))` : `''::blob`}
       from (select *, ${rareOf(columns)} as rare, (${sheet.number} + 1)::varchar as r from ${from}
-        where ${where} and ${sheet.number} between ${start} and ${start + rowsAtATime - 1})`,
-      params,
+        where ${sheet.number} between ${start} and ${start + rowsAtATime - 1})`,
     )) as [DuckDBValue[]];
     csv.push(blob(csvText ?? null));
     rows.push(blob(rowsText ?? null));

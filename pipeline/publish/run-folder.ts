@@ -19,9 +19,10 @@ import type { RunInfo } from './reports.ts';
  * the penalty totals' adjustments and amount due; 6: the settlement files, and a date format in
  * every workbook's styles; 7: the tickets withheld once per run of months, no settlement_lines/;
  * 8: the downloads' rows in download_rows/, the downloads rendered by the server; 9: the outlets'
- * rows in outlet_rows/, their folders' JSON files rendered by the server).
+ * rows in outlet_rows/, their folders' JSON files rendered by the server; 10: the statements' inputs
+ * in download_rows/, their rows made by the server).
  */
-export const PUBLISH_FORMAT = 9;
+export const PUBLISH_FORMAT = 10;
 
 export interface Manifest {
   run_id: string;

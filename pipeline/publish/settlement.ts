@@ -4,8 +4,9 @@
 //
 //   settlement/<month>.json                       every outlet's settlement_totals row (+ name, tier, by
 //                                                 service type, withheld by why and by completion month)
-//   download_rows/settlement_*/<month>.parquet    the rows of the downloads (downloads.ts), which the
-//                                                 server renders on request: HR's settlement/<month>.csv,
+//   download_rows/<input>/<month>.parquet         what the downloads are made from (downloads.ts: the
+//                                                 month's settlement_totals, tickets withheld, outlet
+//                                                 fines), which the server renders on request: HR's settlement/<month>.csv,
 //                                                 .xlsx (.en.csv, .en.xlsx), every outlet's statement then
 //                                                 the month's total, the workbook's second sheet one row per
 //                                                 outlet; an outlet's by_outlet/<outlet>/settlement/<month>
@@ -70,13 +71,8 @@ export function linkSettlement(folder: RunFolder, previousDir: string, months: s
   }
 }
 
-/**
- * The tables of the settlement files, on the connection of this lane (with the publish macros). The
- * download rows only of the months written: an incremental publish writes a few months of a year,
- * and the rows of a month are most of the lane's text.
- */
-async function prepare(connection: DuckDBConnection, months: string[]): Promise<void> {
-  const written = (query: string) => `select * from (${query}) as rows_of_months where ${months.length === 0 ? 'false' : `month in (${months.map(sqlString).join(', ')})`}`;
+/** The tables of the settlement files, on the connection of this lane (with the publish macros). */
+async function prepare(connection: DuckDBConnection): Promise<void> {
   await connection.run(
     [
       sqlFile('publish/macros.sql'),
@@ -85,23 +81,19 @@ async function prepare(connection: DuckDBConnection, months: string[]): Promise<
       `create or replace temp table pub_settlement_withheld as ${sqlFile('publish/settlement_withheld.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')} order by outlet_id;`,
-      `create or replace temp table pub_settlement_statement as ${written(sqlFile('publish/settlement_statement.sql'))};`,
-      `create or replace temp table pub_settlement_summary as ${written(sqlFile('publish/settlement_summary.sql'))};`,
     ].join('\n'),
   );
 }
 
 /** Every settlement file of the months given, and the rows of every outlet's settlement files spanning the months. */
 export async function writeSettlement(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  await prepare(connection, months);
+  await prepare(connection);
   folder.directory('settlement');
   for (const month of months) {
     const totals = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', TOTALS_ORDER)} from pub_settlement_totals as source where month = ${sqlString(month)} group by month`);
     folder.page(`settlement/${month}.json`, totals.get(month)?.[0] ?? EMPTY_ARRAY);
     await writeSettlementRows(connection, folder, month);
   }
-  // memory for the other lanes: the rows of the downloads are written
-  await connection.run(['statement', 'summary'].map((table) => `drop table pub_settlement_${table};`).join('\n'));
   for (const { file, from } of OUTLET_ROWS) {
     await writeOutletRows(connection, folder, file, from);
     await connection.run(`drop table ${from};`);

@@ -1,6 +1,6 @@
-// HR's statements of a month: the lines and totals the penalties page reads, and the rows of HR's
-// downloads in the pages' two languages (CSV and XLSX, zh and en), which the server renders from
-// them on request (downloads.ts).
+// HR's statements of a month: the lines and totals the penalties page reads, and the month's inputs
+// of HR's downloads (CSV and XLSX, zh and en), which the server renders from them on request
+// (downloads.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { writePenaltyRows } from './downloads.ts';
@@ -16,15 +16,10 @@ const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, 
  * totals (penalties/<month>.json), and the rows of HR's downloads.
  */
 export async function writeStatements(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  // the downloads' views, over pub_penalty_totals and pub_penalty_lines and the publish macros that
-  // the statements' connection has (publish/index.ts); the reasons, which both views join, worded
-  // once for every month (a row or two per flagged technician and month), not again by each month
-  await connection.run(
-    [
-      `create or replace temp table pub_penalty_reasons as ${sqlFile('publish/penalty_reasons.sql')};`,
-      ...['statement', 'summary'].map((view) => `create or replace temp view pub_penalty_${view} as ${sqlFile(`publish/penalty_${view}.sql`)};`),
-    ].join('\n'),
-  );
+  // the reasons of the flags, an input of the downloads, worded once for every month (a row or two
+  // per flagged technician and month) with the publish macros of the statements' connection
+  // (publish/index.ts)
+  await connection.run(`create or replace temp table pub_penalty_reasons as ${sqlFile('publish/penalty_reasons.sql')};`);
   // a month at a time: a national network's month of statement lines is tens of MB of JSON, and a
   // year of them at once would hold gigabytes
   for (const month of months) {
