@@ -43,6 +43,19 @@ export type Row = Record<string, unknown>;
 /** Values for the $1, $2 … of a statement; a statement with parameters is one statement. */
 export type Params = DuckDBValue[];
 
+/**
+ * The columns of a relation (a table, or a parenthesised query) as they can be written to Parquet
+ * and read back printing the same: Parquet has no HUGEINT (DuckDB writes it as DOUBLE, which
+ * to_json prints as 3.0), so such a column, alone or inside a list or struct, is cast to BIGINT.
+ */
+export async function parquetColumns(connection: DuckDBConnection, relation: string): Promise<string> {
+  const columns = (await connection.runAndReadAll(`describe select * from ${relation}`)).getRows().map(([name, type]) => {
+    const quoted = `"${String(name).replaceAll('"', '""')}"`;
+    return String(type).includes('HUGEINT') ? `${quoted}::${String(type).replaceAll('HUGEINT', 'BIGINT')} as ${quoted}` : quoted;
+  });
+  return columns.join(', ');
+}
+
 export class Db {
   private constructor(
     readonly instance: DuckDBInstance,

@@ -23,7 +23,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import { sqlFile, sqlString } from '../common/db.ts';
+import { parquetColumns, sqlFile, sqlString } from '../common/db.ts';
 import { csvHeader, csvLine, type SheetColumn, sheetRow, xlsxBytes } from './workbook.ts';
 
 export type Lang = 'zh' | 'en';
@@ -171,19 +171,12 @@ export const penaltyRowsFiles = (month: string) => inputFiles('penalty', month);
 /** The rows files of the settlement statements of a month, HR's and every outlet's. */
 export const settlementRowsFiles = (month: string) => inputFiles('settlement', month);
 
-/**
- * Writes the month's inputs of a kind of statement. Parquet has no HUGEINT (DuckDB writes it as
- * DOUBLE): such columns are stored as BIGINT, and print the same.
- */
+/** Writes the month's inputs of a kind of statement (their columns as Parquet keeps them: parquetColumns). */
 async function writeInputs(connection: DuckDBConnection, folder: RowsFolder, kind: StatementKind, month: string): Promise<void> {
   for (const input of INPUTS[kind]) {
-    const rows = input.rows.replaceAll('$month', sqlString(month));
-    const columns = (await connection.runAndReadAll(`describe ${rows}`)).getRows().map(([name, type]) => {
-      const quoted = `"${String(name).replaceAll('"', '""')}"`;
-      return String(type).includes('HUGEINT') ? `${quoted}::${String(type).replaceAll('HUGEINT', 'BIGINT')} as ${quoted}` : quoted;
-    });
+    const rows = `(${input.rows.replaceAll('$month', sqlString(month))})`;
     folder.directory(`${ROWS_ROOT}/${input.file}`);
-    await connection.run(`copy (select ${columns.join(', ')} from (${rows}) order by ${input.order}) to ${sqlString(folder.path(inputFile(input.file, month)))} (format parquet)`);
+    await connection.run(`copy (select ${await parquetColumns(connection, rows)} from ${rows} order by ${input.order}) to ${sqlString(folder.path(inputFile(input.file, month)))} (format parquet)`);
   }
 }
 

@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { sqlString } from '../common/db.ts';
+import { parquetColumns, sqlString } from '../common/db.ts';
 import { jsonArray } from './data-files.ts';
 
 const ROOT = 'outlet_rows';
@@ -54,18 +54,11 @@ interface RowsFolder {
   path(file: string): string;
 }
 
-/**
- * Writes a family's rows (the relation `from`: a table or a parenthesised query) in outlet order.
- * Parquet has no HUGEINT (DuckDB writes it as DOUBLE, which to_json prints as 3.0): such columns are
- * stored as BIGINT, which prints as the HUGEINT did.
- */
+/** Writes a family's rows (the relation `from`: a table or a parenthesised query) in outlet order. */
 export async function writeOutletRows(connection: DuckDBConnection, folder: RowsFolder, file: OutletFile, from: string): Promise<void> {
-  const columns = (await connection.runAndReadAll(`describe select * from ${from}`)).getRows().map(([name, type]) => {
-    const quoted = `"${String(name).replaceAll('"', '""')}"`;
-    return String(type).includes('HUGEINT') ? `${quoted}::${String(type).replaceAll('HUGEINT', 'BIGINT')} as ${quoted}` : quoted;
-  });
+  const columns = await parquetColumns(connection, from);
   folder.directory(ROOT);
-  await connection.run(`copy (select ${columns.join(', ')} from ${from} order by outlet_id, ${OUTLET_FILES[file].order}) to ${sqlString(folder.path(familyFile(file)))} (format parquet)`);
+  await connection.run(`copy (select ${columns} from ${from} order by outlet_id, ${OUTLET_FILES[file].order}) to ${sqlString(folder.path(familyFile(file)))} (format parquet)`);
 }
 
 /**
