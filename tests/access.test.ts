@@ -23,7 +23,7 @@ import { DataStore, runUrl, scopedPath } from '../dashboard/src/lib/data.ts';
 import { readUsers, writeUsers } from '../dashboard/users/accounts.ts';
 import { usersCommand } from '../dashboard/users/cli.ts';
 import { outletFolderName as publishedFolderName } from '../pipeline/publish/outlet-files.ts';
-import { outletFilesOf, outletRows, renderedOrNull, renderedOutletFileOrNull } from './downloads.ts';
+import { outletFilesOf, outletRows, renderedLinesPage, renderedOrNull, renderedOutletFileOrNull } from './downloads.ts';
 import { signIn, TEST_COST, TEST_SESSION_KEY, writeUsersFile, type TestAccount } from './sign-in.ts';
 
 type Who = 'anonymous' | 'hr' | 'manager' | 'outletA' | 'outletB';
@@ -49,6 +49,8 @@ let files: string[] = [];
 let downloads: string[] = [];
 /** every file of the outlets' folders (rendered on request: not in files), as its path in the data folder */
 let outletFiles: string[] = [];
+/** HR's statement lines of every month (penalty_lines/<month>.json, rendered on request: not in files) */
+let linesPages: string[] = [];
 /** files, downloads and outlet files: everything the run publishes under /data/ */
 let published: string[] = [];
 
@@ -86,6 +88,13 @@ function as(who: Who, options: InjectOptions, server = app) {
 }
 
 const folderOf = (who: 'outletA' | 'outletB') => publishedFolderName(accounts[who].outlet!);
+
+/** The rows of a JSON file of the data folder: a file, or HR's statement lines of a month as the server makes them. */
+async function runJson<T>(path: string): Promise<T[]> {
+  const [runs, run, family, name] = path.split('/');
+  if (family === 'penalty_lines' && name !== undefined) return JSON.parse((await renderedLinesPage(join(dataDir, runs!, run!), name.slice(0, 7)))!.toString('utf8')) as T[];
+  return JSON.parse(readFileSync(join(dataDir, path), 'utf8')) as T[];
+}
 
 /** The months of the files of the run right under this folder (penalties, download_rows/settlement_totals …) with this extension. */
 const monthsOf = (folder: string, extension: string) =>
@@ -131,7 +140,8 @@ beforeAll(async () => {
   files = walk(dataDir).filter((f) => !f.endsWith('.gz') && !f.split('/').some((s) => s.startsWith('.')));
   downloads = await downloadsOfRun();
   outletFiles = (await outletFilesOf(join(dataDir, runFolder))).map((path) => `${runFolder}/${path}`);
-  published = [...files, ...downloads, ...outletFiles];
+  linesPages = monthsOf('download_rows/penalty_lines', '.parquet').map((month) => `${runFolder}/penalty_lines/${month}.json`);
+  published = [...files, ...downloads, ...outletFiles, ...linesPages];
 
   // the built pages stand in as small files of the same names: this suite is about access
   for (const page of [...PAGES, 'sign-in']) write(join(distDir, `${page}.html`), `<!doctype html><title>${page}</title>`);
@@ -237,8 +247,9 @@ describe('every published file, for every caller', () => {
     for (const who of ['outletA', 'outletB'] as const) {
       const mine = accounts[who].outlet!;
       // technicians seen only at other outlets, in HR's files: none may appear in what the outlet reads
-      const everywhere = files.filter((f) => /\/(technicians|penalties|penalty_lines)\/\d{4}-\d{2}\.json$/.test(f));
-      const rows = everywhere.flatMap((f) => JSON.parse(readFileSync(join(dataDir, f), 'utf8')) as { technician_id: string; outlet_id: string }[]);
+      const everywhere = [...files, ...linesPages].filter((f) => /\/(technicians|penalties|penalty_lines)\/\d{4}-\d{2}\.json$/.test(f));
+      const rows: { technician_id: string; outlet_id: string }[] = [];
+      for (const f of everywhere) rows.push(...(await runJson<{ technician_id: string; outlet_id: string }>(f)));
       const ownTechs = new Set(rows.filter((r) => r.outlet_id === mine).map((r) => r.technician_id));
       const otherTechs = [...new Set(rows.filter((r) => r.outlet_id !== mine && !ownTechs.has(r.technician_id)).map((r) => r.technician_id))];
       expect(otherTechs.length).toBeGreaterThan(10);
@@ -295,11 +306,11 @@ describe('every published file, for every caller', () => {
       ownRows[file] = await outletRows<{ month: string }>(join(dataDir, runFolder), mine, file);
     }
     for (const [file, family] of [['technicians.json', 'technicians'], ['penalties.json', 'penalties'], ['penalty_lines.json', 'penalty_lines'], ['outlet_penalties.json', 'outlet_penalties'], ['adjustments.json', 'adjustments'], ['settlement_adjustments.json', 'settlement_adjustments']]) {
-      const months = files.filter((f) => f.startsWith(`${runFolder}/${family}/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
+      const months = [...files, ...linesPages].filter((f) => f.startsWith(`${runFolder}/${family}/`) && f.endsWith('.json')).map((f) => f.slice(-12, -5));
       expect(months.length, family).toBeGreaterThan(10);
       const rows = own(file!);
       for (const month of months) {
-        const all = JSON.parse(readFileSync(join(dataDir, runFolder, family!, `${month}.json`), 'utf8')) as { outlet_id: string }[];
+        const all = await runJson<{ outlet_id: string }>(`${runFolder}/${family}/${month}.json`);
         expect(rows.filter((r) => r.month === month), `${file} ${month}`).toEqual(all.filter((r) => r.outlet_id === mine));
       }
       expect(rows.every((r) => months.includes(r.month)), file).toBe(true);
@@ -434,6 +445,7 @@ async function exists(path: string): Promise<boolean> {
   const [runs, run, ...inRun] = path.split('/');
   if (/\.(csv|xlsx)$/.test(path)) return (await renderedOrNull(join(dataDir, runs!, run!), inRun.join('/'))) !== null;
   if (inRun[0] === 'by_outlet') return existsSync(join(dataDir, runs!, run!)) && (await renderedOutletFileOrNull(join(dataDir, runs!, run!), inRun.join('/'))) !== null;
+  if (inRun[0] === 'penalty_lines') return existsSync(join(dataDir, runs!, run!)) && (await renderedLinesPage(join(dataDir, runs!, run!), inRun[1]!.slice(0, 7))) !== null;
   return existsSync(join(dataDir, path)) && statSync(join(dataDir, path)).isFile();
 }
 

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyShard } from '../dashboard/src/lib/data.ts';
 import { flagReasons, type RuleNames } from '../dashboard/src/lib/reasons.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile, type TestAccount } from './sign-in.ts';
-import { outletRows } from './downloads.ts';
+import { linesPageRows, outletRows } from './downloads.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -416,7 +416,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     const firstId = (await rows.first().locator('th').textContent())!;
     await rows.first().locator('a.row-link').click();
     await page.waitForSelector('#statement[data-state="ready"]');
-    const lines = runFile<{ technician_id: string; ticket_id: string | null; amount: number }[]>(`penalty_lines/${month}.json`).filter((l) => l.technician_id === firstId);
+    const lines = (await linesPageRows<{ technician_id: string; ticket_id: string | null; amount: number }>(join(dataDir, manifest.folder), month!)).filter((l) => l.technician_id === firstId);
     expect(await page.locator('#statement-table tbody tr').count()).toBe(lines.length);
     const total = totals.find((t) => t.technician_id === firstId)!.amount;
     const footer = await page.locator('#statement-table tfoot').textContent();
@@ -504,7 +504,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in a browser', () => {
     const { page } = watched;
     const month = manifest.latest_month;
     const totals = runFile<{ technician_id: string; violations: number; amount: number }[]>(`penalties/${month}.json`);
-    const lines = runFile<{ ticket_id: string | null; technician_id: string; amount: number }[]>(`penalty_lines/${month}.json`);
+    const lines = await linesPageRows<{ ticket_id: string | null; technician_id: string; amount: number }>(join(dataDir, manifest.folder), month!);
     expect(lines.length).toBe(totals.reduce((a, t) => a + t.violations, 0));
 
     const download = async (file: string) => {

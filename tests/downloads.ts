@@ -1,10 +1,12 @@
-// A download or an outlet's JSON file of a published run folder as the server renders it
-// (pipeline/publish/downloads.ts, outlet-rows.ts): the tests read HR's and the outlets' CSV and XLSX,
-// and the files of the outlets' folders, through the same renderers as a browser does.
+// A download, HR's statement lines of a month or an outlet's JSON file of a published run folder as
+// the server renders it (pipeline/publish/downloads.ts, statements.ts, outlet-rows.ts): the tests
+// read HR's and the outlets' CSV and XLSX, the lines' pages and the files of the outlets' folders
+// through the same renderers as a browser does.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { outletFolderName } from '../pipeline/publish/outlet-files.ts';
 import { downloadPlan, renderDownload } from '../pipeline/publish/downloads.ts';
 import { outletFilePlan, outletFolders, renderOutletFile } from '../pipeline/publish/outlet-rows.ts';
+import { renderLinesPage } from '../pipeline/publish/statements.ts';
 
 let instance: Promise<DuckDBInstance> | null = null;
 
@@ -43,5 +45,17 @@ export async function renderedOutletFileOrNull(runDir: string, pathInRun: string
 export async function outletRows<T = Record<string, unknown>>(runDir: string, outletId: string, file: string): Promise<T[]> {
   const body = await renderedOutletFileOrNull(runDir, `by_outlet/${outletFolderName(outletId)}/${file}`);
   if (body === null) throw new Error(`no ${file} of outlet ${outletId} in ${runDir}`);
+  return JSON.parse(body.toString('utf8')) as T[];
+}
+
+/** HR's statement lines of a month of a run folder (penalty_lines/<month>.json) as the server makes them, or null when it has none. */
+export async function renderedLinesPage(runDir: string, month: string): Promise<Buffer | null> {
+  return renderLinesPage(await (instance ??= DuckDBInstance.create(':memory:', { threads: '1' })), runDir, month);
+}
+
+/** The rows of HR's statement lines of a month of a run folder; fails when the run folder has none. */
+export async function linesPageRows<T = Record<string, unknown>>(runDir: string, month: string): Promise<T[]> {
+  const body = await renderedLinesPage(runDir, month);
+  if (body === null) throw new Error(`no penalty_lines/${month}.json in ${runDir}`);
   return JSON.parse(body.toString('utf8')) as T[];
 }

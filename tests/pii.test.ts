@@ -16,7 +16,7 @@ import { defaultConfig } from '../pipeline/common/config.ts';
 import { Db } from '../pipeline/common/db.ts';
 import { outletFolderName } from '../pipeline/publish/outlet-files.ts';
 import { runPipeline } from '../pipeline/run.ts';
-import { outletFilesOf, rendered, renderedOutletFileOrNull } from './downloads.ts';
+import { outletFilesOf, rendered, renderedLinesPage, renderedOutletFileOrNull } from './downloads.ts';
 
 /** The customers' names in the exports (none of them is anything else the pipeline publishes). */
 const NAMES = ['张三丰', '李小四', '王五郎', '赵六娘', '钱七七', '孙八妹', '周九九', '吴十一'];
@@ -316,7 +316,8 @@ function rowsMonths(runDir: string, family: string): string[] {
 /**
  * Every download of a run folder, as the server renders it (tests/downloads.ts): HR's penalty and
  * settlement statements of every month with rows files, in both languages and both formats, every
- * outlet's settlement statement of each month it has rows of, and every file of the outlets' folders.
+ * outlet's settlement statement of each month it has rows of, every file of the outlets' folders, and
+ * HR's statement lines of every month.
  */
 async function renderedDownloads(runDir: string): Promise<{ path: string; body: Buffer }[]> {
   const variants = ['.csv', '.xlsx', '.en.csv', '.en.xlsx'];
@@ -331,8 +332,9 @@ async function renderedDownloads(runDir: string): Promise<{ path: string; body: 
   }
   const downloads: { path: string; body: Buffer }[] = [];
   for (const path of paths) downloads.push({ path, body: await rendered(runDir, path) });
-  // and every file of the outlets' folders, rendered from outlet_rows/
+  // and every file of the outlets' folders, rendered from outlet_rows/, and HR's statement lines of every month
   for (const path of await outletFilesOf(runDir)) downloads.push({ path, body: (await renderedOutletFileOrNull(runDir, path))! });
+  for (const month of rowsMonths(runDir, 'penalty_lines')) downloads.push({ path: `penalty_lines/${month}.json`, body: (await renderedLinesPage(runDir, month))! });
   return downloads;
 }
 

@@ -20,7 +20,7 @@ import { runPipeline } from '../pipeline/run.ts';
 import { applyConfig, currentBuild } from '../pipeline/build/index.ts';
 import { backlogReport } from '../pipeline/publish/reports.ts';
 import { fixtureDb, ticket, tickets } from './helpers.ts';
-import { outletFilesOf, outletRows, rendered, renderedOutletFileOrNull } from './downloads.ts';
+import { linesPageRows, outletFilesOf, outletRows, rendered, renderedLinesPage, renderedOutletFileOrNull } from './downloads.ts';
 
 const config = defaultConfig();
 const MONTH = '2026-05';
@@ -261,7 +261,9 @@ describe('a full publish', () => {
   });
 
   it("publishes a month's statement lines in one file, in HR's order", async () => {
-    const lines = json(join(run, 'penalty_lines', `${MONTH}.json`));
+    // made by the server from the month's penalty lines (download_rows/penalty_lines/<month>.parquet)
+    expect(existsSync(join(run, 'penalty_lines'))).toBe(false);
+    const lines = await linesPageRows(run, MONTH);
     const expected = await db.all(`
       select technician_id, rule_id, amount, ticket_id, revisit_id, complaint_id, violation_id
       from penalty_lines where month = '${MONTH}'
@@ -360,8 +362,8 @@ describe('an incremental publish', () => {
     const current = runDir(inc, '20261101T090000-004');
     expectSameRun(current, await fullPublish('20261101T090000-004'));
     expect(inode(join(current, 'outlets', '2026-02.json'))).not.toBe(inode(join(previous, 'outlets', '2026-02.json')));
-    expect(inode(join(current, 'penalty_lines', '2026-07.json'))).not.toBe(inode(join(previous, 'penalty_lines', '2026-07.json')));
-    expect(inode(join(current, 'penalty_lines', '2026-06.json'))).toBe(inode(join(previous, 'penalty_lines', '2026-06.json')));
+    expect(inode(join(current, 'download_rows', 'penalty_lines', '2026-07.parquet'))).not.toBe(inode(join(previous, 'download_rows', 'penalty_lines', '2026-07.parquet')));
+    expect(inode(join(current, 'download_rows', 'penalty_lines', '2026-06.parquet'))).toBe(inode(join(previous, 'download_rows', 'penalty_lines', '2026-06.parquet')));
   }, 60_000);
 
   it('writes the months the previous run lacks, and everything when the previous run is of another format, build or database, or there is no manifest', async () => {
@@ -504,7 +506,7 @@ describe('a month of manual violations only', () => {
       amount: 20, occurred_at: '2026-04-10 09:30:00', ticket_id: null, revisit_id: null, complaint_id: null, violation_id: 'V1', dismissal: false,
       line_id: 'IMAGE:V1', appeal_id: null, appeal_decision: null, amount_before_appeal: 20,
     };
-    expect(json(join(run, 'penalty_lines', '2026-04.json'))).toEqual([line]);
+    expect(await linesPageRows(run, '2026-04')).toEqual([line]);
     expect((await rendered(run, 'penalties/2026-04.csv')).toString('utf8')).toBe(
       '\uFEFF月份,工号,姓名,网点,网点名称,规则,说明,金额,证据,发生时间,除名项,处理\r\n' +
         '2026-04,T1,王师傅,W1,青岛一店,IMAGE,上门形象不规范,20.00,违规记录 V1,2026-04-10 09:30:00,否,\r\n' +
@@ -552,7 +554,7 @@ describe('awkward text', () => {
     const manifest = await publish(db, out, runInfo('20261101T100000-001'));
     const run = join(out, manifest.folder);
 
-    const line = json(join(run, 'penalty_lines', `${month}.json`))[0]!;
+    const line = (await linesPageRows(run, month))[0]!;
     expect(line.rule_name_en).toBe(text);
     expect(json(join(run, 'penalties', `${month}.json`)).find((r) => r.technician_id === first!.technician_id)!.technician_name).toBe(text);
     // the English download's first line (the first line of the first technician's block)
@@ -618,12 +620,12 @@ describe('the page data budget (dashboard/DATA.md)', () => {
     const largestHistory = readdirSync(join(run, 'technician_history'))
       .filter((f) => f.endsWith('.json'))
       .sort((a, b) => statSync(join(run, 'technician_history', b)).size - statSync(join(run, 'technician_history', a)).size)[0]!;
-    // an outlet's files are rendered by the server, which gzips one of 16 KB or more (level 3, as the publish its page files)
+    // an outlet's files and HR's statement lines are made by the server, which gzips one of 16 KB or
+    // more (level 3, as the publish its page files)
     const outletSizes = new Map<string, { raw: number; sent: number }>();
-    for (const path of await outletFilesOf(run)) {
-      const body = (await renderedOutletFileOrNull(run, path))!;
-      outletSizes.set(path, { raw: body.length, sent: body.length >= COMPRESS_FROM_BYTES ? gzipSync(body, { level: 3 }).length : body.length });
-    }
+    const sizes = (body: Buffer) => ({ raw: body.length, sent: body.length >= COMPRESS_FROM_BYTES ? gzipSync(body, { level: 3 }).length : body.length });
+    for (const path of await outletFilesOf(run)) outletSizes.set(path, sizes((await renderedOutletFileOrNull(run, path))!));
+    for (const month of manifest.months) outletSizes.set(`penalty_lines/${month}.json`, sizes((await renderedLinesPage(run, month))!));
     const largestSettlement = [...outletSizes].filter(([path]) => path.endsWith('/settlement_lines.json')).sort(([, a], [, b]) => b.raw - a.raw)[0]![0].split('/')[1]!;
     const manifestBytes = statSync(join(out, 'manifest.json')).size;
     const report: string[] = [];

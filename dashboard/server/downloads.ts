@@ -1,15 +1,17 @@
 // The downloads (CSV and XLSX of HR's penalty statements, HR's settlement and each outlet's own
-// statement) and the JSON files of each outlet's own folder keep their URLs under /data/ but are
-// not files: the publish writes their rows, and they are rendered here when asked for, by the
-// publish's own renderers (pipeline/publish/downloads.ts and outlet-rows.ts: the only parts of the
-// pipeline the server loads), on an in-memory DuckDB of their own that reads the rows files of the
-// run folder and never the database. Who may have a file is decided before this, from its path,
-// like for every file (access-rules.ts); an outlet folder's file is rendered from that outlet's rows
-// only. A run folder of an older format has its outlets' JSON files as files: those are sent as such.
+// statement), HR's statement lines of a month and the JSON files of each outlet's own folder keep
+// their URLs under /data/ but are not files: the publish writes their rows, and they are rendered
+// here when asked for, by the publish's own renderers (pipeline/publish/downloads.ts,
+// statements.ts and outlet-rows.ts: the only parts of the pipeline the server loads), on an
+// in-memory DuckDB of their own that reads the rows files of the run folder and never the database.
+// Who may have a file is decided before this, from its path, like for every file
+// (access-rules.ts); an outlet folder's file is rendered from that outlet's rows only. A run folder of an older format has its outlets' JSON files and the lines' pages as files:
+// those are sent as such.
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { downloadPlan, renderDownload } from '../../pipeline/publish/downloads.ts';
 import { hasOutletRows, outletFilePlan, renderOutletFile } from '../../pipeline/publish/outlet-rows.ts';
+import { linesPageMonth, renderLinesPage } from '../../pipeline/publish/statements.ts';
 import { outletFolderName } from './access-rules.ts';
 
 const RUN_PATH = /^runs\/([0-9A-Za-z][0-9A-Za-z_-]*)\/(.+)$/;
@@ -67,6 +69,9 @@ export function downloadRenderer(dataDir: string, rendersAtOnce = RENDERS_AT_ONC
         if (!hasOutletRows(runDir)) return null;
         return outletFileInTurn(async () => (await renderOutletFile(await open(), runDir, outletFile, outletFolderName)) ?? 'missing');
       }
+      // HR's statement lines of a month: made when the run folder has their input, else its file
+      const linesMonth = linesPageMonth(inRun[2]!);
+      if (linesMonth !== null) return inTurn(async () => renderLinesPage(await open(), runDir, linesMonth));
       const plan = downloadPlan(inRun[2]!);
       if (plan === null) return null;
       return inTurn(async () => (await renderDownload(await open(), runDir, plan, outletFolderName)) ?? 'missing');

@@ -162,6 +162,9 @@ const ROWS_ROOT = 'download_rows';
 
 const inputFile = (file: string, month: string) => `${ROWS_ROOT}/${file}/${month}.parquet`;
 
+/** The month's penalty lines among the inputs (statements.ts makes HR's statement lines page of them too). */
+export const penaltyLinesInput = (month: string) => inputFile('penalty_lines', month);
+
 /** The input files of a kind of statement of a month. */
 const inputFiles = (kind: StatementKind, month: string) => INPUTS[kind].map((input) => inputFile(input.file, month));
 

@@ -196,16 +196,16 @@ async function kpiLane(db: Db, folder: RunFolder, lane: LaneMonths): Promise<voi
 }
 
 /**
- * HR's statements: the page files, the CSV and the XLSX of each month. The totals are a table: the
- * database stores violations_ytd (a HUGEINT) bit-packed, and reading it took 20 ms at 1M tickets
- * whatever the filter, for each of the two queries per month that did.
+ * HR's statements: the totals' page files and the inputs of the downloads and of the lines' pages,
+ * each month. The totals are a table: the database stores violations_ytd (a HUGEINT) bit-packed,
+ * and reading it took 20 ms at 1M tickets whatever the filter, for each of the two queries per
+ * month that did.
  */
 async function statementLane(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   await connection.run(
     [
       sqlFile('publish/macros.sql'),
       `create or replace temp table pub_penalty_totals as ${sqlFile('publish/penalty_totals.sql')} order by month;`,
-      `create or replace temp view pub_penalty_lines as ${sqlFile('publish/penalty_lines.sql')};`,
     ].join('\n'),
   );
   await writeStatements(connection, folder, months);

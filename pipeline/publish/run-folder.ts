@@ -20,9 +20,10 @@ import type { RunInfo } from './reports.ts';
  * every workbook's styles; 7: the tickets withheld once per run of months, no settlement_lines/;
  * 8: the downloads' rows in download_rows/, the downloads rendered by the server; 9: the outlets'
  * rows in outlet_rows/, their folders' JSON files rendered by the server; 10: the statements' inputs
- * in download_rows/, their rows made by the server).
+ * in download_rows/, their rows made by the server; 11: HR's statement lines of a month made by the
+ * server from them).
  */
-export const PUBLISH_FORMAT = 10;
+export const PUBLISH_FORMAT = 11;
 
 export interface Manifest {
   run_id: string;
@@ -69,7 +70,6 @@ export function monthFiles(month: string): string[] {
     `outlets/${month}.json`,
     `outlet_penalties/${month}.json`,
     `penalties/${month}.json`,
-    `penalty_lines/${month}.json`,
     ...penaltyRowsFiles(month),
     // the close's month files (audit.ts)
     `adjustments/${month}.json`,
