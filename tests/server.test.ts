@@ -530,6 +530,20 @@ describe('published files', () => {
     expect([head.statusCode, head.body, Number(head.headers['content-length'])]).toEqual([200, '', technicians.rawPayload.length]);
   });
 
+  it("makes HR's statement lines of a month from the month's penalty lines, and a month without them is not found", async () => {
+    const res = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalty_lines/2026-03.json` });
+    expect([res.statusCode, res.headers['content-type'], res.headers['cache-control'], res.headers['content-disposition']]).toEqual([200, 'application/json; charset=utf-8', PRIVATE, undefined]);
+    expect(res.json()).toEqual([
+      {
+        month: '2026-03', technician_id: 'T1', outlet_id: 'W1', rule_id: 'IMAGE', rule_name_zh: '图片不合格', rule_name_en: 'Image rejected', amount: 20,
+        occurred_at: '2026-03-01 10:00:00', ticket_id: 'GD1', revisit_id: null, complaint_id: null, violation_id: null, dismissal: false,
+        line_id: 'IMAGE:GD1', appeal_id: null, appeal_decision: null, amount_before_appeal: null,
+      },
+    ]);
+    const missing = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/penalty_lines/2026-02.json` });
+    expect([missing.statusCode, missing.json()]).toEqual([404, { error: 'not found' }]);
+  });
+
   it('serves the files of an outlet folder of a run folder of an older format, which has them as files', async () => {
     const old = '20260201T090000-000';
     write(join(dataDir, 'runs', old, 'by_outlet', 'W1', 'technicians.json'), '[{"outlet_id":"W1"}]\n');
