@@ -5,8 +5,9 @@
 // statements.ts and outlet-rows.ts: the only parts of the pipeline the server loads), on an
 // in-memory DuckDB of their own that reads the rows files of the run folder and never the database.
 // Who may have a file is decided before this, from its path, like for every file
-// (access-rules.ts); an outlet folder's file is rendered from that outlet's rows only. A run folder of an older format has its outlets' JSON files and the lines' pages as files:
-// those are sent as such.
+// (access-rules.ts); an outlet folder's file is rendered from that outlet's rows only. A run folder
+// of an older format has its outlets' JSON files and the lines' pages as files: those are sent as
+// such.
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { downloadPlan, renderDownload } from '../../pipeline/publish/downloads.ts';

@@ -21,6 +21,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { COMPRESS_FROM_BYTES, GZIP_LEVEL } from '../../pipeline/publish/run-folder.ts';
 import { downloadRenderer } from './downloads.ts';
 import { sendNotFound } from './errors.ts';
 
@@ -58,9 +59,6 @@ export function downloadName(pathInDataDir: string): string {
 
 const gzip = promisify(gzipCallback);
 
-/** A rendered JSON file at least this large is sent gzipped to a client that accepts it (the publish's threshold and level for its page files). */
-const GZIP_FROM_BYTES = 16 * 1024;
-const GZIP_LEVEL = 3;
 
 /** Whether the request's Accept-Encoding takes gzip (by name or `*`, with a q above 0). */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
@@ -77,7 +75,8 @@ async function sendRendered(request: FastifyRequest, reply: FastifyReply, inData
   const download = DOWNLOADS[extname(inData).toLowerCase()];
   if (download !== undefined) return reply.header('content-type', download).header('content-disposition', attachment(downloadName(inData))).send(body);
   reply.header('content-type', 'application/json; charset=utf-8').header('vary', 'accept-encoding');
-  if (body.length < GZIP_FROM_BYTES || !acceptsGzip(request.headers['accept-encoding'])) return reply.send(body);
+  // gzipped from the size and at the level the publish gzips its page files
+  if (body.length < COMPRESS_FROM_BYTES || !acceptsGzip(request.headers['accept-encoding'])) return reply.send(body);
   return reply.header('content-encoding', 'gzip').send(await gzip(body, { level: GZIP_LEVEL }));
 }
 

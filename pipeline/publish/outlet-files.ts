@@ -61,11 +61,10 @@ const OUTLET_FAMILIES = [
   { file: 'settlement_adjustments.json', query: 'publish/settlement_adjustments.sql' },
 ] as const satisfies readonly { file: OutletFile; query: string }[];
 
-/** Fails when two outlets of `ids` (every outlet that has a folder) would share one. */
-async function checkOutletFolders(connection: DuckDBConnection, ids: string): Promise<void> {
+/** Fails when two of the outlets given (every outlet that has a folder) would share one. */
+function checkOutletFolders(ids: string[]): void {
   const names = new Map<string, string>();
-  for (const [value] of (await connection.runAndReadAll(`select outlet_id from ${ids} where outlet_id is not null`)).getRows()) {
-    const id = String(value);
+  for (const id of ids) {
     const name = outletFolderName(id);
     // two outlets in one folder would show each other's rows: impossible by the rule, checked anyway
     if (names.has(name)) throw new Error(`outlets ${names.get(name)} and ${id} would share the folder ${name}`);
@@ -78,9 +77,7 @@ async function checkOutletFolders(connection: DuckDBConnection, ids: string): Pr
  * folder, and the ranking and outlet history of every month published.
  */
 export async function writeOutletFiles(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  const ids = `(select outlet_id from (${sqlFile('publish/outlet_ids.sql')}) union select outlet_id from settlement_totals)`;
-  await checkOutletFolders(connection, ids);
-  await writeOutletList(connection, folder, `(${sqlFile('publish/outlet_ids.sql')})`, '(select outlet_id from settlement_totals)');
+  checkOutletFolders(await writeOutletList(connection, folder, `(${sqlFile('publish/outlet_ids.sql')})`, '(select outlet_id from settlement_totals)'));
   for (const family of OUTLET_FAMILIES) await writeOutletRows(connection, folder, family.file, `(${sqlFile(family.query)})`);
   const rankings = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', 'outlet_rank nulls last, outlet_id')} from (${sqlFile('publish/outlet_ranking.sql')}) as source group by month`);
   for (const month of months) folder.page(`ranking/${month}.json`, rankings.get(month)?.[0] ?? EMPTY_ARRAY);

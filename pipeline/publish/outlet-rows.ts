@@ -19,12 +19,12 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parquetColumns, sqlString } from '../common/db.ts';
 import { jsonArray } from './data-files.ts';
+import { LINE_ORDER } from './statements.ts';
 
 const ROOT = 'outlet_rows';
 
 const OUTLETS_FILE = `${ROOT}/outlets.parquet`;
 
-const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id';
 
 /**
  * Each file of an outlet's folder: its rows' order, and whether every outlet with a folder has it or
@@ -62,10 +62,11 @@ export async function writeOutletRows(connection: DuckDBConnection, folder: Rows
 }
 
 /**
- * The outlets with a folder (queries/publish/outlet_ids.sql: `ownFiles`) and those with a
- * settlement row only (`settlementOnly`), both relations with an outlet_id column.
+ * Writes the outlets with a folder (queries/publish/outlet_ids.sql: `ownFiles`) and those with a
+ * settlement row only (`settlementOnly`), both relations with an outlet_id column, and returns
+ * their ids as written.
  */
-export async function writeOutletList(connection: DuckDBConnection, folder: RowsFolder, ownFiles: string, settlementOnly: string): Promise<void> {
+export async function writeOutletList(connection: DuckDBConnection, folder: RowsFolder, ownFiles: string, settlementOnly: string): Promise<string[]> {
   folder.directory(ROOT);
   await connection.run(`
     copy (
@@ -79,6 +80,8 @@ export async function writeOutletList(connection: DuckDBConnection, folder: Rows
       group by outlet_id
       order by outlet_id
     ) to ${sqlString(folder.path(OUTLETS_FILE))} (format parquet)`);
+  const written = await connection.runAndReadAll(`select outlet_id from read_parquet(${sqlString(folder.path(OUTLETS_FILE))})`);
+  return written.getRows().map(([id]) => String(id));
 }
 
 /** What an outlet file's path asks for: the outlet's folder and the file. */

@@ -44,7 +44,7 @@ const KEEP_RUNS = 3;
 export const COMPRESS_FROM_BYTES = 16 * 1024;
 
 // level 3: half the time of the default level 6 for files a fifth larger (pages stay far inside the budget)
-const GZIP_LEVEL = 3;
+export const GZIP_LEVEL = 3;
 
 // output buffer of one gzip call: large, so a file takes few round trips to the thread pool
 const GZIP_CHUNK = 256 * 1024;

@@ -13,7 +13,7 @@ import type { RunFolder } from './run-folder.ts';
 
 // Row orders are total (ties broken down to the row's identity), so a month file comes out the
 // same bytes from any run over the same rows: what lets an incremental publish reuse it.
-const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id';
+export const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id';
 
 /** Per month: the month's totals (penalties/<month>.json), and the inputs of HR's downloads and statement lines. */
 export async function writeStatements(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
