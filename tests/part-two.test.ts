@@ -408,6 +408,38 @@ describe('outlet settlement', () => {
   });
 });
 
+describe('settlement lines in an incremental build', () => {
+  it('rewrites for the publish the month a changed line is settled in, though only its completion month was marked and no total moved', async () => {
+    const db = await fixtureDb({
+      tickets: [
+        job('L-NOV', '2025-11-01 09:00:00', '2025-11-02 10:00:00', { service_type: 'repair' }),
+        job('L-FEB', '2026-02-01 09:00:00', '2026-02-02 10:00:00', { service_type: 'repair' }),
+      ],
+      revisits: [
+        // the November ticket's slip arrives in February: settled there, beyond the month after and the year
+        { revisit_id: 'HL-NOV', ticket_id: 'L-NOV', revisit_at: '2026-02-10 10:00:00' },
+        { revisit_id: 'HL-FEB', ticket_id: 'L-FEB', revisit_at: '2026-02-03 10:00:00' },
+      ],
+    });
+    try {
+      const totalsBefore = await db.all(`select * from settlement_totals order by all`);
+      // as the loader leaves a replaced ticket: its months marked, November
+      await db.run(`update tickets set technician_id = 'T2' where ticket_id = 'L-NOV'`);
+      await db.run(`insert into stale_months values ('2025-11')`);
+      const result = await buildModels(db);
+      expect(result).toEqual({ full: false, months: ['2025-11', '2025-12', '2026-02'] });
+      expect(await db.all(`select * from settlement_totals order by all`)).toEqual(totalsBefore);
+      expect(await rows(db, 'settlement_lines', ['settlement_month', 'ticket_id', 'technician_id'], 'ticket_id')).toEqual([
+        { settlement_month: '2026-02', ticket_id: 'L-FEB', technician_id: 'T1' },
+        { settlement_month: '2026-02', ticket_id: 'L-NOV', technician_id: 'T2' },
+      ]);
+      expect(await checkInvariants(db)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('settlement_lines as stored', () => {
   it('is a view a plain connection reads (no macros, no session variables), and a database holding it as a table is rebuilt', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sq-view-'));

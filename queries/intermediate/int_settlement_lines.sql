@@ -7,18 +7,18 @@
 -- and the frozen lines for the closed ones.
 -- Inputs: int_ticket_outcomes, cfg_settlement_fees.
 -- Grain: one row per settleable completed ticket.
--- Scope: tickets completed in the months being built (in_build_months of the completion month): a
---   ticket's line changes only with the outcomes of its completion month.
+-- A view: every row, on every read. Like settlement_lines, which reads it from outside the product
+-- too, it names stored tables only (no macros, no session variables). An incremental build compares
+-- its rows of the tickets completed in the months built, from before and after, for the settlement
+-- months to publish again: a ticket's line changes only with the outcomes of its completion month.
 with settleable as (
   select * from int_ticket_outcomes
   where settle_revisit_id is not null
-    and in_build_reach(completed_at)
-    and in_build_months(month)
 ),
 
 final as (
   select
-    month_of(greatest(settleable.completed_at, settleable.settle_revisit_at)) as settlement_month,
+    strftime(greatest(settleable.completed_at, settleable.settle_revisit_at), '%Y-%m') as settlement_month,
     settleable.outlet_id,
     settleable.ticket_id,
     settleable.technician_id,
