@@ -33,7 +33,7 @@ import { copyTables, EMPTY_ARRAY, fileTexts, jsonArray, MONTH_PAGES, monthJson, 
 import { writeOutletFiles } from './outlet-files.ts';
 import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
 import { type Manifest, monthFiles, previousRun, pruneOldRuns, pruneStaging, RunFolder, settlementMonthFiles, switchTo } from './run-folder.ts';
-import { linkSettlement, settlementMonths, writeSettlement } from './settlement.ts';
+import { linkSettlement, settlementMonths, writeSettlement, writeSettlementLines } from './settlement.ts';
 import { writeStatements } from './statements.ts';
 
 export { HISTORY_SHARDS, historyShard, PUBLISHED_TABLES } from './data-files.ts';
@@ -116,8 +116,8 @@ function reusableMonths(outDir: string, state: PublishState, months: string[]): 
  *
  * Each query runs on one thread (the tables are a row group or two), so the work goes in lanes on
  * their own connections: the KPI pages and every outlet's own files on this one, HR's statements on
- * a second, the contract tables on a third, the settlement (settlement.ts: its months are
- * `settlement`) on a fourth. DuckDB's worker threads would only add scheduling to that (a fifth more
+ * a second, the contract tables and the outlets' settled tickets on a third, the rest of the
+ * settlement (settlement.ts: its months are `settlement`) on a fourth. DuckDB's worker threads would only add scheduling to that (a fifth more
  * CPU time, measured): one thread per query while the lanes run side by side. The settlement lane
  * runs longest; once it runs alone, the threads are set back. Temporary views and macros belong to
  * a connection: each lane makes its own.
@@ -143,6 +143,8 @@ async function writeRunFolder(db: Db, folder: RunFolder, months: LaneMonths): Pr
           await copyTables(tables, folder);
           // the closes, adjustments and appeals the pages read (audit.ts): small, so in this lane
           await writeAudit(tables, folder, months.written, months.inMonths);
+          // the outlets' settled tickets: the settlement lane is the longest without them
+          await writeSettlementLines(tables, folder);
           killPoint('publish:tables');
         }),
       ]);

@@ -41,10 +41,9 @@ import { type RunFolder, settlementMonthFiles } from './run-folder.ts';
 // Row orders are total, so that a month file is the same bytes from any run over the same rows.
 const TOTALS_ORDER = 'outlet_id';
 
-/** Each outlet's files spanning the months (outlet-rows.ts): the table of their rows. */
+/** Each outlet's files spanning the months (outlet-rows.ts) made in this lane: the table of their rows. */
 const OUTLET_ROWS: { file: OutletFile; from: string }[] = [
   { file: 'settlement.json', from: 'pub_settlement_totals' },
-  { file: 'settlement_lines.json', from: 'pub_settlement_lines' },
   { file: 'settlement_withheld.json', from: 'pub_settlement_withheld' },
 ];
 
@@ -79,7 +78,6 @@ async function prepare(connection: DuckDBConnection): Promise<void> {
       `create or replace temp view pub_settlement_words as ${sqlFile('publish/settlement_words.sql')};`,
       // by outlet: an outlet's rows are together
       `create or replace temp table pub_settlement_withheld as ${sqlFile('publish/settlement_withheld.sql')} order by outlet_id;`,
-      `create or replace temp table pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')} order by outlet_id;`,
       `create or replace temp table pub_settlement_totals as ${sqlFile('publish/settlement_totals.sql')} order by outlet_id;`,
     ].join('\n'),
   );
@@ -98,4 +96,14 @@ export async function writeSettlement(connection: DuckDBConnection, folder: RunF
     await writeOutletRows(connection, folder, file, from);
     await connection.run(`drop table ${from};`);
   }
+}
+
+/**
+ * The rows of every outlet's settlement_lines.json: every settled ticket, read once. They need
+ * nothing of the settlement lane's tables, so another lane writes them while that one runs.
+ */
+export async function writeSettlementLines(connection: DuckDBConnection, folder: RunFolder): Promise<void> {
+  await connection.run(`create or replace temp view pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')};`);
+  await writeOutletRows(connection, folder, 'settlement_lines.json', 'pub_settlement_lines');
+  await connection.run(`drop view pub_settlement_lines;`);
 }

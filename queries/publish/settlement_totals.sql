@@ -9,8 +9,8 @@
 -- a run starts or ends: each run adds its ticket to its reason from its first month and takes it
 -- away after its last; each ticket counts in its completion month's group from its completion until
 -- after it is last withheld. A month's count is the level at the latest change on or before it.
--- Inputs: settlement_totals, stg_outlets, pub_settlement_lines (queries/publish/settlement_lines.sql),
---   pub_settlement_withheld (settlement_withheld.sql), pub_settlement_words (settlement_words.sql);
+-- Inputs: settlement_totals, stg_outlets, settlement_lines, pub_settlement_withheld
+--   (queries/publish/settlement_withheld.sql), pub_settlement_words (settlement_words.sql);
 --   macros month_after.
 -- Grain: one row per outlet and month of settlement_totals.
 with services as (
@@ -29,7 +29,7 @@ settled_groups as (
     coalesce(services.position, 9) as position,
     count(*) as tickets,
     sum(lines.fee)::decimal(18, 2) as fees
-  from pub_settlement_lines as lines
+  from settlement_lines as lines
   left join services
     on services.code = lines.service_type
   group by all

@@ -1,0 +1,18 @@
+const { Db, sqlFile } = await import('/work/main/pipeline/common/db.ts');
+const { loadConfig } = await import('/work/main/pipeline/common/config.ts');
+const { applyConfig } = await import('/work/main/pipeline/build/index.ts');
+const { setCloseVariables } = await import('/work/main/pipeline/build/scope.ts');
+const { readFileSync } = await import('node:fs');
+const config = loadConfig('/work/main/data/config.json');
+const db = await Db.open('/tmp/q5.duckdb', config);
+await applyConfig(db, config);
+await setCloseVariables(db);
+await db.connection.run(`set enable_profiling = 'json'; set profiling_output = '/tmp/prof.json'`);
+await db.connection.run(process.argv[2] ? readFileSync(process.argv[2], 'utf8') : sqlFile('invariants.sql'));
+await db.connection.run(`set enable_profiling = 'no_output'`);
+const p = JSON.parse(readFileSync('/tmp/prof.json', 'utf8'));
+const out: [number, string][] = [];
+const walk = (n: any, path: string) => { const name = `${n.operator_name ?? ''} ${JSON.stringify(n.extra_info ?? {}).slice(0, 110)}`; out.push([n.operator_timing ?? 0, `${(n.operator_cardinality ?? 0)} rows ${name}`]); for (const c of n.children ?? []) walk(c, path); };
+walk(p, '');
+console.log('latency', p.latency);
+for (const [t, s] of out.sort((a, b) => b[0] - a[0]).slice(0, 25)) console.log(t.toFixed(3), s);
