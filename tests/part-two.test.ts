@@ -440,8 +440,8 @@ describe('settlement lines in an incremental build', () => {
   });
 });
 
-describe('settlement_lines as stored', () => {
-  it('is a view a plain connection reads (no macros, no session variables), and a database holding it as a table is rebuilt', async () => {
+describe('settlement_lines and penalty_lines as stored', () => {
+  it('are views a plain connection reads (no macros, no session variables), and a database holding them as tables is rebuilt', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sq-view-'));
     const file = join(dir, 'db.duckdb');
     try {
@@ -451,17 +451,25 @@ describe('settlement_lines as stored', () => {
       await db.run(`insert into tickets (ticket_id, outlet_id, technician_id, service_type, created_at, completed_at, status, batch_id)
         values ('V1', 'W1', 'T1', 'install', '2026-03-01 09:00:00', '2026-03-02 10:00:00', 'completed', 0)`);
       await db.run(`insert into revisits (revisit_id, ticket_id, revisit_at, reached, batch_id) values ('HV1', 'V1', '2026-04-01 08:00:00', true, 0)`);
+      await db.run(`insert into violations (violation_id, technician_id, occurred_at, rule_id, batch_id) values ('WG1', 'T1', '2026-03-05 10:00:00', 'IMAGE', 0)`);
       await buildModels(db);
-      // as an older build left it: a table, and a build of other SQL (the fingerprint differs)
-      await db.run(`drop view settlement_lines; create table settlement_lines as select * from int_settlement_lines; update ${BUILD_STATE_TABLE} set fingerprint = 'older'`);
+      // as an older build left them: tables, and a build of other SQL (the fingerprint differs)
+      await db.run(`drop view settlement_lines; create table settlement_lines as select * from int_settlement_lines`);
+      await db.run(`drop view penalty_lines; create table penalty_lines as select * from int_appealed_lines; update ${BUILD_STATE_TABLE} set fingerprint = 'older'`);
       await buildModels(db);
-      expect(await db.all(`select table_type from information_schema.tables where table_name = 'settlement_lines'`)).toEqual([{ table_type: 'VIEW' }]);
+      expect(await db.all(`select table_name, table_type from information_schema.tables where table_name in ('settlement_lines', 'penalty_lines') order by table_name`)).toEqual([
+        { table_name: 'penalty_lines', table_type: 'VIEW' },
+        { table_name: 'settlement_lines', table_type: 'VIEW' },
+      ]);
       db.close();
       // read as another program would: without the product's macros or variables
       const plain = await DuckDBInstance.create(file);
       const connection = await plain.connect();
       expect((await connection.runAndReadAll(`select settlement_month, ticket_id, revisit_id, fee::double as fee, line_id from settlement_lines`)).getRowObjectsJson()).toEqual([
         { settlement_month: '2026-04', ticket_id: 'V1', revisit_id: 'HV1', fee: 80, line_id: 'SETTLE:V1' },
+      ]);
+      expect((await connection.runAndReadAll(`select month, technician_id, rule_id, line_id from penalty_lines`)).getRowObjectsJson()).toEqual([
+        { month: '2026-03', technician_id: 'T1', rule_id: 'IMAGE', line_id: 'IMAGE:WG1' },
       ]);
       connection.closeSync();
       plain.closeSync();

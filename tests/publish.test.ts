@@ -329,7 +329,8 @@ describe('an incremental publish', () => {
     const before = fingerprint(previous);
     await db.run(`update kpi_technician_month set tickets_completed = tickets_completed + 1 where month = '${MONTH}'`);
     await db.run(`update kpi_outlet_month set complaints = complaints + 1 where month = '${MONTH}'`);
-    await db.run(`update penalty_lines set amount = amount + 5 where month = '${MONTH}'`);
+    // (penalty_lines is a view: the open months' lines are int_penalty_lines')
+    await db.run(`update int_penalty_lines set amount = amount + 5 where month = '${MONTH}'`);
     await db.run(`update penalty_totals set amount = amount + 5 where month = '${MONTH}'`);
     const buildId = await simulateBuild([MONTH]);
 
@@ -356,7 +357,7 @@ describe('an incremental publish', () => {
     // two builds that were never published (a publish failed or was killed after each)
     await db.run(`update kpi_network_month set complaints = complaints + 1 where month = '2026-02'`);
     await simulateBuild(['2026-02']);
-    await db.run(`update penalty_lines set amount = amount + 1 where month = '2026-07'`);
+    await db.run(`update int_penalty_lines set amount = amount + 1 where month = '2026-07'`);
     await simulateBuild(['2026-07']);
     await publish(db, inc, runInfo('20261101T090000-004'));
     const current = runDir(inc, '20261101T090000-004');
@@ -547,8 +548,9 @@ describe('awkward text', () => {
     const month = '2026-03';
     const text = ` 罚 & <b>"x", y${String.fromCharCode(1)}\ttab\r\nline `;
     const literal = `' 罚 & <b>"x", y' || chr(1) || chr(9) || 'tab' || chr(13) || chr(10) || 'line '`;
-    const [first] = await db.all(`select technician_id, rowid as id from penalty_lines where month = '${month}' order by ${'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id'} limit 1`);
-    await db.run(`update penalty_lines set rule_name_en = ${literal} where rowid = ${first!.id}`);
+    const [first] = await db.all(`select technician_id, line_id from penalty_lines where month = '${month}' order by ${'technician_id, occurred_at, rule_id, ticket_id, revisit_id, complaint_id, violation_id'} limit 1`);
+    // (penalty_lines is a view: the open months' lines are int_penalty_lines')
+    await db.run(`update int_penalty_lines set rule_name_en = ${literal} where month = '${month}' and line_id = '${first!.line_id}'`);
     await db.run(`update technicians set name = ${literal} where technician_id = '${first!.technician_id}'`);
     const out = join(work, 'awkward');
     const manifest = await publish(db, out, runInfo('20261101T100000-001'));

@@ -67,7 +67,7 @@ export const MODELS: Model[] = [
   { name: 'int_settlement_lines', file: 'intermediate/int_settlement_lines.sql', materialized: 'view', scope: 'settled_tickets', publishedMonth: 'settlement_month' },
   { name: 'int_appeal_checks', file: 'intermediate/int_appeal_checks.sql', materialized: 'table', scope: 'every_month' },
   { name: 'int_appealed_lines', file: 'intermediate/int_appealed_lines.sql', materialized: 'view' },
-  { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'table', scope: 'months' },
+  { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'view' },
   { name: 'outlet_penalty_lines', file: 'marts/outlet_penalty_lines.sql', materialized: 'table', scope: 'months' },
   { name: 'settlement_lines', file: 'marts/settlement_lines.sql', materialized: 'view' },
   { name: 'int_penalty_adjustments', file: 'intermediate/int_penalty_adjustments.sql', materialized: 'table', scope: 'adjusted_months' },

@@ -4,7 +4,8 @@
 -- both, the closed month's copy reversed by an adjustment.
 -- A view, not a table: it is a union of two stored tables, and storing it again cost a second
 -- million-row write per build at national scale. It is read from outside the product too (the
--- contract of spec 8), so it names stored tables only: no macros, no session variables.
+-- contract of spec 8), so it and the view under it (int_settlement_lines) use no macros and no
+-- session variables.
 -- Inputs: frozen_settlement_lines, int_settlement_lines, month_closes.
 -- Grain: one row per settled ticket and settlement month.
 with closes as (
