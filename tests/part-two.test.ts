@@ -12,6 +12,7 @@ import { Db, type Row } from '../pipeline/common/db.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { applyConfig, BUILD_STATE_TABLE, buildModels, checkInvariants } from '../pipeline/build/index.ts';
 import { ensureSchema, loadFolder } from '../pipeline/load/index.ts';
+import { freezeMonth } from '../pipeline/build/close.ts';
 import { fixtureDb, rows, ticket } from './helpers.ts';
 
 describe('product_serial', () => {
@@ -502,5 +503,39 @@ describe('line identity', () => {
     expect(await rows(db, 'outlet_penalty_lines', ['ticket_id', 'line_id'])).toEqual([{ ticket_id: 'GD1', line_id: 'OUTLET_OVERCHARGE:GD1' }]);
     expect(await rows(db, 'settlement_lines', ['ticket_id', 'line_id'])).toEqual([{ ticket_id: 'GD1', line_id: 'SETTLE:GD1' }]);
     db.close();
+  });
+});
+
+describe('the invariants of the settlement lines', () => {
+  it('catch a ticket settled twice: a second outcome row of it, or its frozen line twice in a closed month', async () => {
+    const db = await fixtureDb({
+      tickets: [job('I1', '2026-03-01 09:00:00', '2026-03-02 10:00:00', { service_type: 'install' })],
+      revisits: [{ revisit_id: 'HI1', ticket_id: 'I1', revisit_at: '2026-03-03 10:00:00' }],
+    });
+    try {
+      expect(await checkInvariants(db)).toEqual([]);
+      // the open month: int_settlement_lines is a view of the outcomes, one line per outcome row
+      await db.run(`create temp table outcomes_before as select * from int_ticket_outcomes`);
+      await db.run(`insert into int_ticket_outcomes select * from outcomes_before`);
+      expect((await checkInvariants(db)).sort()).toEqual([
+        'int_ticket_outcomes: 2026-03 has 2 completed tickets, kpi_network_month 1',
+        'settlement_lines: ticket_id or line_id not unique within a settlement month',
+        'settlement_totals do not add up to settlement_lines and outlet_penalty_lines for W1 in 2026-03',
+        'settlement_totals: settled + withheld <> completed for W1 up to 2026-03',
+      ]);
+      await db.run(`delete from int_ticket_outcomes; insert into int_ticket_outcomes select * from outcomes_before`);
+      expect(await checkInvariants(db)).toEqual([]);
+      // the closed month: its lines are the frozen ones
+      await freezeMonth(db, '2026-03', 'test', '2026-04-01 09:00:00');
+      expect(await checkInvariants(db)).toEqual([]);
+      await db.run(`insert into frozen_settlement_lines select * from frozen_settlement_lines`);
+      expect((await checkInvariants(db)).sort()).toEqual([
+        'closed month 2026-03: frozen settlement_lines 160.00 + adjustments 0.00 <> 80.00 now',
+        'settlement_lines: ticket_id or line_id not unique within a settlement month',
+        'settlement_totals do not add up to settlement_lines and outlet_penalty_lines for W1 in 2026-03',
+      ]);
+    } finally {
+      db.close();
+    }
   });
 });
