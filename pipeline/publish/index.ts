@@ -143,7 +143,7 @@ async function writeRunFolder(db: Db, folder: RunFolder, months: LaneMonths): Pr
           await copyTables(tables, folder);
           // the closes, adjustments and appeals the pages read (audit.ts): small, so in this lane
           await writeAudit(tables, folder, months.written, months.inMonths);
-          // the outlets' settled tickets: the settlement lane is the longest without them
+          // the outlets' settled tickets, here: in the settlement lane, the longest, they left a core idle at its end
           await writeSettlementLines(tables, folder);
           killPoint('publish:tables');
         }),
