@@ -35,7 +35,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const logController = new LogController({ disableRequestLogging: true });
   const app = Fastify({ logger, logController, frameworkErrors, clientErrorHandler, return503OnClosing: false });
 
-  await app.register(errors, { notFoundPage: join(distDir, '404.html') });
+  await app.register(errors, { notFoundPage: join(distDir, '404.html'), forbiddenPage: join(distDir, '403.html') });
   await app.register(requestLog);
   await app.register(security);
   await app.register(access, { auth: authOptions });

@@ -56,9 +56,10 @@ describe('the built pages', () => {
     }
     expect(Object.fromEntries(seen)).toEqual({
       '200 public, max-age=31536000, immutable': chunks,
-      '200 no-cache': files.filter((file) => !chunks.includes(file) && file !== '404.html'),
-      // the not-found page is what an unknown path gets, its own path included
-      '404 no-store': ['404.html'],
+      '200 no-cache': files.filter((file) => !chunks.includes(file) && file !== '404.html' && file !== '403.html'),
+      // the not-found page is what an unknown path gets, its own path included; the forbidden
+      // page is no page of its own either
+      '404 no-store': ['403.html', '404.html'],
     });
   });
 

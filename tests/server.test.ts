@@ -24,6 +24,7 @@ import { signIn, TEST_SESSION_KEY, writeUsersFile } from './sign-in.ts';
 
 const SECRET = 'TOP-SECRET-3f9c1a-never-served';
 const NOT_FOUND_PAGE = 'dashboard/pages/404.html';
+const FORBIDDEN_PAGE = 'dashboard/pages/403.html';
 /** What a browser sends when it opens a page. */
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const RUN_A = '20260301T090000-001';
@@ -56,6 +57,7 @@ let usersFile: string;
 let app: FastifyInstance;
 // signed in as HR, who may read every published file (who may read what: tests/access.test.ts)
 let hrCookie: string;
+let managerCookie: string;
 
 /** A request as the signed-in HR account. */
 function inject(options: InjectOptions) {
@@ -154,6 +156,8 @@ beforeAll(async () => {
   write(join(distDir, 'technicians.html'), '<!doctype html><title>Technicians</title>');
   // the real not-found page, as the build copies it
   write(join(distDir, '404.html'), readFileSync(NOT_FOUND_PAGE));
+  write(join(distDir, '403.html'), readFileSync(FORBIDDEN_PAGE));
+  write(join(distDir, 'settlement.html'), '<!doctype html><title>Settlement</title>');
   write(join(distDir, 'chunks', 'chunk-337ECO7D.js'), 'export const x = 1;');
   // source maps left in the folder by an older build: never served
   write(join(distDir, 'app.js.map'), JSON.stringify({ version: 3, sources: [SECRET] }));
@@ -166,9 +170,14 @@ beforeAll(async () => {
   symlinkSync(join(root, 'secret.json'), join(dataDir, 'linked.json'));
   symlinkSync(join(root, 'secret.txt'), join(distDir, 'linked.html'));
   usersFile = join(root, 'users.json');
-  await writeUsersFile(usersFile, [{ name: 'hr', role: 'hr', password: 'hr-password-1' }]);
+  await writeUsersFile(usersFile, [
+    { name: 'hr', role: 'hr', password: 'hr-password-1' },
+    // a manager may not open the settlement (spec 7): the forbidden page
+    { name: 'manager', role: 'manager', password: 'manager-password-1' },
+  ]);
   app = await serverOf();
   hrCookie = await signIn(app, 'hr', 'hr-password-1');
+  managerCookie = await signIn(app, 'manager', 'manager-password-1');
 });
 
 afterAll(async () => {
@@ -219,23 +228,25 @@ describe('the log', () => {
     expect(formatRecord({ level: 30, time: at, msg: 'Server listening at http://127.0.0.1:3000' })).toBeNull();
   });
 
-  async function logOf(format: 'readable' | 'json', requests: (server: FastifyInstance, cookie: string) => Promise<unknown>): Promise<string[]> {
+  async function logOf(format: 'readable' | 'json', requests: (server: FastifyInstance, cookie: string, manager: string) => Promise<unknown>): Promise<string[]> {
     const lines: string[] = [];
     const logged = await buildServer({ dataDir, distDir, usersFile, sessionKey: TEST_SESSION_KEY, logger: loggerOptions('info', format, { write: (t: string) => lines.push(t) }) });
     try {
       const cookie = await signIn(logged, 'hr', 'hr-password-1');
+      const manager = await signIn(logged, 'manager', 'manager-password-1');
       lines.length = 0;
-      await requests(logged, cookie);
+      await requests(logged, cookie, manager);
     } finally {
       await logged.close();
     }
     return lines.join('').split('\n').filter((line) => line !== '');
   }
 
-  const someRequests = async (server: FastifyInstance, cookie: string) => {
+  const someRequests = async (server: FastifyInstance, cookie: string, manager: string) => {
     await server.inject({ method: 'GET', url: '/api/session?name=Zhang-San-13800138000', headers: { cookie } });
     await server.inject({ method: 'POST', url: '/auth/sign-in', payload: { name: 'hr', password: 'wrong-PASSWORD-x1' } });
     await server.inject({ method: 'GET', url: '/technicians.html?q=secret-query' });
+    await server.inject({ method: 'GET', url: '/settlement.html', headers: { cookie: manager, accept: BROWSER_ACCEPT } });
   };
 
   it('writes one readable line per request, and one per access decision, without query, password or cookie', async () => {
@@ -246,6 +257,9 @@ describe('the log', () => {
       'POST /auth/sign-in  401  N ms  -',
       'access not-signed-in  GET /technicians.html  303  (no account)',
       'GET /technicians.html  303  N ms  -',
+      // the refused request's own line names its account too
+      'access refused  GET /settlement.html  403  manager (manager)',
+      'GET /settlement.html  403  N ms  manager',
     ]);
     for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d  /);
     const text = lines.join('\n');
@@ -258,8 +272,9 @@ describe('the log', () => {
       { method: 'GET', path: '/api/session', status: 200, ms: 0, user: 'hr' },
       { method: 'POST', path: '/auth/sign-in', status: 401, ms: 0, user: null },
       { method: 'GET', path: '/technicians.html', status: 303, ms: 0, user: null },
+      { method: 'GET', path: '/settlement.html', status: 403, ms: 0, user: 'manager' },
     ]);
-    expect(lines.filter((l) => l.access)).toHaveLength(2);
+    expect(lines.filter((l) => l.access)).toHaveLength(3);
     expect(JSON.stringify(lines)).not.toMatch(/Zhang|wrong-PASSWORD|secret-query|sq_session/);
   });
 });
@@ -739,6 +754,43 @@ describe('the not-found page', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('the forbidden page', () => {
+  const page = readFileSync(FORBIDDEN_PAGE, 'utf8');
+  const asBrowser = (url: string, cookie: string, method: 'GET' | 'HEAD' = 'GET') =>
+    app.inject({ method, url, headers: { accept: BROWSER_ACCEPT, cookie } });
+
+  it('is a page of its own: both languages, the header, a link to the overview, no inline script or style', () => {
+    expect(page).toContain('无权查看此页面');
+    expect(page).toContain('This page is not open to your account');
+    expect(page).toMatch(/<header class="site-header/);
+    expect(page).toMatch(/<a [^>]*href="\/"[^>]*>返回总览/);
+    expect(page).not.toMatch(/<script|\son[a-z]+=|style=|<style/i);
+    for (const [, url] of page.matchAll(/(?:href|src)="([^"]*)"/g)) expect(url, 'from the root, at any depth').toMatch(/^\//);
+  });
+
+  it("answers a browser asking for a page the account's role may not open, with the 403", async () => {
+    for (const url of ['/settlement.html', '/settlement', '/settlement.html?month=2026-03']) {
+      const res = await asBrowser(url, managerCookie);
+      expect([url, res.statusCode, res.headers['content-type'], res.headers['cache-control']]).toEqual([url, 403, 'text/html; charset=utf-8', 'no-store']);
+      expect(res.body).toBe(page);
+      expect(securityHeadersOf(res.headers)).toEqual(SECURITY_HEADERS);
+    }
+    const head = await asBrowser('/settlement.html', managerCookie, 'HEAD');
+    expect([head.statusCode, head.body]).toEqual([403, '']);
+    // the account that may open it gets the page
+    expect((await asBrowser('/settlement.html', hrCookie)).statusCode).toBe(200);
+  });
+
+  it('leaves data files and non-browser requests to the JSON error, and is no page of its own address', async () => {
+    const script = await app.inject({ method: 'GET', url: '/settlement.html', headers: { accept: '*/*', cookie: managerCookie } });
+    expect([script.statusCode, script.json()]).toEqual([403, { error: 'forbidden' }]);
+    const data = await asBrowser(`/data/runs/${RUN_A}/settlement/2026-03.json`, managerCookie);
+    expect([data.statusCode, data.json()]).toEqual([403, { error: 'forbidden' }]);
+    const own = await asBrowser('/403.html', hrCookie);
+    expect([own.statusCode, own.body]).toEqual([404, readFileSync(NOT_FOUND_PAGE, 'utf8')]);
   });
 });
 

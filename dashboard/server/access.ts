@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountStore, readUsers } from '../users/accounts.ts';
 import { type Caller, outletFolderName, SIGN_IN_PAGE, targetOf } from './access-rules.ts';
 import { ConfigError } from './config-error.ts';
-import { sendError, sendNotFound } from './errors.ts';
+import { sendError, sendForbidden, sendNotFound } from './errors.ts';
 import type { AuthOptions } from './options.ts';
 import { rootPlugin } from './root-plugin.ts';
 
@@ -98,10 +98,11 @@ export default rootPlugin<{ auth: AuthOptions }>('access', async (app, { auth })
       logAccess(request, null, 'not-signed-in', page ? 303 : 401);
       return page ? toSignIn(request, reply) : sendError(reply, 401);
     }
+    // known before the check: the request's log line names the account it refused
+    request.caller = caller;
     if (!target.allows(caller)) {
       logAccess(request, caller, 'refused', 403);
-      return sendError(reply, 403);
+      return sendForbidden(request, reply);
     }
-    request.caller = caller;
   });
 });

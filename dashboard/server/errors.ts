@@ -8,8 +8,9 @@
 //
 // One exception: a browser asking for a page that does not exist (GET or HEAD, accepting HTML, not
 // under /data/ or /api/) gets the dashboard's not-found page (pages/404.html, built into the
-// pages' folder) with the same 404. It is one fixed file, whatever the path, the account or its
-// role: it tells nothing more than the JSON answer does.
+// pages' folder) with the same 404, and one asking for a page its account's role may not open the
+// forbidden page (pages/403.html) with the same 403. Each is one fixed file, whatever the path, the
+// account or its role: it tells nothing more than the JSON answer does.
 import { readFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -31,6 +32,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** the built not-found page, or null when the server has none (JSON 404s only) */
     notFoundPage: string | null;
+    /** the built forbidden page, or null when the server has none (JSON 403s only) */
+    forbiddenPage: string | null;
   }
 }
 
@@ -70,21 +73,29 @@ export function wantsPage(request: FastifyRequest): boolean {
 
 /**
  * The one way a 404 is answered: the not-found page to a browser asking for a page, else the JSON
- * error. The page is read at each use (a rebuild while the server runs is picked up); when it
- * cannot be read the JSON error stands in.
+ * error.
  */
-export async function sendNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const file = request.server.notFoundPage;
-  if (file === null || !wantsPage(request)) return sendError(reply, 404);
+export const sendNotFound = (request: FastifyRequest, reply: FastifyReply) => sendStatusPage(request, reply, 404, request.server.notFoundPage);
+
+/** The one way a signed-in caller is refused (403): the forbidden page to a browser asking for a page, else the JSON error. */
+export const sendForbidden = (request: FastifyRequest, reply: FastifyReply) => sendStatusPage(request, reply, 403, request.server.forbiddenPage);
+
+/**
+ * The page of a status to a browser asking for a page, else the JSON error. The page is read at
+ * each use (a rebuild while the server runs is picked up); when it cannot be read the JSON error
+ * stands in.
+ */
+async function sendStatusPage(request: FastifyRequest, reply: FastifyReply, status: number, file: string | null): Promise<FastifyReply> {
+  if (file === null || !wantsPage(request)) return sendError(reply, status);
   let page: Buffer;
   try {
     page = await readFile(file);
   } catch {
-    return sendError(reply, 404);
+    return sendError(reply, status);
   }
   for (const name of FILE_HEADERS) reply.removeHeader(name);
   return reply
-    .code(404)
+    .code(status)
     .headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store', 'content-type': PAGE_TYPE })
     .send(page);
 }
@@ -126,8 +137,9 @@ export function clientErrorHandler(this: FastifyInstance, error: ConnectionError
   socket.end(rawErrorResponse(status), () => socket.destroy());
 }
 
-export default rootPlugin<{ notFoundPage?: string | null }>('errors', async (app, { notFoundPage = null }) => {
+export default rootPlugin<{ notFoundPage?: string | null; forbiddenPage?: string | null }>('errors', async (app, { notFoundPage = null, forbiddenPage = null }) => {
   app.decorate('notFoundPage', notFoundPage);
+  app.decorate('forbiddenPage', forbiddenPage);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
