@@ -7,7 +7,7 @@
 -- is in both, the closed month's copy reversed by an adjustment.
 -- A view, not a table, like settlement_lines: storing the lines a second time cost a quarter of a
 -- million rows written per build at 1M tickets. It is read from outside the product too (the
--- contract of spec 8), so it and the views under it (int_appealed_lines) use no macros and no
+-- contract of spec 4), so it and the view under it (int_appealed_lines) use no macros and no
 -- session variables.
 -- Inputs: frozen_penalty_lines, int_appealed_lines, month_closes.
 -- Grain: one row per penalty line and month.
