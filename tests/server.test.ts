@@ -694,19 +694,24 @@ describe('not found', () => {
   });
 });
 
+/** A status page of the dashboard (not found, forbidden): its title in both languages, the header, a link to the overview, no inline script or style. */
+function expectStatusPage(page: string, zh: string, en: string): void {
+  expect(page).toContain(zh);
+  expect(page).toContain(en);
+  expect(page).toMatch(/<header class="site-header/);
+  expect(page).toMatch(/<a [^>]*href="\/"[^>]*>返回总览/);
+  // the strict CSP allows no inline script or style: none at all, and only the site's own files
+  expect(page).not.toMatch(/<script|\son[a-z]+=|style=|<style/i);
+  for (const [, url] of page.matchAll(/(?:href|src)="([^"]*)"/g)) expect(url, 'from the root, at any depth').toMatch(/^\//);
+}
+
 describe('the not-found page', () => {
   const page = readFileSync(NOT_FOUND_PAGE, 'utf8');
   const asBrowser = (url: string, cookie: string | null = hrCookie, method: 'GET' | 'HEAD' = 'GET') =>
     app.inject({ method, url, headers: { accept: BROWSER_ACCEPT, ...(cookie ? { cookie } : {}) } });
 
   it('is a page of its own: both languages, the header, a link to the overview, no inline script or style', () => {
-    expect(page).toContain('页面不存在');
-    expect(page).toContain('Page not found');
-    expect(page).toMatch(/<header class="site-header/);
-    expect(page).toMatch(/<a [^>]*href="\/"[^>]*>返回总览/);
-    // the strict CSP allows no inline script or style: none at all, and only the site's own files
-    expect(page).not.toMatch(/<script|\son[a-z]+=|style=|<style/i);
-    for (const [, url] of page.matchAll(/(?:href|src)="([^"]*)"/g)) expect(url, 'from the root, at any depth').toMatch(/^\//);
+    expectStatusPage(page, '页面不存在', 'Page not found');
   });
 
   it('answers a browser asking for an unknown page, the same page for any path, signed in or not', async () => {
@@ -763,12 +768,7 @@ describe('the forbidden page', () => {
     app.inject({ method, url, headers: { accept: BROWSER_ACCEPT, cookie } });
 
   it('is a page of its own: both languages, the header, a link to the overview, no inline script or style', () => {
-    expect(page).toContain('无权查看此页面');
-    expect(page).toContain('This page is not open to your account');
-    expect(page).toMatch(/<header class="site-header/);
-    expect(page).toMatch(/<a [^>]*href="\/"[^>]*>返回总览/);
-    expect(page).not.toMatch(/<script|\son[a-z]+=|style=|<style/i);
-    for (const [, url] of page.matchAll(/(?:href|src)="([^"]*)"/g)) expect(url, 'from the root, at any depth').toMatch(/^\//);
+    expectStatusPage(page, '无权查看此页面', 'This page is not open to your account');
   });
 
   it("answers a browser asking for a page the account's role may not open, with the 403", async () => {
