@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import { isSafePath } from '../dashboard/server/security.ts';
 import { acceptsGzip } from '../dashboard/server/static-files.ts';
 import { ConfigError, listenOptionsFromEnv, startSettingsFromEnv, urlOf } from '../dashboard/server/options.ts';
 import { writeDownloadRows, writeOutletRowsFixture } from './download-rows-fixture.ts';
+import { renderedOutletFileOrNull } from './downloads.ts';
 import { signIn, TEST_SESSION_KEY, writeUsersFile } from './sign-in.ts';
 
 const SECRET = 'TOP-SECRET-3f9c1a-never-served';
@@ -51,6 +53,7 @@ let root: string;
 let downloadRows: string;
 /** the rows of the outlets' files (outlet_rows/…), copied into each run published */
 let outletRows: string;
+let settledTickets: string;
 let dataDir: string;
 let distDir: string;
 let usersFile: string;
@@ -90,6 +93,7 @@ function publishRun(runId: string, months: string[]): void {
   write(join(run, 'tables', 'penalty_lines.parquet'), Buffer.from('PAR1 not really parquet PAR1'));
   // the rows the outlets' files are rendered from, among them outlets whose ids are no plain file names
   cpSync(outletRows, join(run, 'outlet_rows'), { recursive: true });
+  cpSync(settledTickets, join(run, 'tables', 'settlement_lines.parquet'));
   const tmp = join(dataDir, `.manifest-${runId}.json`);
   writeFileSync(tmp, JSON.stringify(manifestOf(runId, months), null, 2) + '\n');
   renameSync(tmp, join(dataDir, 'manifest.json'));
@@ -146,6 +150,7 @@ beforeAll(async () => {
   downloadRows = join(root, 'rows', 'download_rows');
   await writeOutletRowsFixture(join(root, 'rows'));
   outletRows = join(root, 'rows', 'outlet_rows');
+  settledTickets = join(root, 'rows', 'tables', 'settlement_lines.parquet');
   // files beside and above the served folders that must never come out
   write(join(root, 'secret.txt'), SECRET);
   write(join(root, 'secret.json'), JSON.stringify({ secret: SECRET }));
@@ -523,7 +528,11 @@ describe('published files', () => {
     // 300 tickets: large enough to be sent gzipped to a client that takes gzip, and only then
     const plain = await inject({ method: 'GET', url: `${w1}/settlement_lines.json` });
     const lines = JSON.parse(plain.body) as { ticket_id: string; fee: number }[];
-    expect([lines.length, lines[0], lines.at(-1)!.ticket_id]).toEqual([300, { settlement_month: '2026-03', outlet_id: 'W1', ticket_id: 'GD0000', completed_at: '2026-03-01 09:00:00', fee: 120.0 }, 'GD0299']);
+    expect([lines.length, lines[0], lines.at(-1)!.ticket_id]).toEqual([
+      300,
+      { settlement_month: '2026-03', outlet_id: 'W1', ticket_id: 'GD0000', line_id: 'SETTLE:GD0000', technician_id: 'T1', technician_name: '王师傅', service_type: 'repair', completed_at: '2026-03-01 09:00:00', revisit_id: 'R0000', revisit_at: '2026-03-02 10:00:00', fee: 120.0 },
+      'GD0299',
+    ]);
     expect(plain.rawPayload.length).toBeGreaterThan(16 * 1024);
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.headers.vary).toBe('accept-encoding');
@@ -543,6 +552,25 @@ describe('published files', () => {
     }
     const head = await inject({ method: 'HEAD', url: `${w1}/technicians.json` });
     expect([head.statusCode, head.body, Number(head.headers['content-length'])]).toEqual([200, '', technicians.rawPayload.length]);
+  });
+
+  it('renders the settled tickets of a run folder of the previous format from their own rows', async () => {
+    // format 11 wrote them, with the names, to outlet_rows/settlement_lines.parquet; no technician_names
+    const old = join(root, 'format-11');
+    cpSync(outletRows, join(old, 'outlet_rows'), { recursive: true });
+    rmSync(join(old, 'outlet_rows', 'technician_names.parquet'));
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(`
+      copy (select '2026-03' as settlement_month, 'W1' as outlet_id, 'GD9' as ticket_id, 'T9' as technician_name, timestamp '2026-03-05 10:00:00' as completed_at, 60.00::decimal(18, 2) as fee)
+      to '${join(old, 'outlet_rows', 'settlement_lines.parquet')}' (format parquet)`);
+    connection.closeSync();
+    instance.closeSync();
+    const body = await renderedOutletFileOrNull(old, 'by_outlet/W1/settlement_lines.json');
+    expect(body?.toString()).toBe('[{"settlement_month":"2026-03","outlet_id":"W1","ticket_id":"GD9","technician_name":"T9","completed_at":"2026-03-05 10:00:00","fee":60.00}]\n');
+    // neither file: no rows to render
+    rmSync(join(old, 'outlet_rows', 'settlement_lines.parquet'));
+    expect(await renderedOutletFileOrNull(old, 'by_outlet/W1/settlement_lines.json')).toBeNull();
   });
 
   it("makes HR's statement lines of a month from the month's penalty lines, and a month without them is not found", async () => {

@@ -214,7 +214,7 @@ describe('the settlement files', () => {
 
   it('come out the same bytes from the same rows', async () => {
     const second = join(work, 'second', 'runs', '20261101T080000-001');
-    const files = [...months.flatMap(settlementMonthFiles), ...['settlement', 'settlement_lines', 'settlement_withheld'].map((f) => `outlet_rows/${f}.parquet`)];
+    const files = [...months.flatMap(settlementMonthFiles), ...['settlement', 'settlement_withheld', 'technician_names'].map((f) => `outlet_rows/${f}.parquet`), 'tables/settlement_lines.parquet'];
     for (const file of files) expect(readFileSync(join(second, file)).equals(readFileSync(join(run, file))), file).toBe(true);
     for (const path of await outletFilesOf(run)) expect((await renderedOutletFileOrNull(second, path))!.equals((await renderedOutletFileOrNull(run, path))!), path).toBe(true);
     const rendered = await downloadsOf(second);

@@ -98,7 +98,11 @@ export async function writeTechnicians(connection: DuckDBConnection, folder: Run
   await connection.run(`drop table pub_technician_json; drop table pub_history_shards`);
 }
 
-/** The contract tables in the order they are stored (the same bytes from the same database; sorting them cost more than the rest of the tables lane). */
+/**
+ * The contract tables in the order they are stored (the same bytes from the same database; sorting
+ * them cost more than the rest of the tables lane), but settlement_lines in outlet order: the
+ * outlets' settled tickets are rendered from it (outlet-rows.ts).
+ */
 export async function copyTables(connection: DuckDBConnection, folder: RunFolder): Promise<void> {
   folder.directory('tables');
   for (const table of PUBLISHED_TABLES) {
@@ -113,6 +117,8 @@ export async function copyTables(connection: DuckDBConnection, folder: RunFolder
  * a customer's name or remarks and stays in the database.
  */
 const PUBLISHED_ROWS: Partial<Record<(typeof PUBLISHED_TABLES)[number], string>> = {
+  // an outlet's rows together, in the order of its settlement_lines.json (outlet-rows.ts)
+  settlement_lines: `(select * from settlement_lines order by outlet_id, settlement_month, completed_at, ticket_id)`,
   load_rejects: `(select batch_id, file, line, "column", reason, mask_phone_numbers(value) as value from load_rejects)`,
 };
 

@@ -31,9 +31,10 @@ import { confirmPublished, publishState, type PublishState } from '../build/publ
 import { writeAudit } from './audit.ts';
 import { copyTables, EMPTY_ARRAY, fileTexts, jsonArray, MONTH_PAGES, monthJson, writeTechnicians } from './data-files.ts';
 import { writeOutletFiles } from './outlet-files.ts';
+import { writeTechnicianNames } from './outlet-rows.ts';
 import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
 import { type Manifest, monthFiles, previousRun, pruneOldRuns, pruneStaging, RunFolder, settlementMonthFiles, switchTo } from './run-folder.ts';
-import { linkSettlement, settlementMonths, writeSettlement, writeSettlementLines } from './settlement.ts';
+import { linkSettlement, settlementMonths, writeSettlement } from './settlement.ts';
 import { writeStatements } from './statements.ts';
 
 export { HISTORY_SHARDS, historyShard, PUBLISHED_TABLES } from './data-files.ts';
@@ -143,8 +144,8 @@ async function writeRunFolder(db: Db, folder: RunFolder, months: LaneMonths): Pr
           await copyTables(tables, folder);
           // the closes, adjustments and appeals the pages read (audit.ts): small, so in this lane
           await writeAudit(tables, folder, months.written, months.inMonths);
-          // the outlets' settled tickets, here: in the settlement lane, the longest, they left a core idle at its end
-          await writeSettlementLines(tables, folder);
+          // the names the outlets' settled tickets are rendered with, from the contract table above (outlet-rows.ts)
+          await writeTechnicianNames(tables, folder);
           killPoint('publish:tables');
         }),
       ]);

@@ -6,8 +6,15 @@
 //                                      files of every family (own_files) or only the settlement's
 //   outlet_rows/<family>.parquet       the family's rows (technicians, penalties, penalty_lines,
 //                                      outlet_penalties, outlet_history, adjustments,
-//                                      settlement_adjustments, settlement, settlement_lines,
-//                                      settlement_withheld), ordered by outlet_id and the file's order
+//                                      settlement_adjustments, settlement, settlement_withheld),
+//                                      ordered by outlet_id and the file's order
+//   outlet_rows/technician_names.parquet  every technician's name, for the settled tickets
+//
+// The settled tickets (settlement_lines.json) are the largest family, and their rows are the
+// contract table settlement_lines: they are rendered from tables/settlement_lines.parquet, which
+// the publish writes in outlet order for them (data-files.ts), with the technicians' names joined
+// as queries/publish/settlement_lines.sql joins them. Written twice, they were a third of the
+// publish's biggest lane (7.9M rows, 300 MB, at ten million tickets).
 //
 // and the server renders an outlet's file when it is asked for (renderOutletFile): the same bytes
 // the publish wrote per outlet before (JSON rows by to_json, one a line, `[]` for an outlet without
@@ -17,7 +24,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { parquetColumns, sqlString } from '../common/db.ts';
+import { parquetColumns, sqlFile, sqlString } from '../common/db.ts';
 import { jsonArray } from './data-files.ts';
 import { LINE_ORDER } from './statements.ts';
 
@@ -48,6 +55,9 @@ export type OutletFile = keyof typeof OUTLET_FILES;
 
 const familyFile = (file: OutletFile) => `${ROOT}/${file.replace(/\.json$/, '')}.parquet`;
 
+/** Where the settled tickets' rows are: the contract table, and the technicians' names beside the families. */
+const SETTLED_TICKETS = { lines: 'tables/settlement_lines.parquet', names: `${ROOT}/technician_names.parquet` } as const;
+
 /** Where the rows files go: the run folder being written (run-folder.ts). */
 interface RowsFolder {
   directory(dir: string): void;
@@ -59,6 +69,12 @@ export async function writeOutletRows(connection: DuckDBConnection, folder: Rows
   const columns = await parquetColumns(connection, from);
   folder.directory(ROOT);
   await connection.run(`copy (select ${columns} from ${from} order by outlet_id, ${OUTLET_FILES[file].order}) to ${sqlString(folder.path(familyFile(file)))} (format parquet)`);
+}
+
+/** Every technician's name, which the outlets' settled tickets are rendered with (SETTLED_TICKETS). */
+export async function writeTechnicianNames(connection: DuckDBConnection, folder: RowsFolder): Promise<void> {
+  folder.directory(ROOT);
+  await connection.run(`copy (select technician_id, name from stg_technicians order by technician_id) to ${sqlString(folder.path(SETTLED_TICKETS.names))} (format parquet)`);
 }
 
 /**
@@ -116,15 +132,16 @@ export async function outletFolders(connection: DuckDBConnection, runDir: string
  * caller's: the server keeps its own copy).
  */
 export async function renderOutletFile(instance: DuckDBInstance, runDir: string, plan: OutletFilePlan, folderOf: (outletId: string) => string): Promise<Buffer | null> {
-  const family = join(runDir, familyFile(plan.file));
-  if (!hasOutletRows(runDir) || !existsSync(family)) return null;
+  const rows = familyRows(runDir, plan.file);
+  if (!hasOutletRows(runDir) || rows === null) return null;
   const connection = await instance.connect();
   try {
     const outlet = (await outletFolders(connection, runDir)).find((o) => folderOf(o.outletId) === plan.outletFolder);
     if (outlet === undefined || !outlet.files.includes(plan.file)) return null;
+    if (rows.views !== '') await connection.run(rows.views);
     const [[text]] = (await connection.runAndReadAll(
       `select ${jsonArray('to_json(source)::varchar', OUTLET_FILES[plan.file].order)}
-       from read_parquet(${sqlString(family)}) as source
+       from ${rows.from} as source
        where outlet_id = $1`,
       [outlet.outletId],
     )).getRows() as [[{ bytes: Uint8Array }]];
@@ -132,4 +149,22 @@ export async function renderOutletFile(instance: DuckDBInstance, runDir: string,
   } finally {
     connection.closeSync();
   }
+}
+
+/**
+ * The rows of a family in the run folder, as a relation (with the temporary views it reads), or
+ * null when the run folder has none: the family's file, or for the settled tickets the contract
+ * table with the names (a run folder of an older format has their own file).
+ */
+function familyRows(runDir: string, file: OutletFile): { views: string; from: string } | null {
+  const family = join(runDir, familyFile(file));
+  if (existsSync(family)) return { views: '', from: `read_parquet(${sqlString(family)})` };
+  const lines = join(runDir, SETTLED_TICKETS.lines);
+  const names = join(runDir, SETTLED_TICKETS.names);
+  if (file !== 'settlement_lines.json' || !existsSync(lines) || !existsSync(names)) return null;
+  return {
+    views: `create temp view settlement_lines as select * from read_parquet(${sqlString(lines)});
+            create temp view stg_technicians as select * from read_parquet(${sqlString(names)});`,
+    from: `(${sqlFile('publish/settlement_lines.sql')})`,
+  };
 }

@@ -21,9 +21,10 @@ import type { RunInfo } from './reports.ts';
  * 8: the downloads' rows in download_rows/, the downloads rendered by the server; 9: the outlets'
  * rows in outlet_rows/, their folders' JSON files rendered by the server; 10: the statements' inputs
  * in download_rows/, their rows made by the server; 11: HR's statement lines of a month made by the
- * server from them).
+ * server from them; 12: the outlets' settled tickets rendered from tables/settlement_lines.parquet,
+ * written in outlet order, with outlet_rows/technician_names.parquet).
  */
-export const PUBLISH_FORMAT = 11;
+export const PUBLISH_FORMAT = 12;
 
 export interface Manifest {
   run_id: string;

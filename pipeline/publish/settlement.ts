@@ -16,7 +16,8 @@
 //   by_outlet/<outlet>/settlement_lines.json      the tickets settled, every month
 //   by_outlet/<outlet>/settlement_withheld.json   the tickets withheld, once per run of months in one state
 //                                                 (these three rendered by the server from the rows of
-//                                                 every outlet, outlet_rows/<family>.parquet: outlet-rows.ts)
+//                                                 every outlet, outlet_rows/<family>.parquet, the tickets
+//                                                 settled from tables/settlement_lines.parquet: outlet-rows.ts)
 //
 // A ticket withheld for months is one row per run of months in which why it is withheld stays the
 // same (queries/publish/settlement_withheld.sql), not a row per month: at a million tickets the
@@ -96,14 +97,4 @@ export async function writeSettlement(connection: DuckDBConnection, folder: RunF
     await writeOutletRows(connection, folder, file, from);
     await connection.run(`drop table ${from};`);
   }
-}
-
-/**
- * The rows of every outlet's settlement_lines.json: every settled ticket, read once. They need
- * nothing of the settlement lane's tables, so another lane writes them while that one runs.
- */
-export async function writeSettlementLines(connection: DuckDBConnection, folder: RunFolder): Promise<void> {
-  await connection.run(`create or replace temp view pub_settlement_lines as ${sqlFile('publish/settlement_lines.sql')};`);
-  await writeOutletRows(connection, folder, 'settlement_lines.json', 'pub_settlement_lines');
-  await connection.run(`drop view pub_settlement_lines;`);
 }
