@@ -19,6 +19,7 @@ import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish,
 import { runPipeline } from '../pipeline/run.ts';
 import { applyConfig, currentBuild } from '../pipeline/build/index.ts';
 import { backlogReport } from '../pipeline/publish/reports.ts';
+import { asFileSystemError } from '../pipeline/publish/run-folder.ts';
 import { fixtureDb, ticket, tickets } from './helpers.ts';
 import { linesPageRows, outletFilesOf, outletRows, rendered, renderedLinesPage, renderedOutletFileOrNull } from './downloads.ts';
 
@@ -648,5 +649,27 @@ describe('the page data budget (dashboard/DATA.md)', () => {
     });
     for (const [page, { raw, sent, month }] of Object.entries(largest)) report.push(`${page.padEnd(12)} ${month}  ${(raw / 1024).toFixed(0).padStart(6)} KB raw  ${(sent / 1024).toFixed(0).padStart(5)} KB sent`);
     console.log(`page data at 600 outlets, 5,000 technicians (largest month):\n${report.join('\n')}`);
+  });
+});
+
+describe('a file DuckDB cannot write', () => {
+  it('is the file system refusal Node would report, with its code; other errors stay as they are', async () => {
+    const db = await Db.open(':memory:');
+    try {
+      const missing = join(work, 'no-such-folder', 'x.json');
+      const refused = await db.run(`copy (select 1) to '${missing}' (format csv)`).then(() => null, (e: unknown) => e);
+      const error = asFileSystemError(refused) as NodeJS.ErrnoException;
+      expect([error.code, error.message, (error.cause as Error).message]).toEqual([
+        'ENOENT',
+        `ENOENT: no such file or directory, write '${missing}'`,
+        `IO Error: Cannot open file "${missing}": No such file or directory`,
+      ]);
+      const syntax = await db.run(`copy nothing to nowhere`).then(() => null, (e: unknown) => e);
+      expect(asFileSystemError(syntax)).toBe(syntax);
+      const own = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      expect(asFileSystemError(own)).toBe(own);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -12,7 +12,7 @@
 // two files of closes span the months and are written by every publish.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile } from '../common/db.ts';
-import { EMPTY_ARRAY, fileTexts, jsonArray, monthJson } from './data-files.ts';
+import { ROW_JSON, writeJsonFile, writeMonthFiles } from './data-files.ts';
 import type { RunFolder } from './run-folder.ts';
 
 /** The month files of this step: folder, view, row order (total, so the bytes are the same from the same rows). */
@@ -32,12 +32,8 @@ const CLOSE_FILES = [
 const VIEWS = ['closes', 'audit_closes', 'penalty_adjustments', 'settlement_adjustments', 'appeal_decisions'];
 
 /** The close's files: the two of closes, and the month files of the months written. */
-export async function writeAudit(connection: DuckDBConnection, folder: RunFolder, months: string[], inMonths: string): Promise<void> {
+export async function writeAudit(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   await connection.run(VIEWS.map((view) => `create or replace temp view pub_${view} as ${sqlFile(`publish/${view}.sql`)};`).join('\n'));
-  const closes = await fileTexts(connection, CLOSE_FILES.map((f) => `select '${f.file}', ${jsonArray('to_json(source)::varchar', 'month')} from ${f.from} as source`).join('\nunion all\n'));
-  for (const { file } of CLOSE_FILES) folder.page(file, closes.get(file)?.[0] ?? EMPTY_ARRAY);
-  for (const family of MONTH_FAMILIES) {
-    const bodies = await monthJson(connection, family.from, family.order, inMonths);
-    for (const month of months) folder.page(`${family.folder}/${month}.json`, bodies.get(month) ?? EMPTY_ARRAY);
-  }
+  for (const { file, from } of CLOSE_FILES) await writeJsonFile(connection, folder, file, { json: ROW_JSON, from, order: 'month' });
+  for (const family of MONTH_FAMILIES) await writeMonthFiles(connection, folder, family.folder, months, { json: ROW_JSON, from: family.from, order: family.order });
 }

@@ -24,16 +24,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type Db, sqlFile, sqlString } from '../common/db.ts';
+import { type Db, sqlFile } from '../common/db.ts';
 import { killPoint } from '../common/faults.ts';
 import { currentBuild } from '../build/index.ts';
 import { confirmPublished, publishState, type PublishState } from '../build/publish-state.ts';
 import { writeAudit } from './audit.ts';
-import { copyTables, EMPTY_ARRAY, fileTexts, jsonArray, MONTH_PAGES, monthJson, writeTechnicians } from './data-files.ts';
+import { copyTables, MONTH_PAGES, ROW_JSON, writeJsonFile, writeMonthFiles, writeTechnicians } from './data-files.ts';
 import { writeOutletFiles } from './outlet-files.ts';
 import { writeTechnicianNames } from './outlet-rows.ts';
 import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
-import { type Manifest, monthFiles, previousRun, pruneOldRuns, pruneStaging, RunFolder, settlementMonthFiles, switchTo } from './run-folder.ts';
+import { asFileSystemError, type Manifest, monthFiles, previousRun, pruneOldRuns, pruneStaging, RunFolder, settlementMonthFiles, switchTo } from './run-folder.ts';
 import { linkSettlement, settlementMonths, writeSettlement } from './settlement.ts';
 import { writeStatements } from './statements.ts';
 
@@ -85,7 +85,12 @@ export async function publish(db: Db, outDir: string, run: RunInfo): Promise<Man
   const kept = (previous?.months ?? []).filter((m) => !rewritten.includes(m) && settlementMonthFiles(m).every((f) => existsSync(join(previous!.dir, f))));
   if (previous) linkSettlement(folder, previous.dir, kept);
   const settlement = names.filter((m) => !kept.includes(m));
-  await writeRunFolder(db, folder, { written, inMonths: written.length === names.length ? 'true' : written.length === 0 ? 'false' : `month in (${written.map(sqlString).join(', ')})`, all: names, settlement });
+  try {
+    await writeRunFolder(db, folder, { written, all: names, settlement });
+  } catch (e) {
+    // DuckDB writes most files: a full disk is as much the file system's refusal as when Node writes
+    throw asFileSystemError(e);
+  }
   folder.page('run.json', JSON.stringify(runReport(run)) + '\n');
   await step('compression', () => folder.settle());
   killPoint('publish:compression');
@@ -143,7 +148,7 @@ async function writeRunFolder(db: Db, folder: RunFolder, months: LaneMonths): Pr
         step('tables', async () => {
           await copyTables(tables, folder);
           // the closes, adjustments and appeals the pages read (audit.ts): small, so in this lane
-          await writeAudit(tables, folder, months.written, months.inMonths);
+          await writeAudit(tables, folder, months.written);
           // the names the outlets' settled tickets are rendered with, from the contract table above (outlet-rows.ts)
           await writeTechnicianNames(tables, folder);
           killPoint('publish:tables');
@@ -165,17 +170,16 @@ async function writeRunFolder(db: Db, folder: RunFolder, months: LaneMonths): Pr
   if (failed) throw failed.reason;
 }
 
-/** The months of each lane: written in full, as a SQL condition, every month published, the settlement's. */
+/** The months of each lane: written in full, every month published, the settlement's. */
 interface LaneMonths {
   written: string[];
-  inMonths: string;
   all: string[];
   settlement: string[];
 }
 
 /** The KPI pages (technicians, histories, outlets, network), quality and backlog. */
 async function kpiLane(db: Db, folder: RunFolder, lane: LaneMonths): Promise<void> {
-  const { written: months, inMonths } = lane;
+  const { written: months } = lane;
   await db.run(
     [
       `create or replace temp view pub_technician_months as ${sqlFile('publish/technician_months.sql')};`,
@@ -183,14 +187,12 @@ async function kpiLane(db: Db, folder: RunFolder, lane: LaneMonths): Promise<voi
       `create or replace temp view pub_outlet_penalties as ${sqlFile('publish/outlet_penalties.sql')};`,
     ].join('\n'),
   );
-  await step('technicians', () => writeTechnicians(db.connection, folder, months, inMonths));
+  await step('technicians', () => writeTechnicians(db.connection, folder, months));
   killPoint('publish:technicians');
   for (const page of MONTH_PAGES) {
-    const bodies = await step(page.folder, () => monthJson(db.connection, page.from, page.order, inMonths));
-    for (const month of months) folder.page(`${page.folder}/${month}.json`, bodies.get(month) ?? EMPTY_ARRAY);
+    await step(page.folder, () => writeMonthFiles(db.connection, folder, page.folder, months, { json: ROW_JSON, from: page.from, order: page.order }));
   }
-  const network = await fileTexts(db.connection, `select 'network', ${jsonArray('to_json(source)::varchar', 'month')} from kpi_network_month as source`);
-  folder.page('network.json', network.get('network')?.[0] ?? EMPTY_ARRAY);
+  await writeJsonFile(db.connection, folder, 'network.json', { json: ROW_JSON, from: 'kpi_network_month', order: 'month' });
   folder.page('quality.json', JSON.stringify(await step('quality', () => qualityReport(db))) + '\n');
   folder.page('backlog.json', JSON.stringify(await step('backlog', () => backlogReport(db))) + '\n');
   // every outlet's own files (what an outlet's account may read), every month: outlet-files.ts; in

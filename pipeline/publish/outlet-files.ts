@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile } from '../common/db.ts';
-import { EMPTY_ARRAY, fileTexts, jsonArray } from './data-files.ts';
+import { ROW_JSON, writeJsonFile, writeMonthFiles } from './data-files.ts';
 import { type OutletFile, writeOutletList, writeOutletRows } from './outlet-rows.ts';
 import type { RunFolder } from './run-folder.ts';
 
@@ -79,8 +79,9 @@ function checkOutletFolders(ids: string[]): void {
 export async function writeOutletFiles(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   checkOutletFolders(await writeOutletList(connection, folder, `(${sqlFile('publish/outlet_ids.sql')})`, '(select outlet_id from settlement_totals)'));
   for (const family of OUTLET_FAMILIES) await writeOutletRows(connection, folder, family.file, `(${sqlFile(family.query)})`);
-  const rankings = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', 'outlet_rank nulls last, outlet_id')} from (${sqlFile('publish/outlet_ranking.sql')}) as source group by month`);
-  for (const month of months) folder.page(`ranking/${month}.json`, rankings.get(month)?.[0] ?? EMPTY_ARRAY);
-  const history = await fileTexts(connection, `select 'history', ${jsonArray('to_json(source)::varchar', 'outlet_id, month')} from (${sqlFile('publish/outlet_history.sql')}) as source`);
-  folder.page('outlet_history.json', history.get('history')?.[0] ?? EMPTY_ARRAY);
+  // the ranking once, then a file a month
+  await connection.run(`create or replace temp table pub_outlet_ranking as ${sqlFile('publish/outlet_ranking.sql')}`);
+  await writeMonthFiles(connection, folder, 'ranking', months, { json: ROW_JSON, from: 'pub_outlet_ranking', order: 'outlet_rank nulls last, outlet_id' });
+  await connection.run(`drop table pub_outlet_ranking`);
+  await writeJsonFile(connection, folder, 'outlet_history.json', { json: ROW_JSON, from: `(${sqlFile('publish/outlet_history.sql')})`, order: 'outlet_id, month' });
 }

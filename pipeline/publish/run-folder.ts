@@ -2,11 +2,12 @@
 // place, and only then does one atomic rename of manifest.json switch readers to it. The newest
 // few runs are kept for readers still holding the previous manifest; what failed or killed
 // publishes left is pruned, only ever under the output folder's lock (output-lock.ts).
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback, gzipSync } from 'node:zlib';
+import { getSystemErrorMap, promisify } from 'node:util';
+import { createGzip, gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { killPoint } from '../common/faults.ts';
 import { localNow } from '../common/time.ts';
 import { penaltyRowsFiles, settlementRowsFiles } from './downloads.ts';
@@ -58,10 +59,11 @@ const gzip = promisify(gzipCallback);
  */
 const GZIP_ON_POOL_FROM = 256 * 1024;
 
+const GZIP_OPTIONS = { level: GZIP_LEVEL, chunkSize: GZIP_CHUNK };
+
 function gzipPage(data: Buffer): Promise<Buffer> {
-  const options = { level: GZIP_LEVEL, chunkSize: GZIP_CHUNK };
-  if (data.length >= GZIP_ON_POOL_FROM) return gzip(data, options);
-  return new Promise((resolve) => resolve(gzipSync(data, options)));
+  if (data.length >= GZIP_ON_POOL_FROM) return gzip(data, GZIP_OPTIONS);
+  return new Promise((resolve) => resolve(gzipSync(data, GZIP_OPTIONS)));
 }
 
 /** Every file of one month, inside the run folder (a `.gz` beside a JSON file where there is one). */
@@ -158,6 +160,21 @@ export class RunFolder {
     if (data.length >= COMPRESS_FROM_BYTES) this.later(gzipPage(data).then((gz) => writeFile(this.path(`${file}.gz`), gz)));
   }
 
+  /**
+   * A page file written in place (by DuckDB: data-files.ts), with its gzip copy as page() makes it
+   * (the same bytes): a large one streamed through gzip from the disk, so that the texts of the
+   * files written meanwhile are not held in memory together.
+   */
+  written(file: string): void {
+    const size = statSync(this.path(file)).size;
+    if (size < COMPRESS_FROM_BYTES) return;
+    if (size < GZIP_ON_POOL_FROM) {
+      writeFileSync(this.path(`${file}.gz`), gzipSync(readFileSync(this.path(file)), GZIP_OPTIONS));
+      return;
+    }
+    this.later(pipeline(createReadStream(this.path(file), { highWaterMark: GZIP_CHUNK }), createGzip(GZIP_OPTIONS), createWriteStream(this.path(`${file}.gz`))));
+  }
+
   /** The previous run's file, shared by a hard link (both folders are never changed again). */
   link(from: string, file: string): void {
     this.directory(dirname(file));
@@ -183,6 +200,21 @@ export class RunFolder {
     await Promise.all(this.pending);
     if (this.failures.length > 0) throw this.failures[0];
   }
+}
+
+/**
+ * The file system's refusal of a file DuckDB wrote (`IO Error: Could not write file "<path>": No
+ * space left on device`) as Node reports its own (code ENOSPC, EACCES, EROFS, …), so that the run
+ * tells both alike (pipeline/run.ts); anything else as it is.
+ */
+export function asFileSystemError(e: unknown): unknown {
+  if (!(e instanceof Error) || (e as NodeJS.ErrnoException).code !== undefined) return e;
+  const match = /^IO Error: [^\n]*"([^"\n]*)": ([^\n]+)$/m.exec(e.message);
+  if (match === null) return e;
+  const reason = match[2]!.trim().toLowerCase();
+  const known = [...getSystemErrorMap().values()].find(([, message]) => message === reason);
+  if (known === undefined) return e;
+  return Object.assign(new Error(`${known[0]}: ${reason}, write '${match[1]}'`, { cause: e }), { code: known[0] });
 }
 
 /** Keep the newest few runs for readers still holding the previous manifest. */

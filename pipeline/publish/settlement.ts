@@ -35,7 +35,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { writeSettlementRows } from './downloads.ts';
-import { EMPTY_ARRAY, fileTexts, jsonArray } from './data-files.ts';
+import { ROW_JSON, writeJsonFile } from './data-files.ts';
 import { type OutletFile, writeOutletRows } from './outlet-rows.ts';
 import { type RunFolder, settlementMonthFiles } from './run-folder.ts';
 
@@ -89,8 +89,7 @@ export async function writeSettlement(connection: DuckDBConnection, folder: RunF
   await prepare(connection);
   folder.directory('settlement');
   for (const month of months) {
-    const totals = await fileTexts(connection, `select month, ${jsonArray('to_json(source)::varchar', TOTALS_ORDER)} from pub_settlement_totals as source where month = ${sqlString(month)} group by month`);
-    folder.page(`settlement/${month}.json`, totals.get(month)?.[0] ?? EMPTY_ARRAY);
+    await writeJsonFile(connection, folder, `settlement/${month}.json`, { json: ROW_JSON, from: 'pub_settlement_totals', where: `month = ${sqlString(month)}`, order: TOTALS_ORDER });
     await writeSettlementRows(connection, folder, month);
   }
   for (const { file, from } of OUTLET_ROWS) {

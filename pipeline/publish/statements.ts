@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { penaltyLinesInput, writePenaltyRows } from './downloads.ts';
-import { EMPTY_ARRAY, jsonArray, monthJson } from './data-files.ts';
+import { jsonArray, ROW_JSON, writeJsonFile } from './data-files.ts';
 import type { RunFolder } from './run-folder.ts';
 
 // Row orders are total (ties broken down to the row's identity), so a month file comes out the
@@ -24,8 +24,7 @@ export async function writeStatements(connection: DuckDBConnection, folder: RunF
   // a month at a time: a national network's month of statement lines is tens of MB of JSON, and a
   // year of them at once would hold gigabytes
   for (const month of months) {
-    const totals = await monthJson(connection, 'pub_penalty_totals', 'technician_id', `month = ${sqlString(month)}`);
-    folder.page(`penalties/${month}.json`, totals.get(month) ?? EMPTY_ARRAY);
+    await writeJsonFile(connection, folder, `penalties/${month}.json`, { json: ROW_JSON, from: 'pub_penalty_totals', where: `month = ${sqlString(month)}`, order: 'technician_id' });
     await writePenaltyRows(connection, folder, month);
   }
 }
