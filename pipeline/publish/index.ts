@@ -5,10 +5,11 @@
 // penalty tables and the data-quality tables, of whose rejected rows only the place, the reason and
 // the masked value are published, never the raw line (PUBLISHED_ROWS).
 //
-// Every file family is one ordered query whose text DuckDB builds (JSON rows, CSV lines, worksheet
-// XML), so JavaScript only writes it out; gzip and the XLSX packages are compressed on the thread
-// pool meanwhile. An incremental publish hard-links the month files of unchanged months from the
-// previous run instead of writing them again.
+// Every data file is one ordered query that DuckDB writes out itself (the JSON pages row by row,
+// the rows of the downloads and of the outlets' files as Parquet; only the small reports of the
+// run, quality and backlog are made in JavaScript); the gzip copies are streamed on the thread pool
+// meanwhile. An incremental publish hard-links the month files of unchanged months
+// from the previous run instead of writing them again.
 //
 // Which months are unchanged is known from the database, not from this run's build: the months
 // every build rewrote stay pending until a manifest reflecting them is in place
