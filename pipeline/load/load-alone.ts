@@ -76,8 +76,8 @@ async function numberLines(db: Db, plan: FilePlan, batchId: number): Promise<boo
   // the rows in file order: rowid counts from a base that is not 0 for rows not yet committed (above
   // 2^53, so it comes as text); a literal, as a subquery it made a cross product of every row
   // (at 10M tickets 4.6 s of the insert)
-  const base = await db.value<string>(`select coalesce(min(rowid), 0)::varchar from typed_all`);
-  await db.run(`create or replace temp view file_rows_ordered as select rowid - ${BigInt(base)} as position from typed_all`);
+  const base = BigInt(await db.value<string>(`select coalesce(min(rowid), 0)::varchar from typed_all`));
+  await db.run(`create or replace temp view file_rows_ordered as select rowid - ${base} as position from typed_all`);
   const accepted = await db.value<number>(`select count(*) from typed_all`);
   const readerRejected = await db.value<number>(`select count(*) from reader_rejects`);
   if (accepted + readerRejected !== records) {
@@ -88,7 +88,7 @@ async function numberLines(db: Db, plan: FilePlan, batchId: number): Promise<boo
 
   // most files have no blank lines, rejects or multi-line records: then the line is the row's position
   const plainLines = gaps.length === 0 && blankRows.length === 0 && multilineAfter.length === 0 && readerRejected === 0;
-  const positioned = `(select rowid - ${BigInt(base)} as position, * exclude (file_index) from typed_all)`;
+  const positioned = `(select rowid - ${base} as position, * exclude (file_index) from typed_all)`;
   const fileColumns = `0 as file_index, ${batchId} as batch_id`;
   if (plainLines) {
     await db.run(`

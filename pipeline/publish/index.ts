@@ -123,8 +123,8 @@ function reusableMonths(outDir: string, state: PublishState, months: string[]): 
  *
  * Each query runs on one thread (the tables are a row group or two), so the work goes in lanes on
  * their own connections: the KPI pages and every outlet's own files on this one, HR's statements on
- * a second, the contract tables and the outlets' settled tickets on a third, the rest of the
- * settlement (settlement.ts: its months are `settlement`) on a fourth. DuckDB's worker threads
+ * a second, the contract tables (settlement_lines among them, which the outlets' settled tickets
+ * are rendered from) on a third, the rest of the settlement (settlement.ts: its months are `settlement`) on a fourth. DuckDB's worker threads
  * would only add scheduling to that (a fifth more CPU time, measured): one thread per query while
  * the lanes run side by side. The settlement lane runs longest; once it runs alone, the threads
  * are set back. Temporary views and macros belong to a connection: each lane makes its own.

@@ -157,7 +157,11 @@ export class RunFolder {
   page(file: string, text: string | Buffer): void {
     const data = typeof text === 'string' ? Buffer.from(text) : text;
     this.file(file, data);
-    if (data.length >= COMPRESS_FROM_BYTES) this.later(gzipPage(data).then((gz) => writeFile(this.path(`${file}.gz`), gz)));
+    if (data.length >= COMPRESS_FROM_BYTES) this.gzipCopy(file, data);
+  }
+
+  private gzipCopy(file: string, data: Buffer): void {
+    this.later(gzipPage(data).then((gz) => writeFile(this.path(`${file}.gz`), gz)));
   }
 
   /**
@@ -168,11 +172,8 @@ export class RunFolder {
   written(file: string): void {
     const size = statSync(this.path(file)).size;
     if (size < COMPRESS_FROM_BYTES) return;
-    if (size < GZIP_ON_POOL_FROM) {
-      writeFileSync(this.path(`${file}.gz`), gzipSync(readFileSync(this.path(file)), GZIP_OPTIONS));
-      return;
-    }
-    this.later(pipeline(createReadStream(this.path(file), { highWaterMark: GZIP_CHUNK }), createGzip(GZIP_OPTIONS), createWriteStream(this.path(`${file}.gz`))));
+    if (size < GZIP_ON_POOL_FROM) this.gzipCopy(file, readFileSync(this.path(file)));
+    else this.later(pipeline(createReadStream(this.path(file), { highWaterMark: GZIP_CHUNK }), createGzip(GZIP_OPTIONS), createWriteStream(this.path(`${file}.gz`))));
   }
 
   /** The previous run's file, shared by a hard link (both folders are never changed again). */
