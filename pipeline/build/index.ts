@@ -148,19 +148,10 @@ async function buildIncremental(db: Db, changed: string[], onModel: (name: strin
 
   const published = new Set(yearMonths);
   const adjusted = new Set(months);
-  // a view that places rows outside the months built: its rows in scope as they are before the
-  // tables under it are rebuilt, to be compared at its turn
-  const placingViews = MODELS.filter((m) => m.materialized === 'view' && m.publishedMonth !== undefined);
-  for (const view of placingViews) {
-    await db.run(`create or replace temp table ${previousRowsOf(view)} as select * from ${view.name} where ${SCOPE_ROWS[view.scope!]}`);
-  }
   for (const model of MODELS) {
-    if (model.links !== undefined || (model.materialized === 'view' && model.publishedMonth === undefined)) continue;
+    if (model.links !== undefined || model.materialized === 'view') continue;
     const started = performance.now();
-    const rows = model.materialized === 'view'
-      ? await changedMonths(db, model.name, SCOPE_ROWS[model.scope!], model.publishedMonth!, previousRowsOf(model))
-      : await replaceRows(db, model);
-    const placed = rows.filter((m) => MONTH.test(m));
+    const placed = (await replaceRows(db, model)).filter((m) => MONTH.test(m));
     for (const month of placed) published.add(month);
     // a settlement line that moved to or from a closed month changes that month's adjustments
     if (placed.some((m) => !adjusted.has(m))) {
@@ -183,9 +174,6 @@ function withAdjustmentMonth(months: string[], closed: string): string[] {
   if (closed === '' || !months.some((m) => m <= closed)) return months;
   return [...new Set([...months, monthAfter(closed)])].sort();
 }
-
-/** The temp table that holds a placing view's rows in scope from before the build. */
-const previousRowsOf = (view: Model) => `build_previous_${view.name}`;
 
 /**
  * Rebuilds the rows in scope of a model that links records, and returns the months (its `links`
@@ -248,15 +236,15 @@ async function replaceRows(db: Db, model: Model): Promise<string[]> {
   return months.map((r) => String(r.month));
 }
 
-/** The months (column) of the rows in scope that differ from the previous rows (a temp table), which it drops. */
-async function changedMonths(db: Db, table: string, scope: string, column: string, previous = 'build_previous_rows'): Promise<string[]> {
+/** The months (column) of the rows in scope that differ from build_previous_rows, which it drops. */
+async function changedMonths(db: Db, table: string, scope: string, column: string): Promise<string[]> {
   const months = await db.all(`
     with rebuilt as (
       select * from ${table} where ${scope}
     )
-    select ${column} as month from (select * from ${previous} except all select * from rebuilt)
+    select ${column} as month from (select * from build_previous_rows except all select * from rebuilt)
     union
-    select ${column} from (select * from rebuilt except all select * from ${previous})`);
-  await db.run(`drop table ${previous}`);
+    select ${column} from (select * from rebuilt except all select * from build_previous_rows)`);
+  await db.run(`drop table build_previous_rows`);
   return months.map((r) => String(r.month));
 }

@@ -7,7 +7,6 @@
  * exactly the rows the model's SQL file produces in that build:
  * - months: the months being built (build_months)
  * - completion_months: the same for rows placed by completed_at
- * - settled_tickets: the same for settlement lines, by their ticket's completion month
  * - year_months: those plus the later months of their years (year-to-date totals)
  * - changed_records: records of the changed months, or about a changed ticket
  * - repeat_reach: repairs created in a changed month or in the repeat window after one
@@ -16,7 +15,7 @@
  * - adjusted_months: adjustments by original_month, of the months built and of those a ticket's
  *   settlement moved from or to (build_adjusted_months)
  */
-export type Scope = 'months' | 'completion_months' | 'settled_tickets' | 'year_months' | 'changed_records' | 'repeat_reach' | 'orphans' | 'every_month' | 'adjusted_months';
+export type Scope = 'months' | 'completion_months' | 'year_months' | 'changed_records' | 'repeat_reach' | 'orphans' | 'every_month' | 'adjusted_months';
 
 export interface Model {
   name: string;
@@ -33,8 +32,7 @@ export interface Model {
   /**
    * The column of the month a row is published in, when it is not one of the months built (a
    * ticket settled after the month of its completion): the months of the rows that changed are
-   * published again. A view can have one too: its rows in scope are kept from before the build
-   * and compared with what it gives after.
+   * published again, those of the rows' versions from before and after the build.
    */
   publishedMonth?: string;
 }
@@ -50,7 +48,7 @@ export const MODELS: Model[] = [
   // first: the months whose credits or repeats moved join the months to build (see buildIncremental)
   { name: 'int_complaint_credits', file: 'intermediate/int_complaint_credits.sql', materialized: 'table', scope: 'changed_records', links: ['month', 'ticket_month'] },
   { name: 'int_repeat_repairs', file: 'intermediate/int_repeat_repairs.sql', materialized: 'table', scope: 'repeat_reach', links: ['month'] },
-  { name: 'int_ticket_outcomes', file: 'intermediate/int_ticket_outcomes.sql', materialized: 'table', scope: 'completion_months', key: 'ticket_id' },
+  { name: 'int_ticket_outcomes', file: 'intermediate/int_ticket_outcomes.sql', materialized: 'table', scope: 'completion_months', key: 'ticket_id', publishedMonth: 'settlement_month' },
   { name: 'int_followups', file: 'intermediate/int_followups.sql', materialized: 'table', scope: 'completion_months' },
   { name: 'int_ticket_counts', file: 'intermediate/int_ticket_counts.sql', materialized: 'table', scope: 'months' },
   { name: 'int_month_measures', file: 'intermediate/int_month_measures.sql', materialized: 'table', scope: 'months' },
@@ -62,9 +60,10 @@ export const MODELS: Model[] = [
   { name: 'int_penalty_lines', file: 'intermediate/int_penalty_lines.sql', materialized: 'table', scope: 'months' },
   { name: 'int_outlet_penalty_lines', file: 'intermediate/int_outlet_penalty_lines.sql', materialized: 'table', scope: 'months' },
   { name: 'int_settlement_counts', file: 'intermediate/int_settlement_counts.sql', materialized: 'table', scope: 'months' },
-  // a view of the outcomes: storing its million rows again cost more than every read of it. Its
-  // changed settlement months also join the months whose adjustments are worked out again
-  { name: 'int_settlement_lines', file: 'intermediate/int_settlement_lines.sql', materialized: 'view', scope: 'settled_tickets', publishedMonth: 'settlement_month' },
+  // a view of the outcomes: storing its million rows again cost more than every read of it. The
+  // settlement months of the outcomes changed (publishedMonth above) are published again and join
+  // the months whose adjustments are worked out again
+  { name: 'int_settlement_lines', file: 'intermediate/int_settlement_lines.sql', materialized: 'view' },
   { name: 'int_appeal_checks', file: 'intermediate/int_appeal_checks.sql', materialized: 'table', scope: 'every_month' },
   { name: 'int_appealed_lines', file: 'intermediate/int_appealed_lines.sql', materialized: 'view' },
   { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'view' },
@@ -85,7 +84,6 @@ export const SCOPE_ROWS: Record<Scope, string> = {
   months: 'in_build_months(month)',
   // the same, for ticket rows: their completion time lets the scan skip the blocks of earlier months
   completion_months: 'in_build_reach(completed_at) and in_build_months(month)',
-  settled_tickets: 'in_build_reach(completed_at) and in_build_months(month_of(completed_at))',
   year_months: 'in_build_year_months(month)',
   changed_records: `in_build_changed_months(month) or ticket_id in (${CHANGED_TICKETS})`,
   repeat_reach: 'in_build_repeat_reach(created_at)',

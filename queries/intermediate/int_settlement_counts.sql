@@ -12,30 +12,17 @@ with outcomes as (
     and in_build_months(month)
 ),
 
--- by the first moment of the settlement month: cheaper per ticket than its 'YYYY-MM' text
-counted as (
+final as (
   select
     outcomes.month,
     outcomes.outlet_id,
-    case
-      when outcomes.settle_revisit_at is not null then date_trunc('month', greatest(outcomes.completed_at, outcomes.settle_revisit_at))
-    end as settlement_month_start,
+    outcomes.settlement_month,
     count(*) as tickets,
     sum(fees.fee) as fees
   from outcomes
   left join cfg_settlement_fees as fees
     on fees.service_type = outcomes.service_type
   group by all
-),
-
-final as (
-  select
-    month,
-    outlet_id,
-    month_of(settlement_month_start) as settlement_month,
-    tickets,
-    fees
-  from counted
 )
 
 select * from final

@@ -8,9 +8,9 @@
 -- Inputs: int_ticket_outcomes, cfg_settlement_fees.
 -- Grain: one row per settleable completed ticket.
 -- A view: every row, on every read. Like settlement_lines, which reads it from outside the product
--- too, it names stored tables only (no macros, no session variables). An incremental build compares
--- its rows of the tickets completed in the months built, from before and after, for the settlement
--- months to publish again: a ticket's line changes only with the outcomes of its completion month.
+-- too, it names stored tables only (no macros, no session variables). A ticket's line changes only
+-- with its outcome row: an incremental build publishes again the settlement months of the outcome
+-- rows it changed (int_ticket_outcomes.settlement_month, before and after).
 with settleable as (
   select * from int_ticket_outcomes
   where settle_revisit_id is not null
@@ -18,7 +18,7 @@ with settleable as (
 
 final as (
   select
-    strftime(greatest(settleable.completed_at, settleable.settle_revisit_at), '%Y-%m') as settlement_month,
+    settleable.settlement_month,
     settleable.outlet_id,
     settleable.ticket_id,
     settleable.technician_id,

@@ -102,6 +102,11 @@ final as (
     -- the settlement slip: the earliest reached call at or after completion (ties: the smallest id)
     first(revisit_id order by revisit_at, revisit_id) filter (where revisit_id is not null) as settle_revisit_id,
     min(revisit_at) as settle_revisit_at,
+    -- the month it is settled in (spec 5.4), of the later of its completion and its slip: the
+    -- slip's, as no call here is before the completion; null while it has none. Stored: every read
+    -- of the settlement lines filters or groups by it, and an incremental build publishes again
+    -- the settlement months of the outcomes it changed
+    month_of(min(revisit_at)) as settlement_month,
     on_time_judged,
     case when on_time_judged then arrived_at <= deadline end as on_time,
     -- sorted, so that the same calls always make the same list

@@ -31,12 +31,10 @@ candidates as (
     outcomes.technician_id,
     outcomes.service_type,
     outcomes.completed_at,
-    case
-      when outcomes.settle_revisit_at is not null then month_of(greatest(outcomes.completed_at, outcomes.settle_revisit_at))
-    end as settlement_month
+    outcomes.settlement_month
   from int_ticket_outcomes as outcomes
-  where outcomes.settle_revisit_at is null
-    or month_of(greatest(outcomes.completed_at, outcomes.settle_revisit_at)) > outcomes.month
+  where outcomes.settlement_month is null
+    or outcomes.settlement_month > outcomes.month
 ),
 
 -- its calls, each in the month from which it counts: its own, or the completion month when earlier
