@@ -56,7 +56,9 @@ let published: string[] = [];
 
 const ROWS_FAMILIES = ['penalty_lines', 'penalty_totals', 'penalty_reasons', 'technician_names', 'outlet_names', 'settlement_totals', 'settlement_withheld', 'outlet_fines'];
 const SETTLEMENT_INPUTS = ['settlement_totals', 'settlement_withheld', 'outlet_fines'];
-const OUTLET_ROWS_FAMILIES = ['outlets', 'technicians', 'penalties', 'penalty_lines', 'outlet_penalties', 'outlet_history', 'adjustments', 'settlement_adjustments', 'settlement', 'settlement_withheld', 'technician_names'];
+const OUTLET_ROWS_FAMILIES = ['outlets', 'technicians', 'penalties', 'penalty_lines', 'outlet_penalties', 'outlet_history', 'adjustments', 'settlement_adjustments', 'settlement_withheld', 'technician_names'];
+// the outlets' settlement rows, a file a month (an incremental publish takes a month's over)
+const OUTLET_MONTH_ROWS_FAMILIES = ['settlement'];
 const DOWNLOAD_VARIANTS = ['csv', 'xlsx', 'en.csv', 'en.xlsx'];
 const MONTH_FILE = /(\d{4}-\d{2})\.[a-z]+$/;
 
@@ -185,6 +187,7 @@ function familyOf(path: string): { family: string; folder: string | null } {
     // the rows the downloads and the outlets' files are rendered from: read by the server only, listed for nobody
     ...Object.fromEntries(ROWS_FAMILIES.map((family) => [`download_rows/${family}/M.parquet`, 'download_rows'])),
     ...Object.fromEntries(OUTLET_ROWS_FAMILIES.map((family) => [`outlet_rows/${family}.parquet`, 'download_rows'])),
+    ...Object.fromEntries(OUTLET_MONTH_ROWS_FAMILIES.map((family) => [`outlet_rows/${family}/M.parquet`, 'download_rows'])),
   };
   if (known[name]) return { family: known[name]!, folder: null };
   if (/^technician_history\/\d{2}\.json$/.test(name)) return { family: 'technician_history', folder: null };
@@ -230,7 +233,9 @@ describe('every published file, for every caller', () => {
     // no outlet's file is a file any more: each family's rows are, for every outlet
     expect(files.filter((f) => f.includes('/by_outlet/'))).toEqual([]);
     expect(outletFiles.length).toBeGreaterThan(50);
-    expect(files.filter((f) => f.includes('/outlet_rows/')).map((f) => f.split('/').at(-1)).sort()).toEqual(OUTLET_ROWS_FAMILIES.map((family) => `${family}.parquet`).sort());
+    expect(files.filter((f) => /\/outlet_rows\/[a-z_]+\.parquet$/.test(f)).map((f) => f.split('/').at(-1)).sort()).toEqual(OUTLET_ROWS_FAMILIES.map((family) => `${family}.parquet`).sort());
+    for (const family of OUTLET_MONTH_ROWS_FAMILIES) expect(monthsOf(`outlet_rows/${family}`, '.parquet'), family).toEqual(monthsOf('settlement', '.json'));
+    expect(files.filter((f) => f.includes('/outlet_rows/') && !/\/outlet_rows\/([a-z_]+|settlement\/\d{4}-\d{2})\.parquet$/.test(f))).toEqual([]);
     expect(files.filter((f) => f.includes('/download_rows/')).length).toBeGreaterThan(40);
     const wrong: string[] = [];
     for (const path of published) {

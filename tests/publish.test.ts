@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../pipeline/common/config.ts';
 import { Db } from '../pipeline/common/db.ts';
 import { generateSample } from '../pipeline/sample/index.ts';
-import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish, PUBLISH_FORMAT, type Manifest, type RunInfo } from '../pipeline/publish/index.ts';
+import { COMPRESS_FROM_BYTES, HISTORY_SHARDS, historyShard, monthFiles, publish, PUBLISH_FORMAT, settlementMonthFiles, type Manifest, type RunInfo } from '../pipeline/publish/index.ts';
 import { runPipeline } from '../pipeline/run.ts';
 import { applyConfig, currentBuild } from '../pipeline/build/index.ts';
 import { backlogReport } from '../pipeline/publish/reports.ts';
@@ -344,6 +344,10 @@ describe('an incremental publish', () => {
         const shared = inode(join(current, file)) === inode(join(previous, file));
         expect(shared, file).toBe(month !== MONTH);
       }
+    }
+    // the settlement of the months before it is taken over (settlementMonths), the outlets' rows with it
+    for (const month of manifest.months) {
+      for (const file of settlementMonthFiles(month)) expect(inode(join(current, file)) === inode(join(previous, file)), file).toBe(month < MONTH);
     }
     expect(readFileSync(join(current, 'technicians', `${MONTH}.json`)).equals(readFileSync(join(previous, 'technicians', `${MONTH}.json`)))).toBe(false);
     expect((await rendered(current, `penalties/${MONTH}.xlsx`)).equals(await rendered(previous, `penalties/${MONTH}.xlsx`))).toBe(false);

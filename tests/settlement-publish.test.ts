@@ -7,7 +7,7 @@
 // totals equal to settlement_totals, the tickets withheld since an earlier month one row per
 // completion month; the same rows make the same bytes; and the months an incremental publish writes
 // again. The withheld runs themselves: tests/settlement-withheld.test.ts.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -212,9 +212,19 @@ describe('the settlement files', () => {
     expect(await own<unknown[]>('W2', 'settlement_withheld.json')).toEqual([]);
   });
 
+  it("are rendered for an outlet from every month's file of its settlement rows, and as [] when there is no month", async () => {
+    expect((await own<{ month: string }[]>('W1', 'settlement.json')).map((r) => r.month)).toEqual(months);
+    const empty = join(work, 'no-settlement-month');
+    cpSync(run, empty, { recursive: true });
+    for (const month of months) rmSync(join(empty, 'outlet_rows', 'settlement', `${month}.parquet`));
+    expect((await renderedOutletFileOrNull(empty, outletPath('W1', 'settlement.json')))!.toString('utf8')).toBe('[]\n');
+  });
+
   it('come out the same bytes from the same rows', async () => {
     const second = join(work, 'second', 'runs', '20261101T080000-001');
-    const files = [...months.flatMap(settlementMonthFiles), ...['settlement', 'settlement_withheld', 'technician_names'].map((f) => `outlet_rows/${f}.parquet`), 'tables/settlement_lines.parquet'];
+    // (the outlets' settlement rows, a file a month, are among each month's settlement files)
+    const files = [...months.flatMap(settlementMonthFiles), ...['settlement_withheld', 'technician_names'].map((f) => `outlet_rows/${f}.parquet`), 'tables/settlement_lines.parquet'];
+    expect(months.flatMap(settlementMonthFiles).filter((f) => f.startsWith('outlet_rows/'))).toEqual(months.map((m) => `outlet_rows/settlement/${m}.parquet`));
     for (const file of files) expect(readFileSync(join(second, file)).equals(readFileSync(join(run, file))), file).toBe(true);
     for (const path of await outletFilesOf(run)) expect((await renderedOutletFileOrNull(second, path))!.equals((await renderedOutletFileOrNull(run, path))!), path).toBe(true);
     const rendered = await downloadsOf(second);

@@ -6,8 +6,11 @@
 //                                      files of every family (own_files) or only the settlement's
 //   outlet_rows/<family>.parquet       the family's rows (technicians, penalties, penalty_lines,
 //                                      outlet_penalties, outlet_history, adjustments,
-//                                      settlement_adjustments, settlement, settlement_withheld),
+//                                      settlement_adjustments, settlement_withheld),
 //                                      ordered by outlet_id and the file's order
+//   outlet_rows/settlement/<month>.parquet  the settlement family a file a month, in the same order:
+//                                      an incremental publish takes the months before the first one
+//                                      it writes over with the month's other settlement files
 //   outlet_rows/technician_names.parquet  every technician's name, for the settled tickets
 //
 // The settled tickets (settlement_lines.json) are the largest family, and their rows are the
@@ -21,7 +24,7 @@
 // rows). Writing a file per outlet and family was a third of the publish at a million tickets
 // (thousands of files, each serialised, gzipped and written on every run, as they span the months),
 // while an outlet reads only its own. No access rule lists outlet_rows/: only the server reads it.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parquetColumns, sqlFile, sqlString } from '../common/db.ts';
@@ -55,6 +58,18 @@ export type OutletFile = keyof typeof OUTLET_FILES;
 
 const familyFile = (file: OutletFile) => `${ROOT}/${file.replace(/\.json$/, '')}.parquet`;
 
+/** The folder of a family written a file a month (writeOutletMonthRows). */
+const familyMonthFolder = (file: OutletFile) => `${ROOT}/${file.replace(/\.json$/, '')}`;
+
+/** A month's file of a family written a file a month. */
+export const outletMonthFile = (file: OutletFile, month: string) => `${familyMonthFolder(file)}/${month}.parquet`;
+
+const MONTH_FILE = /^\d{4}-\d{2}\.parquet$/;
+
+/** A family written a file a month, with no month yet: no row, with the columns its file is ordered by (`[]` for every outlet). */
+const noRows = (file: OutletFile) =>
+  `(select ${[...new Set(['outlet_id', ...OUTLET_FILES[file].order.split(',').map((column) => column.trim())])].map((column) => `null::varchar as ${column}`).join(', ')} where false)`;
+
 /** Where the settled tickets' rows are: the contract table, and the technicians' names beside the families. */
 const SETTLED_TICKETS = { lines: 'tables/settlement_lines.parquet', names: `${ROOT}/technician_names.parquet` } as const;
 
@@ -69,6 +84,20 @@ export async function writeOutletRows(connection: DuckDBConnection, folder: Rows
   const columns = await parquetColumns(connection, from);
   folder.directory(ROOT);
   await connection.run(`copy (select ${columns} from ${from} order by outlet_id, ${OUTLET_FILES[file].order}) to ${sqlString(folder.path(familyFile(file)))} (format parquet)`);
+}
+
+/**
+ * Writes the folder of a family written a file a month, and a month's rows (those of `from` whose
+ * month is the month), in outlet order. An outlet's file is the rows of every month file there.
+ */
+export async function writeOutletMonthRows(connection: DuckDBConnection, folder: RowsFolder, file: OutletFile, from: string, months: string[]): Promise<void> {
+  const columns = await parquetColumns(connection, from);
+  folder.directory(familyMonthFolder(file));
+  for (const month of months) {
+    await connection.run(
+      `copy (select ${columns} from ${from} where month = ${sqlString(month)} order by outlet_id, ${OUTLET_FILES[file].order}) to ${sqlString(folder.path(outletMonthFile(file, month)))} (format parquet)`,
+    );
+  }
 }
 
 /** Every technician's name, which the outlets' settled tickets are rendered with (SETTLED_TICKETS). */
@@ -153,10 +182,16 @@ export async function renderOutletFile(instance: DuckDBInstance, runDir: string,
 
 /**
  * The rows of a family in the run folder, as a relation (with the temporary views it reads), or
- * null when the run folder has none: the family's file, or for the settled tickets the contract
- * table with the names (a run folder of an older format has their own file).
+ * null when the run folder has none: its month files, or the family's file (the settlement's, in a
+ * run folder of an older format), or for the settled tickets the contract table with the names (a
+ * run folder of an older format has their own file).
  */
 function familyRows(runDir: string, file: OutletFile): { views: string; from: string } | null {
+  const monthFolder = join(runDir, familyMonthFolder(file));
+  if (existsSync(monthFolder)) {
+    const months = readdirSync(monthFolder).filter((name) => MONTH_FILE.test(name)).sort();
+    return { views: '', from: months.length === 0 ? noRows(file) : `read_parquet([${months.map((name) => sqlString(join(monthFolder, name))).join(', ')}])` };
+  }
   const family = join(runDir, familyFile(file));
   if (existsSync(family)) return { views: '', from: `read_parquet(${sqlString(family)})` };
   const lines = join(runDir, SETTLED_TICKETS.lines);

@@ -11,6 +11,7 @@ import { createGzip, gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { killPoint } from '../common/faults.ts';
 import { localNow } from '../common/time.ts';
 import { penaltyRowsFiles, settlementRowsFiles } from './downloads.ts';
+import { outletMonthFile } from './outlet-rows.ts';
 import type { RunInfo } from './reports.ts';
 
 /**
@@ -23,9 +24,10 @@ import type { RunInfo } from './reports.ts';
  * rows in outlet_rows/, their folders' JSON files rendered by the server; 10: the statements' inputs
  * in download_rows/, their rows made by the server; 11: HR's statement lines of a month made by the
  * server from them; 12: the outlets' settled tickets rendered from tables/settlement_lines.parquet,
- * written in outlet order, with outlet_rows/technician_names.parquet).
+ * written in outlet order, with outlet_rows/technician_names.parquet; 13: the outlets' settlement
+ * rows a file a month, outlet_rows/settlement/<month>.parquet).
  */
-export const PUBLISH_FORMAT = 12;
+export const PUBLISH_FORMAT = 13;
 
 export interface Manifest {
   run_id: string;
@@ -87,7 +89,7 @@ export function monthFiles(month: string): string[] {
  * before the first one it writes (settlementMonths in settlement.ts).
  */
 export function settlementMonthFiles(month: string): string[] {
-  return [`settlement/${month}.json`, ...settlementRowsFiles(month)];
+  return [`settlement/${month}.json`, ...settlementRowsFiles(month), outletMonthFile('settlement.json', month)];
 }
 
 /** The run folder into place, then the manifest: each by one rename. */

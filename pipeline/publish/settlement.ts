@@ -16,7 +16,8 @@
 //   by_outlet/<outlet>/settlement_lines.json      the tickets settled, every month
 //   by_outlet/<outlet>/settlement_withheld.json   the tickets withheld, once per run of months in one state
 //                                                 (these three rendered by the server from the rows of
-//                                                 every outlet, outlet_rows/<family>.parquet, the tickets
+//                                                 every outlet: outlet_rows/settlement/<month>.parquet,
+//                                                 outlet_rows/settlement_withheld.parquet, the tickets
 //                                                 settled from tables/settlement_lines.parquet: outlet-rows.ts)
 //
 // A ticket withheld for months is one row per run of months in which why it is withheld stays the
@@ -28,25 +29,19 @@
 // Which months are written: a month's settlement depends on every earlier month (a ticket stays
 // withheld until its revisit arrives, and why it is withheld changes with each call), so an
 // incremental publish takes over only the months before the first month it writes
-// (settlementMonths), with their download rows; the outlets' rows span the months and are written
-// in full, like the other families of by_outlet/.
+// (settlementMonths), with their download rows and their outlets' rows (the totals are worked out
+// for the months written only); the tickets withheld span the months and are written in full.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { writeSettlementRows } from './downloads.ts';
 import { ROW_JSON, writeJsonFile } from './data-files.ts';
-import { type OutletFile, writeOutletRows } from './outlet-rows.ts';
+import { writeOutletMonthRows, writeOutletRows } from './outlet-rows.ts';
 import { type RunFolder, settlementMonthFiles } from './run-folder.ts';
 
 // Row orders are total, so that a month file is the same bytes from any run over the same rows.
 const TOTALS_ORDER = 'outlet_id';
-
-/** Each outlet's files spanning the months (outlet-rows.ts) made in this lane: the table of their rows. */
-const OUTLET_ROWS: { file: OutletFile; from: string }[] = [
-  { file: 'settlement.json', from: 'pub_settlement_totals' },
-  { file: 'settlement_withheld.json', from: 'pub_settlement_withheld' },
-];
 
 /**
  * The months whose settlement files an incremental publish writes, of the months published (in
@@ -71,8 +66,9 @@ export function linkSettlement(folder: RunFolder, previousDir: string, months: s
   }
 }
 
-/** The tables of the settlement files, on the connection of this lane (with the publish macros). */
-async function prepare(connection: DuckDBConnection): Promise<void> {
+/** The tables of the settlement files of the months given, on the connection of this lane (with the publish macros). */
+async function prepare(connection: DuckDBConnection, months: string[]): Promise<void> {
+  await connection.run(`create or replace temp table pub_settlement_months as select unnest(case when $1 = '' then []::varchar[] else string_split($1, ',') end) as month`, [months.join(',')]);
   await connection.run(
     [
       sqlFile('publish/macros.sql'),
@@ -84,16 +80,15 @@ async function prepare(connection: DuckDBConnection): Promise<void> {
   );
 }
 
-/** Every settlement file of the months given, and the rows of every outlet's settlement files spanning the months. */
+/** Every settlement file of the months given, with their outlets' rows, and the outlets' tickets withheld. */
 export async function writeSettlement(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  await prepare(connection);
+  await prepare(connection, months);
   folder.directory('settlement');
   for (const month of months) {
     await writeJsonFile(connection, folder, `settlement/${month}.json`, { json: ROW_JSON, from: 'pub_settlement_totals', where: `month = ${sqlString(month)}`, order: TOTALS_ORDER });
     await writeSettlementRows(connection, folder, month);
   }
-  for (const { file, from } of OUTLET_ROWS) {
-    await writeOutletRows(connection, folder, file, from);
-    await connection.run(`drop table ${from};`);
-  }
+  await writeOutletMonthRows(connection, folder, 'settlement.json', 'pub_settlement_totals', months);
+  await writeOutletRows(connection, folder, 'settlement_withheld.json', 'pub_settlement_withheld');
+  await connection.run(`drop table pub_settlement_totals; drop table pub_settlement_withheld; drop table pub_settlement_months;`);
 }
