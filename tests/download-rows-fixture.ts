@@ -71,8 +71,8 @@ export async function writeDownloadRows(runDir: string, month: string): Promise<
  * Writes the outlets' rows (outlet_rows/, pipeline/publish/outlet-rows.ts) into the run folder, as
  * the publish does: three outlets with folders (张三 and A/B, whose ids are no plain folder names,
  * and W1), one outlet known from its settlement only (W9); a technician each in technicians.parquet,
- * and 300 tickets settled at W1 (a file large enough to be sent gzipped) in the contract table
- * tables/settlement_lines.parquet, by T1, whose name is in technician_names.parquet.
+ * and 300 tickets settled at W1 (a file large enough to be sent gzipped) in March's file of the
+ * contract table, tables/settlement_lines/2026-03.parquet, by T1, whose name is in technician_names.parquet.
  */
 export async function writeOutletRowsFixture(runDir: string): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
@@ -80,7 +80,7 @@ export async function writeOutletRowsFixture(runDir: string): Promise<void> {
   const dir = join(runDir, 'outlet_rows');
   const to = (family: string) => `'${join(dir, `${family}.parquet`).replaceAll("'", "''")}'`;
   mkdirSync(dir, { recursive: true });
-  mkdirSync(join(runDir, 'tables'), { recursive: true });
+  mkdirSync(join(runDir, 'tables', 'settlement_lines'), { recursive: true });
   try {
     await connection.run(`copy (select * from (values ('A/B', true), ('W1', true), ('W9', false), ('张三', true)) as outlets(outlet_id, own_files) order by outlet_id) to ${to('outlets')} (format parquet)`);
     await connection.run(`copy (select * from (values ('2026-03', 'T2', 'A/B'), ('2026-03', 'T1', 'W1'), ('2026-03', 'T7', '张三')) as rows(month, technician_id, outlet_id) order by outlet_id) to ${to('technicians')} (format parquet)`);
@@ -92,8 +92,8 @@ export async function writeOutletRowsFixture(runDir: string): Promise<void> {
                'R' || lpad(i::varchar, 4, '0') as revisit_id, timestamp '2026-03-02 10:00:00' as revisit_at,
                120.00::decimal(18, 2) as fee, 'SETTLE:GD' || lpad(i::varchar, 4, '0') as line_id
         from range(300) as tickets(i)
-        order by outlet_id, settlement_month, completed_at, ticket_id
-      ) to '${join(runDir, 'tables', 'settlement_lines.parquet').replaceAll("'", "''")}' (format parquet)`);
+        order by outlet_id, completed_at, ticket_id
+      ) to '${join(runDir, 'tables', 'settlement_lines', '2026-03.parquet').replaceAll("'", "''")}' (format parquet)`);
   } finally {
     connection.closeSync();
     instance.closeSync();

@@ -93,7 +93,7 @@ function publishRun(runId: string, months: string[]): void {
   write(join(run, 'tables', 'penalty_lines.parquet'), Buffer.from('PAR1 not really parquet PAR1'));
   // the rows the outlets' files are rendered from, among them outlets whose ids are no plain file names
   cpSync(outletRows, join(run, 'outlet_rows'), { recursive: true });
-  cpSync(settledTickets, join(run, 'tables', 'settlement_lines.parquet'));
+  cpSync(settledTickets, join(run, 'tables', 'settlement_lines'), { recursive: true });
   const tmp = join(dataDir, `.manifest-${runId}.json`);
   writeFileSync(tmp, JSON.stringify(manifestOf(runId, months), null, 2) + '\n');
   renameSync(tmp, join(dataDir, 'manifest.json'));
@@ -150,7 +150,7 @@ beforeAll(async () => {
   downloadRows = join(root, 'rows', 'download_rows');
   await writeOutletRowsFixture(join(root, 'rows'));
   outletRows = join(root, 'rows', 'outlet_rows');
-  settledTickets = join(root, 'rows', 'tables', 'settlement_lines.parquet');
+  settledTickets = join(root, 'rows', 'tables', 'settlement_lines');
   // files beside and above the served folders that must never come out
   write(join(root, 'secret.txt'), SECRET);
   write(join(root, 'secret.json'), JSON.stringify({ secret: SECRET }));
@@ -554,7 +554,23 @@ describe('published files', () => {
     expect([head.statusCode, head.body, Number(head.headers['content-length'])]).toEqual([200, '', technicians.rawPayload.length]);
   });
 
-  it('renders the settled tickets of a run folder of the previous format from their own rows', async () => {
+  it('renders the settled tickets of a run folder of format 12 from its one contract file, and of no month as []', async () => {
+    const current = await renderedOutletFileOrNull(join(root, 'rows'), 'by_outlet/W1/settlement_lines.json');
+    expect(current?.toString()).toContain('"ticket_id":"GD0299"');
+    // format 12 wrote the contract table whole, tables/settlement_lines.parquet
+    const old = join(root, 'format-12');
+    cpSync(outletRows, join(old, 'outlet_rows'), { recursive: true });
+    mkdirSync(join(old, 'tables'), { recursive: true });
+    cpSync(join(settledTickets, '2026-03.parquet'), join(old, 'tables', 'settlement_lines.parquet'));
+    expect((await renderedOutletFileOrNull(old, 'by_outlet/W1/settlement_lines.json'))!.equals(current!)).toBe(true);
+    // a run folder of no settlement month: the folder with no file
+    const none = join(root, 'no-settlement-month');
+    cpSync(outletRows, join(none, 'outlet_rows'), { recursive: true });
+    mkdirSync(join(none, 'tables', 'settlement_lines'), { recursive: true });
+    expect((await renderedOutletFileOrNull(none, 'by_outlet/W1/settlement_lines.json'))?.toString()).toBe('[]\n');
+  });
+
+  it('renders the settled tickets of a run folder of format 11 from their own rows', async () => {
     // format 11 wrote them, with the names, to outlet_rows/settlement_lines.parquet; no technician_names
     const old = join(root, 'format-11');
     cpSync(outletRows, join(old, 'outlet_rows'), { recursive: true });

@@ -223,7 +223,7 @@ describe('the settlement files', () => {
   it('come out the same bytes from the same rows', async () => {
     const second = join(work, 'second', 'runs', '20261101T080000-001');
     // (the outlets' settlement rows, a file a month, are among each month's settlement files)
-    const files = [...months.flatMap(settlementMonthFiles), ...['settlement_withheld', 'technician_names'].map((f) => `outlet_rows/${f}.parquet`), 'tables/settlement_lines.parquet'];
+    const files = [...months.flatMap(settlementMonthFiles), ...['settlement_withheld', 'technician_names'].map((f) => `outlet_rows/${f}.parquet`), ...months.map((m) => `tables/settlement_lines/${m}.parquet`)];
     expect(months.flatMap(settlementMonthFiles).filter((f) => f.startsWith('outlet_rows/'))).toEqual(months.map((m) => `outlet_rows/settlement/${m}.parquet`));
     for (const file of files) expect(readFileSync(join(second, file)).equals(readFileSync(join(run, file))), file).toBe(true);
     for (const path of await outletFilesOf(run)) expect((await renderedOutletFileOrNull(second, path))!.equals((await renderedOutletFileOrNull(run, path))!), path).toBe(true);

@@ -91,6 +91,8 @@ const RUN_FILES: [RegExp, Grant][] = [
   rule(String.raw`outlet_penalties/${MONTH}\.json`, HR),
   rule(String.raw`settlement/${MONTH}(?:\.json|(?:\.en)?\.(?:csv|xlsx))`, HR),
   rule(String.raw`tables/[a-z_]+\.parquet`, HR),
+  // the contract table settlement_lines, a file a settlement month
+  rule(String.raw`tables/settlement_lines/${MONTH}\.parquet`, HR),
   // the close's audit: every close in full, the month's adjustments, the appeals (never their reason)
   rule(String.raw`audit/closes\.json`, HR),
   rule(String.raw`adjustments/${MONTH}\.json`, HR),

@@ -30,7 +30,7 @@ import { killPoint } from '../common/faults.ts';
 import { currentBuild } from '../build/index.ts';
 import { confirmPublished, publishState, type PublishState } from '../build/publish-state.ts';
 import { writeAudit } from './audit.ts';
-import { copyTables, MONTH_PAGES, ROW_JSON, writeJsonFile, writeMonthFiles, writeTechnicians } from './data-files.ts';
+import { copyTables, MONTH_PAGES, ROW_JSON, writeJsonFile, writeMonthFiles, writeSettlementLines, writeTechnicians } from './data-files.ts';
 import { writeOutletFiles } from './outlet-files.ts';
 import { writeTechnicianNames } from './outlet-rows.ts';
 import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
@@ -148,9 +148,10 @@ async function writeRunFolder(db: Db, folder: RunFolder, months: LaneMonths): Pr
         }),
         step('tables', async () => {
           await copyTables(tables, folder);
+          await writeSettlementLines(tables, folder, months.written);
           // the closes, adjustments and appeals the pages read (audit.ts): small, so in this lane
           await writeAudit(tables, folder, months.written);
-          // the names the outlets' settled tickets are rendered with, from the contract table above (outlet-rows.ts)
+          // the names the outlets' settled tickets are rendered with, from settlement_lines above (outlet-rows.ts)
           await writeTechnicianNames(tables, folder);
           killPoint('publish:tables');
         }),

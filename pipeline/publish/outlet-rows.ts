@@ -14,10 +14,10 @@
 //   outlet_rows/technician_names.parquet  every technician's name, for the settled tickets
 //
 // The settled tickets (settlement_lines.json) are the largest family, and their rows are the
-// contract table settlement_lines: they are rendered from tables/settlement_lines.parquet, which
-// the publish writes in outlet order for them (data-files.ts), with the technicians' names joined
-// as queries/publish/settlement_lines.sql joins them. Written twice, they were a third of the
-// publish's biggest lane (7.9M rows, 300 MB, at ten million tickets).
+// contract table settlement_lines: they are rendered from tables/settlement_lines/<month>.parquet,
+// which the publish writes in outlet order within each month for them (data-files.ts), with the
+// technicians' names joined as queries/publish/settlement_lines.sql joins them. Written twice,
+// they were a third of the publish's biggest lane (7.9M rows, 300 MB, at ten million tickets).
 //
 // and the server renders an outlet's file when it is asked for (renderOutletFile): the same bytes
 // the publish wrote per outlet before (JSON rows by to_json, one a line, `[]` for an outlet without
@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parquetColumns, sqlFile, sqlString } from '../common/db.ts';
 import { jsonArray } from './data-files.ts';
+import { outletMonthFile, outletMonthFolder, SETTLEMENT_LINES } from './run-folder.ts';
 import { LINE_ORDER } from './statements.ts';
 
 const ROOT = 'outlet_rows';
@@ -56,13 +57,12 @@ export const OUTLET_FILES = {
 
 export type OutletFile = keyof typeof OUTLET_FILES;
 
-const familyFile = (file: OutletFile) => `${ROOT}/${file.replace(/\.json$/, '')}.parquet`;
+const familyName = (file: OutletFile) => file.replace(/\.json$/, '');
 
-/** The folder of a family written a file a month (writeOutletMonthRows). */
-const familyMonthFolder = (file: OutletFile) => `${ROOT}/${file.replace(/\.json$/, '')}`;
+const familyFile = (file: OutletFile) => `${ROOT}/${familyName(file)}.parquet`;
 
-/** A month's file of a family written a file a month. */
-export const outletMonthFile = (file: OutletFile, month: string) => `${familyMonthFolder(file)}/${month}.parquet`;
+/** The folder of a family written a file a month (writeOutletMonthRows; its files: run-folder.ts). */
+const familyMonthFolder = (file: OutletFile) => outletMonthFolder(familyName(file));
 
 const MONTH_FILE = /^\d{4}-\d{2}\.parquet$/;
 
@@ -70,8 +70,16 @@ const MONTH_FILE = /^\d{4}-\d{2}\.parquet$/;
 const noRows = (file: OutletFile) =>
   `(select ${[...new Set(['outlet_id', ...OUTLET_FILES[file].order.split(',').map((column) => column.trim())])].map((column) => `null::varchar as ${column}`).join(', ')} where false)`;
 
-/** Where the settled tickets' rows are: the contract table, and the technicians' names beside the families. */
-const SETTLED_TICKETS = { lines: 'tables/settlement_lines.parquet', names: `${ROOT}/technician_names.parquet` } as const;
+/**
+ * Where the settled tickets' rows are: the contract table's month files (in a run folder of format
+ * 12, its one file), and the technicians' names beside the families.
+ */
+const SETTLED_TICKETS = { months: SETTLEMENT_LINES, lines: `${SETTLEMENT_LINES}.parquet`, names: `${ROOT}/technician_names.parquet` } as const;
+
+/** The contract table settlement_lines with no month: no row, its columns the settled tickets read. */
+const NO_SETTLEMENT_LINES = `(select ${['settlement_month', 'outlet_id', 'ticket_id', 'line_id', 'technician_id', 'service_type', 'revisit_id']
+  .map((column) => `null::varchar as ${column}`)
+  .join(', ')}, null::timestamp as completed_at, null::timestamp as revisit_at, null::decimal(18, 2) as fee where false)`;
 
 /** Where the rows files go: the run folder being written (run-folder.ts). */
 interface RowsFolder {
@@ -95,7 +103,7 @@ export async function writeOutletMonthRows(connection: DuckDBConnection, folder:
   folder.directory(familyMonthFolder(file));
   for (const month of months) {
     await connection.run(
-      `copy (select ${columns} from ${from} where month = ${sqlString(month)} order by outlet_id, ${OUTLET_FILES[file].order}) to ${sqlString(folder.path(outletMonthFile(file, month)))} (format parquet)`,
+      `copy (select ${columns} from ${from} where month = ${sqlString(month)} order by outlet_id, ${OUTLET_FILES[file].order}) to ${sqlString(folder.path(outletMonthFile(familyName(file), month)))} (format parquet)`,
     );
   }
 }
@@ -194,12 +202,23 @@ function familyRows(runDir: string, file: OutletFile): { views: string; from: st
   }
   const family = join(runDir, familyFile(file));
   if (existsSync(family)) return { views: '', from: `read_parquet(${sqlString(family)})` };
-  const lines = join(runDir, SETTLED_TICKETS.lines);
+  const lines = settledTicketRows(runDir);
   const names = join(runDir, SETTLED_TICKETS.names);
-  if (file !== 'settlement_lines.json' || !existsSync(lines) || !existsSync(names)) return null;
+  if (file !== 'settlement_lines.json' || lines === null || !existsSync(names)) return null;
   return {
-    views: `create temp view settlement_lines as select * from read_parquet(${sqlString(lines)});
+    views: `create temp view settlement_lines as select * from ${lines};
             create temp view stg_technicians as select * from read_parquet(${sqlString(names)});`,
     from: `(${sqlFile('publish/settlement_lines.sql')})`,
   };
+}
+
+/** The contract table settlement_lines of the run folder as a relation: its month files, or its one file (format 12); null without. */
+function settledTicketRows(runDir: string): string | null {
+  const folder = join(runDir, SETTLED_TICKETS.months);
+  if (existsSync(folder)) {
+    const months = readdirSync(folder).filter((name) => MONTH_FILE.test(name)).sort();
+    return months.length === 0 ? NO_SETTLEMENT_LINES : `read_parquet([${months.map((name) => sqlString(join(folder, name))).join(', ')}])`;
+  }
+  const file = join(runDir, SETTLED_TICKETS.lines);
+  return existsSync(file) ? `read_parquet(${sqlString(file)})` : null;
 }

@@ -11,7 +11,6 @@ import { createGzip, gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { killPoint } from '../common/faults.ts';
 import { localNow } from '../common/time.ts';
 import { penaltyRowsFiles, settlementRowsFiles } from './downloads.ts';
-import { outletMonthFile } from './outlet-rows.ts';
 import type { RunInfo } from './reports.ts';
 
 /**
@@ -25,9 +24,10 @@ import type { RunInfo } from './reports.ts';
  * in download_rows/, their rows made by the server; 11: HR's statement lines of a month made by the
  * server from them; 12: the outlets' settled tickets rendered from tables/settlement_lines.parquet,
  * written in outlet order, with outlet_rows/technician_names.parquet; 13: the outlets' settlement
- * rows a file a month, outlet_rows/settlement/<month>.parquet).
+ * rows a file a month, outlet_rows/settlement/<month>.parquet; 14: the contract table settlement_lines
+ * a file a month, tables/settlement_lines/<month>.parquet, in outlet order within the month).
  */
-export const PUBLISH_FORMAT = 13;
+export const PUBLISH_FORMAT = 14;
 
 export interface Manifest {
   run_id: string;
@@ -76,6 +76,8 @@ export function monthFiles(month: string): string[] {
     `outlet_penalties/${month}.json`,
     `penalties/${month}.json`,
     ...penaltyRowsFiles(month),
+    // the contract table settlement_lines, a file a settlement month (data-files.ts)
+    settlementLinesFile(month),
     // the close's month files (audit.ts)
     `adjustments/${month}.json`,
     `settlement_adjustments/${month}.json`,
@@ -89,8 +91,20 @@ export function monthFiles(month: string): string[] {
  * before the first one it writes (settlementMonths in settlement.ts).
  */
 export function settlementMonthFiles(month: string): string[] {
-  return [`settlement/${month}.json`, ...settlementRowsFiles(month), outletMonthFile('settlement.json', month)];
+  return [`settlement/${month}.json`, ...settlementRowsFiles(month), outletMonthFile('settlement', month)];
 }
+
+/** The folder of the contract table settlement_lines, a file a settlement month (data-files.ts). */
+export const SETTLEMENT_LINES = 'tables/settlement_lines';
+
+/** Its file of a month. */
+export const settlementLinesFile = (month: string) => `${SETTLEMENT_LINES}/${month}.parquet`;
+
+/** The folder of a family of the outlets' rows written a file a month (outlet-rows.ts: the settlement's). */
+export const outletMonthFolder = (family: string) => `outlet_rows/${family}`;
+
+/** A month's file of such a family. */
+export const outletMonthFile = (family: string, month: string) => `${outletMonthFolder(family)}/${month}.parquet`;
 
 /** The run folder into place, then the manifest: each by one rename. */
 export function switchTo(outDir: string, staging: string, run: RunInfo, months: { month: string; hasKpis: boolean }[], buildId: string | null): Manifest {

@@ -18,7 +18,7 @@
 //                                                 (these three rendered by the server from the rows of
 //                                                 every outlet: outlet_rows/settlement/<month>.parquet,
 //                                                 outlet_rows/settlement_withheld.parquet, the tickets
-//                                                 settled from tables/settlement_lines.parquet: outlet-rows.ts)
+//                                                 settled from tables/settlement_lines/: outlet-rows.ts)
 //
 // A ticket withheld for months is one row per run of months in which why it is withheld stays the
 // same (queries/publish/settlement_withheld.sql), not a row per month: at a million tickets the
