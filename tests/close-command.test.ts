@@ -43,7 +43,7 @@ async function hashFromPublished(tables: string, month: string): Promise<string>
     const rows = await reader.connection.runAndReadAll(
       `select 'penalty_lines', line_id, technician_id, rule_id, month, null, amount::varchar from ${t('penalty_lines')} where month = $1
        union all select 'outlet_penalty_lines', line_id, outlet_id, 'OUTLET_OVERCHARGE', month, null, amount::varchar from ${t('outlet_penalty_lines')} where month = $1
-       union all select 'settlement_lines', line_id, outlet_id, 'SETTLE', settlement_month, null, fee::varchar from ${t('settlement_lines')} where settlement_month = $1
+       union all select 'settlement_lines', line_id, outlet_id, 'SETTLE', settlement_month, null, fee::varchar from '${join(tables, 'settlement_lines', '*.parquet')}' where settlement_month = $1
        union all select 'penalty_adjustments', line_id, technician_id, rule_id, original_month, reason, amount::varchar from ${t('penalty_adjustments')} where month = $1
        union all select 'settlement_adjustments', line_id, outlet_id, rule_id, original_month, reason, amount::varchar from ${t('settlement_adjustments')} where month = $1`,
       [month],
