@@ -144,13 +144,17 @@ export async function copyTables(connection: DuckDBConnection, folder: RunFolder
  * order (outlet_id, completed_at, ticket_id): the outlets' settled tickets are rendered from them
  * (outlet-rows.ts). A month's lines change only when the month is written again, so an incremental
  * publish takes the others over (monthFiles); at ten million tickets the table is 7.9M rows, and
- * sorted whole it was the largest step of its lane.
+ * sorted whole it was the largest step of its lane. Row groups of 16,384 rows: an outlet's rows of
+ * a month are read from one or two of them (at 10M an outlet's file in 37 ms; 105 ms with DuckDB's
+ * default of 122,880 rows, 13 months of them; the same bytes on disk).
  */
+const SETTLEMENT_LINES_ROW_GROUP = 16_384;
+
 export async function writeSettlementLines(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   folder.directory(SETTLEMENT_LINES);
   for (const month of months) {
     await connection.run(
-      `copy (select * from settlement_lines where settlement_month = ${sqlString(month)} order by outlet_id, completed_at, ticket_id) to ${sqlString(folder.path(settlementLinesFile(month)))} (format parquet)`,
+      `copy (select * from settlement_lines where settlement_month = ${sqlString(month)} order by outlet_id, completed_at, ticket_id) to ${sqlString(folder.path(settlementLinesFile(month)))} (format parquet, row_group_size ${SETTLEMENT_LINES_ROW_GROUP})`,
     );
   }
 }
