@@ -139,6 +139,8 @@ export async function copyTables(connection: DuckDBConnection, folder: RunFolder
   }
 }
 
+const SETTLEMENT_LINES_ROW_GROUP = 16_384;
+
 /**
  * The contract table settlement_lines of the months given, a file a settlement month, each in outlet
  * order (outlet_id, completed_at, ticket_id): the outlets' settled tickets are rendered from them
@@ -148,8 +150,6 @@ export async function copyTables(connection: DuckDBConnection, folder: RunFolder
  * a month are read from one or two of them (at 10M an outlet's file in 37 ms; 105 ms with DuckDB's
  * default of 122,880 rows, 13 months of them; the same bytes on disk).
  */
-const SETTLEMENT_LINES_ROW_GROUP = 16_384;
-
 export async function writeSettlementLines(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   folder.directory(SETTLEMENT_LINES);
   for (const month of months) {

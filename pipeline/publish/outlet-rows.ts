@@ -196,10 +196,7 @@ export async function renderOutletFile(instance: DuckDBInstance, runDir: string,
  */
 function familyRows(runDir: string, file: OutletFile): { views: string; from: string } | null {
   const monthFolder = join(runDir, familyMonthFolder(file));
-  if (existsSync(monthFolder)) {
-    const months = readdirSync(monthFolder).filter((name) => MONTH_FILE.test(name)).sort();
-    return { views: '', from: months.length === 0 ? noRows(file) : `read_parquet([${months.map((name) => sqlString(join(monthFolder, name))).join(', ')}])` };
-  }
+  if (existsSync(monthFolder)) return { views: '', from: monthFilesRows(monthFolder, noRows(file)) };
   const family = join(runDir, familyFile(file));
   if (existsSync(family)) return { views: '', from: `read_parquet(${sqlString(family)})` };
   const lines = settledTicketRows(runDir);
@@ -215,10 +212,13 @@ function familyRows(runDir: string, file: OutletFile): { views: string; from: st
 /** The contract table settlement_lines of the run folder as a relation: its month files, or its one file (format 12); null without. */
 function settledTicketRows(runDir: string): string | null {
   const folder = join(runDir, SETTLED_TICKETS.months);
-  if (existsSync(folder)) {
-    const months = readdirSync(folder).filter((name) => MONTH_FILE.test(name)).sort();
-    return months.length === 0 ? NO_SETTLEMENT_LINES : `read_parquet([${months.map((name) => sqlString(join(folder, name))).join(', ')}])`;
-  }
+  if (existsSync(folder)) return monthFilesRows(folder, NO_SETTLEMENT_LINES);
   const file = join(runDir, SETTLED_TICKETS.lines);
   return existsSync(file) ? `read_parquet(${sqlString(file)})` : null;
+}
+
+/** Every <month>.parquet of a folder as one relation, in month order; `none` when it has none. */
+function monthFilesRows(folder: string, none: string): string {
+  const months = readdirSync(folder).filter((name) => MONTH_FILE.test(name)).sort();
+  return months.length === 0 ? none : `read_parquet([${months.map((name) => sqlString(join(folder, name))).join(', ')}])`;
 }
