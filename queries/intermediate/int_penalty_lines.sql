@@ -249,4 +249,6 @@ final as (
     on schedule.rule_id = all_lines.rule_id
 )
 
+-- in month order, for the reads of a month's lines (as int_ticket_outcomes)
 select * from final
+order by month
