@@ -56,7 +56,7 @@ let published: string[] = [];
 
 const ROWS_FAMILIES = ['penalty_lines', 'penalty_totals', 'penalty_reasons', 'technician_names', 'outlet_names', 'settlement_totals', 'settlement_withheld', 'outlet_fines'];
 const SETTLEMENT_INPUTS = ['settlement_totals', 'settlement_withheld', 'outlet_fines'];
-const OUTLET_ROWS_FAMILIES = ['outlets', 'technicians', 'penalties', 'penalty_lines', 'outlet_penalties', 'outlet_history', 'adjustments', 'settlement_adjustments', 'settlement_withheld', 'technician_names'];
+const OUTLET_ROWS_FAMILIES = ['outlets', 'technicians', 'penalties', 'outlet_penalties', 'outlet_history', 'adjustments', 'settlement_adjustments', 'settlement_withheld', 'technician_names'];
 // the outlets' settlement rows, a file a month (an incremental publish takes a month's over)
 const OUTLET_MONTH_ROWS_FAMILIES = ['settlement'];
 const DOWNLOAD_VARIANTS = ['csv', 'xlsx', 'en.csv', 'en.xlsx'];

@@ -545,13 +545,50 @@ describe('published files', () => {
     // an outlet known from its settlement only has its settlement files, empty here, and no other
     const settlementOnly = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/W9/settlement_lines.json` });
     expect([settlementOnly.statusCode, settlementOnly.body]).toEqual([200, '[]\n']);
-    // not there: an outlet's file it has not, an outlet not in the run, a family without rows, no family
-    for (const path of ['W9/technicians.json', 'W2/technicians.json', 'W1/penalty_lines.json', 'W1/nothing.json']) {
+    // not there: an outlet's file it has not, an outlet not in the run, no family
+    for (const path of ['W9/technicians.json', 'W2/technicians.json', 'W1/nothing.json']) {
       const res = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/${path}` });
       expect([path, res.statusCode, res.json()]).toEqual([path, 404, { error: 'not found' }]);
     }
     const head = await inject({ method: 'HEAD', url: `${w1}/technicians.json` });
     expect([head.statusCode, head.body, Number(head.headers['content-length'])]).toEqual([200, '', technicians.rawPayload.length]);
+  });
+
+  it("renders an outlet's statement lines from the months' penalty lines of HR's statement inputs; a run folder of format 14 from their own rows", async () => {
+    const w1 = await inject({ method: 'GET', url: `/data/runs/${RUN_B}/by_outlet/W1/penalty_lines.json` });
+    expect([w1.statusCode, w1.json()]).toEqual([
+      200,
+      [
+        {
+          month: '2026-03', technician_id: 'T1', outlet_id: 'W1', rule_id: 'IMAGE', rule_name_zh: '图片不合格', rule_name_en: 'Image rejected', amount: 20,
+          occurred_at: '2026-03-01 10:00:00', ticket_id: 'GD1', revisit_id: null, complaint_id: null, violation_id: null, dismissal: false,
+          line_id: 'IMAGE:GD1', appeal_id: null, appeal_decision: null, amount_before_appeal: null,
+        },
+      ],
+    ]);
+    // an outlet with no line in that month, and a run folder with no month of lines: []
+    const other = `/data/runs/${RUN_B}/by_outlet/${encodeURIComponent(encodeURIComponent('A/B'))}/penalty_lines.json`;
+    expect((await inject({ method: 'GET', url: other })).body).toBe('[]\n');
+    const none = join(root, 'no-penalty-month');
+    cpSync(outletRows, join(none, 'outlet_rows'), { recursive: true });
+    expect((await renderedOutletFileOrNull(none, 'by_outlet/W1/penalty_lines.json'))?.toString()).toBe('[]\n');
+    // format 14 wrote every outlet's lines to outlet_rows/penalty_lines.parquet, which is read first
+    const old = join(root, 'format-14');
+    cpSync(outletRows, join(old, 'outlet_rows'), { recursive: true });
+    cpSync(downloadRows, join(old, 'download_rows'), { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(`
+      copy (
+        select '2026-02' as month, 'W1' as outlet_id, 'T9' as technician_id, timestamp '2026-02-03 09:00:00' as occurred_at, 'IMAGE' as rule_id,
+          'GD9' as ticket_id, null::varchar as revisit_id, null::varchar as complaint_id, null::varchar as violation_id, 'IMAGE:GD9' as line_id
+      )
+      to '${join(old, 'outlet_rows', 'penalty_lines.parquet')}' (format parquet)`);
+    connection.closeSync();
+    instance.closeSync();
+    expect((await renderedOutletFileOrNull(old, 'by_outlet/W1/penalty_lines.json'))?.toString()).toBe(
+      '[{"month":"2026-02","outlet_id":"W1","technician_id":"T9","occurred_at":"2026-02-03 09:00:00","rule_id":"IMAGE","ticket_id":"GD9","revisit_id":null,"complaint_id":null,"violation_id":null,"line_id":"IMAGE:GD9"}]\n',
+    );
   });
 
   it('renders the settled tickets of a run folder of format 12 from its one contract file, and of no month as []', async () => {

@@ -119,7 +119,9 @@ type RowsFamily = keyof typeof ROWS;
  */
 const INPUTS = {
   penalty: [
-    { file: 'penalty_lines', name: 'penalty_lines', rows: 'select * from penalty_lines where month = $month', order: 'line_id' },
+    // by outlet (line_id is unique in a month), in small row groups: every outlet's statement lines are
+    // rendered from these files too (outlet-rows.ts), an outlet's rows a row group or two a month
+    { file: 'penalty_lines', name: 'penalty_lines', rows: 'select * from penalty_lines where month = $month', order: 'outlet_id, line_id', rowGroupSize: 16_384 },
     { file: 'penalty_totals', name: 'pub_penalty_totals', rows: 'select * from pub_penalty_totals where month = $month', order: 'technician_id, outlet_id' },
     { file: 'penalty_reasons', name: 'pub_penalty_reasons', rows: 'select * from pub_penalty_reasons where month = $month', order: 'technician_id, lang' },
     {
@@ -162,6 +164,9 @@ const ROWS_ROOT = 'download_rows';
 
 const inputFile = (file: string, month: string) => `${ROWS_ROOT}/${file}/${month}.parquet`;
 
+/** The folder of the months' penalty lines among the inputs (penaltyLinesInput). */
+export const PENALTY_LINES_INPUTS = `${ROWS_ROOT}/penalty_lines`;
+
 /** The month's penalty lines among the inputs (statements.ts makes HR's statement lines page of them too). */
 export const penaltyLinesInput = (month: string) => inputFile('penalty_lines', month);
 
@@ -179,7 +184,8 @@ async function writeInputs(connection: DuckDBConnection, folder: RowsFolder, kin
   for (const input of INPUTS[kind]) {
     const rows = `(${input.rows.replaceAll('$month', sqlString(month))})`;
     folder.directory(`${ROWS_ROOT}/${input.file}`);
-    await connection.run(`copy (select ${await parquetColumns(connection, rows)} from ${rows} order by ${input.order}) to ${sqlString(folder.path(inputFile(input.file, month)))} (format parquet)`);
+    const rowGroups = 'rowGroupSize' in input ? `, row_group_size ${input.rowGroupSize}` : '';
+    await connection.run(`copy (select ${await parquetColumns(connection, rows)} from ${rows} order by ${input.order}) to ${sqlString(folder.path(inputFile(input.file, month)))} (format parquet${rowGroups})`);
   }
 }
 

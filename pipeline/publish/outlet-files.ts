@@ -50,11 +50,13 @@ export function outletPath(outletId: string, file: string): string {
   return `${OUTLET_ROOT}/${outletFolderName(outletId)}/${file}`;
 }
 
-/** Each outlet's files: the family (outlet-rows.ts) and the query of its rows. */
+/**
+ * Each outlet's files: the family (outlet-rows.ts) and the query of its rows. Not the statement lines
+ * (penalty_lines.json): they are rendered from HR's statement inputs of each month (outlet-rows.ts).
+ */
 const OUTLET_FAMILIES = [
   { file: 'technicians.json', query: 'publish/technician_months.sql' },
   { file: 'penalties.json', query: 'publish/penalty_totals.sql' },
-  { file: 'penalty_lines.json', query: 'publish/penalty_lines.sql' },
   { file: 'outlet_penalties.json', query: 'publish/outlet_penalties.sql' },
   { file: 'outlet_history.json', query: 'publish/outlet_history.sql' },
   { file: 'adjustments.json', query: 'publish/penalty_adjustments.sql' },

@@ -4,10 +4,9 @@
 //
 //   outlet_rows/outlets.parquet        every outlet with a folder: outlet_id, and whether it has the
 //                                      files of every family (own_files) or only the settlement's
-//   outlet_rows/<family>.parquet       the family's rows (technicians, penalties, penalty_lines,
-//                                      outlet_penalties, outlet_history, adjustments,
-//                                      settlement_adjustments, settlement_withheld),
-//                                      ordered by outlet_id and the file's order
+//   outlet_rows/<family>.parquet       the family's rows (technicians, penalties, outlet_penalties,
+//                                      outlet_history, adjustments, settlement_adjustments,
+//                                      settlement_withheld), ordered by outlet_id and the file's order
 //   outlet_rows/settlement/<month>.parquet  the settlement family a file a month, in the same order:
 //                                      an incremental publish takes the months before the first one
 //                                      it writes over with the month's other settlement files
@@ -18,6 +17,10 @@
 // which the publish writes in outlet order within each month for them (data-files.ts), with the
 // technicians' names joined as queries/publish/settlement_lines.sql joins them. Written twice,
 // they were a third of the publish's biggest lane (7.9M rows, 300 MB, at ten million tickets).
+// The statement lines (penalty_lines.json) likewise are rendered from the month files of HR's
+// statement inputs, download_rows/penalty_lines/<month>.parquet, written in outlet order for them
+// (downloads.ts): written again as a family they were 4.3 s of a lane at ten million tickets, on
+// every run, as the family spans the months.
 //
 // and the server renders an outlet's file when it is asked for (renderOutletFile): the same bytes
 // the publish wrote per outlet before (JSON rows by to_json, one a line, `[]` for an outlet without
@@ -29,6 +32,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parquetColumns, sqlFile, sqlString } from '../common/db.ts';
 import { jsonArray } from './data-files.ts';
+import { PENALTY_LINES_INPUTS } from './downloads.ts';
 import { outletMonthFile, outletMonthFolder, SETTLEMENT_LINES } from './run-folder.ts';
 import { LINE_ORDER } from './statements.ts';
 
@@ -199,6 +203,7 @@ function familyRows(runDir: string, file: OutletFile): { views: string; from: st
   if (existsSync(monthFolder)) return { views: '', from: monthFilesRows(monthFolder, noRows(file)) };
   const family = join(runDir, familyFile(file));
   if (existsSync(family)) return { views: '', from: `read_parquet(${sqlString(family)})` };
+  if (file === 'penalty_lines.json') return statementLineRows(runDir);
   const lines = settledTicketRows(runDir);
   const names = join(runDir, SETTLED_TICKETS.names);
   if (file !== 'settlement_lines.json' || lines === null || !existsSync(names)) return null;
@@ -207,6 +212,18 @@ function familyRows(runDir: string, file: OutletFile): { views: string; from: st
             create temp view stg_technicians as select * from read_parquet(${sqlString(names)});`,
     from: `(${sqlFile('publish/settlement_lines.sql')})`,
   };
+}
+
+/**
+ * Every outlet's statement lines: queries/publish/penalty_lines.sql over the months' penalty lines
+ * of HR's statement inputs (a run folder of format 14 or before has the family's own file, found
+ * first); no month, no row.
+ */
+function statementLineRows(runDir: string): { views: string; from: string } {
+  const folder = join(runDir, PENALTY_LINES_INPUTS);
+  const lines = existsSync(folder) ? monthFilesRows(folder, '') : '';
+  if (lines === '') return { views: '', from: noRows('penalty_lines.json') };
+  return { views: `create temp view penalty_lines as select * from ${lines};`, from: `(${sqlFile('publish/penalty_lines.sql')})` };
 }
 
 /** The contract table settlement_lines of the run folder as a relation: its month files, or its one file (format 12); null without. */

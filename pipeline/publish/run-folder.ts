@@ -25,9 +25,11 @@ import type { RunInfo } from './reports.ts';
  * server from them; 12: the outlets' settled tickets rendered from tables/settlement_lines.parquet,
  * written in outlet order, with outlet_rows/technician_names.parquet; 13: the outlets' settlement
  * rows a file a month, outlet_rows/settlement/<month>.parquet; 14: the contract table settlement_lines
- * a file a month, tables/settlement_lines/<month>.parquet, in outlet order within the month).
+ * a file a month, tables/settlement_lines/<month>.parquet, in outlet order within the month; 15: no
+ * outlet_rows/penalty_lines.parquet, the outlets' statement lines rendered from the months' penalty
+ * lines of download_rows/, written in outlet order).
  */
-export const PUBLISH_FORMAT = 14;
+export const PUBLISH_FORMAT = 15;
 
 export interface Manifest {
   run_id: string;
