@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../common/db.ts';
+import { OUTLET_READ_ROW_GROUP } from './downloads.ts';
 import { type RunFolder, SETTLEMENT_LINES, settlementLinesFile } from './run-folder.ts';
 
 /**
@@ -139,22 +140,20 @@ export async function copyTables(connection: DuckDBConnection, folder: RunFolder
   }
 }
 
-const SETTLEMENT_LINES_ROW_GROUP = 16_384;
-
 /**
  * The contract table settlement_lines of the months given, a file a settlement month, each in outlet
  * order (outlet_id, completed_at, ticket_id): the outlets' settled tickets are rendered from them
  * (outlet-rows.ts). A month's lines change only when the month is written again, so an incremental
  * publish takes the others over (monthFiles); at ten million tickets the table is 7.9M rows, and
- * sorted whole it was the largest step of its lane. Row groups of 16,384 rows: an outlet's rows of
- * a month are read from one or two of them (at 10M an outlet's file in 37 ms; 105 ms with DuckDB's
- * default of 122,880 rows, 13 months of them; the same bytes on disk).
+ * sorted whole it was the largest step of its lane. Small row groups (OUTLET_READ_ROW_GROUP): an
+ * outlet's rows of a month are read from one or two of them (at 10M an outlet's file in 37 ms;
+ * 105 ms with DuckDB's default of 122,880 rows, 13 months of them; the same bytes on disk).
  */
 export async function writeSettlementLines(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
   folder.directory(SETTLEMENT_LINES);
   for (const month of months) {
     await connection.run(
-      `copy (select * from settlement_lines where settlement_month = ${sqlString(month)} order by outlet_id, completed_at, ticket_id) to ${sqlString(folder.path(settlementLinesFile(month)))} (format parquet, row_group_size ${SETTLEMENT_LINES_ROW_GROUP})`,
+      `copy (select * from settlement_lines where settlement_month = ${sqlString(month)} order by outlet_id, completed_at, ticket_id) to ${sqlString(folder.path(settlementLinesFile(month)))} (format parquet, row_group_size ${OUTLET_READ_ROW_GROUP})`,
     );
   }
 }

@@ -111,6 +111,13 @@ const ROWS = {
 type RowsFamily = keyof typeof ROWS;
 
 /**
+ * Row groups of the Parquet files the server reads one outlet's rows from (these penalty lines, and
+ * settlement_lines: data-files.ts): written in outlet order, an outlet's rows of a month are a row
+ * group or two of this size, where DuckDB's default (122,880 rows) made it read many times as much.
+ */
+export const OUTLET_READ_ROW_GROUP = 16_384;
+
+/**
  * The inputs of each kind of statement: a file per month (download_rows/<file>/<month>.parquet), the
  * name the statements' SQL reads it by, and its month's rows on the publishing connection (where
  * pub_penalty_totals, pub_penalty_reasons and the settlement's tables are: statements.ts,
@@ -121,7 +128,7 @@ const INPUTS = {
   penalty: [
     // by outlet (line_id is unique in a month), in small row groups: every outlet's statement lines are
     // rendered from these files too (outlet-rows.ts), an outlet's rows a row group or two a month
-    { file: 'penalty_lines', name: 'penalty_lines', rows: 'select * from penalty_lines where month = $month', order: 'outlet_id, line_id', rowGroupSize: 16_384 },
+    { file: 'penalty_lines', name: 'penalty_lines', rows: 'select * from penalty_lines where month = $month', order: 'outlet_id, line_id', rowGroupSize: OUTLET_READ_ROW_GROUP },
     { file: 'penalty_totals', name: 'pub_penalty_totals', rows: 'select * from pub_penalty_totals where month = $month', order: 'technician_id, outlet_id' },
     { file: 'penalty_reasons', name: 'pub_penalty_reasons', rows: 'select * from pub_penalty_reasons where month = $month', order: 'technician_id, lang' },
     {

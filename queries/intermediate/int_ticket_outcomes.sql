@@ -132,6 +132,7 @@ final as (
 
 -- in month order: a month's rows then sit in a few row groups, which every read of a month (the
 -- settlement lines of a settlement month, an incremental build's scope) finds by their zone maps
--- instead of scanning the whole table; the sort costs no more than it saves in the writing
+-- instead of scanning the whole table. At a million tickets the sort costs nothing (sorted rows
+-- write faster); at ten million it spills, 3 s of the build against 4 s saved in the publish
 select * from final
 order by month
