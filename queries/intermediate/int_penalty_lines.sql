@@ -76,16 +76,12 @@ revisit_findings as (
   )
 ),
 
-ticket_findings as (
+-- at most one line per rule and ticket: the earliest evidence. A late arrival is one finding of its
+-- ticket already; calls and the fee may both find an overcharge, so those are grouped (10M tickets:
+-- 90 thousand rows to group instead of 2.6 million, as a quarter of the tickets were late)
+ticket_lines as (
   select * from late_arrivals
   union all
-  select * from revisit_findings
-  union all
-  select * from fee_overcharges
-),
-
--- at most one line per rule and ticket: the earliest evidence
-ticket_lines as (
   select
     findings.rule_id,
     findings.ticket_id,
@@ -94,7 +90,11 @@ ticket_lines as (
     findings.outlet_id,
     first(findings.revisit_id order by findings.occurred_at, findings.revisit_id nulls first) as revisit_id,
     min(findings.occurred_at) as occurred_at
-  from ticket_findings as findings
+  from (
+    select * from revisit_findings
+    union all
+    select * from fee_overcharges
+  ) as findings
   group by findings.rule_id, findings.ticket_id, findings.month, findings.technician_id, findings.outlet_id
 ),
 
