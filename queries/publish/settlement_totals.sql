@@ -87,13 +87,14 @@ levels as (
   window running as (partition by outlet_id, kind, code order by month rows between unbounded preceding and current row)
 ),
 
--- each outlet's month and each reason and completion month the outlet ever had withheld
+-- each outlet's month and each reason and completion month the outlet ever had withheld (the keys
+-- from the changes summed by month, a tenth of the rows)
 grid as (
   select
     totals.month,
     keys.*
   from settlement_totals as totals
-  join (select distinct outlet_id, kind, code from changes) as keys
+  join (select distinct outlet_id, kind, code from change_months) as keys
     on keys.outlet_id = totals.outlet_id
   where totals.month in (select month from pub_settlement_months)
 ),
@@ -119,11 +120,17 @@ withheld_groups as (
   where levels.tickets > 0
 ),
 
+-- The lists are sorted after they are made, as penalty_reasons.sql does, not made by list(… order by
+-- …): an ordered aggregate sorts within every group (10M tickets: the thirteen months 7.0 s against
+-- 5.0 s, one thread). A list's items differ in (position, code), so the order is the same.
 settled_lists as (
   select
     month,
     outlet_id,
-    list({'service_type': service_type, 'tickets': tickets, 'fees': fees} order by position, service_type) as settled_by_service
+    list_transform(
+      list_sort(list({'position': position, 'service_type': service_type, 'tickets': tickets, 'fees': fees})),
+      service -> {'service_type': service.service_type, 'tickets': service.tickets, 'fees': service.fees}
+    ) as settled_by_service
   from settled_groups
   group by month, outlet_id
 ),
@@ -132,10 +139,12 @@ withheld_lists as (
   select
     month,
     outlet_id,
-    list({'withheld_reason': code, 'tickets': tickets, 'fees': fees} order by position, code)
-      filter (where kind = 'reason') as withheld_by_reason,
-    list({'completion_month': code, 'tickets': tickets, 'fees': fees} order by code)
-      filter (where kind = 'completion') as withheld_by_completion_month
+    list_transform(
+      list_sort(list({'position': position, 'withheld_reason': code, 'tickets': tickets, 'fees': fees}) filter (where kind = 'reason')),
+      reason -> {'withheld_reason': reason.withheld_reason, 'tickets': reason.tickets, 'fees': reason.fees}
+    ) as withheld_by_reason,
+    list_sort(list({'completion_month': code, 'tickets': tickets, 'fees': fees}) filter (where kind = 'completion'))
+      as withheld_by_completion_month
   from withheld_groups
   group by month, outlet_id
 ),
