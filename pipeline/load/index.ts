@@ -42,6 +42,7 @@ import type { FileOutcome, LoadedFile, Logger } from './outcome.ts';
 import { TOGETHER_BYTES, planFile, type FilePlan } from './plan.ts';
 import { ScanAhead } from './scan-ahead.ts';
 import { finishMarking, startMarking, type StaleMonthsMarking } from './stale-months.ts';
+import { TypedReads } from './typing.ts';
 
 export { FatalLoadError, type FileOutcome, type Logger } from './outcome.ts';
 export { RejectsFileError, rejectLine, summariseRejects, type RejectSummary } from './reject-summary.ts';
@@ -66,12 +67,17 @@ export async function loadFolder(db: Db, inputDir: string, log: Logger = () => {
     if (!entries.some((e) => e.kind)) throw noExportError(inputDir, entries);
     const sizes = entries.map((e) => (e.kind ? statSync(e.path).size : 0));
     progress?.plan(entries.filter((e) => e.kind).length, sizes.reduce((a, b) => a + b, 0));
-    const load = new FolderLoad(db, work, new ScanAhead(entries, sizes), sizes, log, progress);
-    await db.transaction(async () => {
-      await load.start();
-      for (const [index, entry] of entries.entries()) await load.file(index, entry);
-      await load.finish();
-    });
+    const reads = new TypedReads(db);
+    const load = new FolderLoad(db, reads, work, new ScanAhead(entries, sizes), sizes, log, progress);
+    try {
+      await db.transaction(async () => {
+        await load.start();
+        for (const [index, entry] of entries.entries()) await load.file(index, entry);
+        await load.finish();
+      });
+    } finally {
+      await reads.release();
+    }
     if (entries.some((e) => !e.kind)) log(acceptedNames());
     return load.outcomes;
   } finally {
@@ -88,6 +94,7 @@ class FolderLoad {
 
   constructor(
     private readonly db: Db,
+    private readonly reads: TypedReads,
     private readonly work: string,
     private readonly scans: ScanAhead,
     private readonly sizes: number[],
@@ -162,12 +169,12 @@ class FolderLoad {
     try {
       if (plans.length === 1) {
         this.progress?.fileStarted(plans[0]!.file, plans[0]!.bytes);
-        this.report(await loadAlone(this.db, plans[0]!, this.staleMonths));
+        this.report(await loadAlone(this.db, this.reads, plans[0]!, this.staleMonths));
         return;
       }
       const bytes = plans.reduce((n, p) => n + p.bytes, 0);
       this.progress?.fileStarted(`${plans.length} ${plans[0]!.kind.kind} files`, bytes);
-      const loaded = await loadTogether(this.db, plans, this.staleMonths);
+      const loaded = await loadTogether(this.db, this.reads, plans, this.staleMonths);
       if (this.progress) this.progress.filesDone(loaded.map((o, i) => ({ line: loadedLine(o), rows: o.rowsRead, bytes: plans[i]!.bytes })));
       else loaded.forEach((o) => this.log(loadedLine(o)));
       this.outcomes.push(...loaded);

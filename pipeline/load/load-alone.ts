@@ -7,26 +7,25 @@ import type { FilePlan } from './plan.ts';
 import { READER_REJECT_COLUMN, READER_REJECT_REASON, columnLabel, inputTextView, readerErrors, readerOf, setColumnLabels } from './read.ts';
 import { insertLineRejects } from './rejects.ts';
 import type { StaleMonthsMarking } from './stale-months.ts';
+import type { TypedReads } from './typing.ts';
 import { insertBatch, storeRows } from './store.ts';
 
 /** One file read alone: any file, including those with blank lines, multi-line records or lines cut out. */
-export async function loadAlone(db: Db, plan: FilePlan, staleMonths: StaleMonthsMarking): Promise<LoadedFile> {
+export async function loadAlone(db: Db, reads: TypedReads, plan: FilePlan, staleMonths: StaleMonthsMarking): Promise<LoadedFile> {
   const { file, headers, lineRejects } = plan;
   const batchId = await db.value<number>(`select nextval('load_batch_seq')`);
   if (!plan.header) return recordBlankFile(db, plan, batchId);
 
   // 1. DuckDB's reader, every column as text; rows it cannot split go to its rejects table. The
   //    typing query reads straight from it, so the text is not stored first: one pass, in parallel.
-  await db.run(`drop table if exists temp.reader_errors; drop table if exists temp.reader_scans;`);
-  await db.run(inputTextView(plan, readerOf(plan, [plan.readPath], 'store', false), '0'));
   // 2. Typed rows, in the reader's order: rowid is the position among the rows it accepted
-  try {
-    await db.run(`create or replace temp table typed_all as ${sqlFile(`load/typed_${plan.kind.kind}.sql`)}`);
-  } catch (e) {
-    throw new FatalLoadError(`${file}: the CSV reader stopped: ${(e as Error).message.split('\n')[0]}; nothing from this file was loaded`);
+  //    (typing.ts: outside the load's transaction)
+  const typed = await reads.read(inputTextView(plan, readerOf(plan, [plan.readPath], 'store', false), '0'), sqlFile(`load/typed_${plan.kind.kind}.sql`));
+  if (typed instanceof Error) {
+    throw new FatalLoadError(`${file}: the CSV reader stopped: ${typed.message.split('\n')[0]}; nothing from this file was loaded`);
   }
   // 3. Line numbers: blank lines and reader rejects are the gaps between accepted rows.
-  const plainLines = await numberLines(db, plan, batchId);
+  const plainLines = await numberLines(db, plan, batchId, typed.rows);
 
   // 4. Reject, de-duplicate, and store (in the load's one transaction).
   await insertLineRejects(db, batchId, file, lineRejects, (i) => (i < headers.length ? columnLabel(plan, i) : null));
@@ -56,7 +55,7 @@ async function recordBlankFile(db: Db, plan: FilePlan, batchId: number): Promise
  * checked, and the view typed_rows: the typed rows with their batch and source line. Returns
  * whether each row's line is its position (no blank lines, rejects or multi-line records).
  */
-async function numberLines(db: Db, plan: FilePlan, batchId: number): Promise<boolean> {
+async function numberLines(db: Db, plan: FilePlan, batchId: number, typedAll: string): Promise<boolean> {
   const { file, linesAboveData, gaps, blankRows, multilineAfter, records } = plan;
   await db.run(`create or replace temp table file_multiline (line bigint, extra bigint)`);
   await db.run(`create or replace temp table file_gaps (line bigint)`);
@@ -73,12 +72,10 @@ async function numberLines(db: Db, plan: FilePlan, batchId: number): Promise<boo
     from errors asof left join extra_steps on errors.line > extra_steps.line`);
   await db.run(`insert into file_gaps select duckdb_line from reader_rejects`);
 
-  // the rows in file order: rowid counts from a base that is not 0 for rows not yet committed (above
-  // 2^53, so it comes as text); a literal, as a subquery it made a cross product of every row
-  // (at 10M tickets 4.6 s of the insert)
-  const base = BigInt(await db.value<string>(`select coalesce(min(rowid), 0)::varchar from typed_all`));
-  await db.run(`create or replace temp view file_rows_ordered as select rowid - ${base} as position from typed_all`);
-  const accepted = await db.value<number>(`select count(*) from typed_all`);
+  // the rows in file order: the typed rows are committed in a database of their own, so rowid
+  // counts from 0
+  await db.run(`create or replace temp view file_rows_ordered as select rowid as position from ${typedAll}`);
+  const accepted = await db.value<number>(`select count(*) from ${typedAll}`);
   const readerRejected = await db.value<number>(`select count(*) from reader_rejects`);
   if (accepted + readerRejected !== records) {
     throw new FatalLoadError(
@@ -88,7 +85,7 @@ async function numberLines(db: Db, plan: FilePlan, batchId: number): Promise<boo
 
   // most files have no blank lines, rejects or multi-line records: then the line is the row's position
   const plainLines = gaps.length === 0 && blankRows.length === 0 && multilineAfter.length === 0 && readerRejected === 0;
-  const positioned = `(select rowid - ${base} as position, * exclude (file_index) from typed_all)`;
+  const positioned = `(select rowid as position, * exclude (file_index) from ${typedAll})`;
   const fileColumns = `0 as file_index, ${batchId} as batch_id`;
   if (plainLines) {
     await db.run(`

@@ -9,6 +9,7 @@ import type { FilePlan } from './plan.ts';
 import { READER_REJECT_COLUMN, READER_REJECT_REASON, columnLabel, fileIndexOf, inputTextView, readerErrors, readerOf, setColumnLabels } from './read.ts';
 import { insertLineRejects } from './rejects.ts';
 import type { StaleMonthsMarking } from './stale-months.ts';
+import type { TypedReads } from './typing.ts';
 import { storeRows, type StoredFile } from './store.ts';
 
 // lines the reader rejects in a file read together, above which it is read alone again
@@ -20,28 +21,29 @@ const MAX_GAPS_TOGETHER = 100;
  * A key given in several of the files is stored as if the files were loaded one after the
  * other: the files are stored in runs in which no key repeats across files.
  */
-export async function loadTogether(db: Db, plans: FilePlan[], staleMonths: StaleMonthsMarking): Promise<LoadedFile[]> {
-  if (!(await readTogether(db, plans))) {
+export async function loadTogether(db: Db, reads: TypedReads, plans: FilePlan[], staleMonths: StaleMonthsMarking): Promise<LoadedFile[]> {
+  const typed = await readTogether(reads, plans);
+  if (typed === null) {
     // the reader stopped on one of them: read alone, the file is named in the error
     const outcomes = [];
-    for (const plan of plans) outcomes.push(await loadAlone(db, plan, staleMonths));
+    for (const plan of plans) outcomes.push(await loadAlone(db, reads, plan, staleMonths));
     return outcomes;
   }
-  await countTogether(db, plans);
-  const { readAlone, lineOf } = await numberLinesTogether(db, plans);
-  const previousFile = await filesSharingKeys(db, plans[0]!.kind, readAlone);
+  await countTogether(db, plans, typed);
+  const { readAlone, lineOf } = await numberLinesTogether(db, plans, typed);
+  const previousFile = await filesSharingKeys(db, plans[0]!.kind, readAlone, typed);
 
   const outcomes: LoadedFile[] = [];
   let run: number[] = [];
   const storeRun = async () => {
     if (run.length === 0) return;
-    outcomes.push(...(await storeRunOf(db, plans, run, lineOf, staleMonths)));
+    outcomes.push(...(await storeRunOf(db, plans, run, lineOf, staleMonths, typed)));
     run = [];
   };
   for (const [i, plan] of plans.entries()) {
     if (readAlone.has(i)) {
       await storeRun();
-      outcomes.push(await loadAlone(db, plan, staleMonths));
+      outcomes.push(await loadAlone(db, reads, plan, staleMonths));
       continue;
     }
     const previous = previousFile.get(i);
@@ -52,21 +54,18 @@ export async function loadTogether(db: Db, plans: FilePlan[], staleMonths: Stale
   return outcomes;
 }
 
-/** The typed rows of all the files (together_typed), by one read; false when the reader stopped. */
-async function readTogether(db: Db, plans: FilePlan[]): Promise<boolean> {
+/** The table of the typed rows of all the files, by one read (typing.ts); null when the reader stopped. */
+async function readTogether(reads: TypedReads, plans: FilePlan[]): Promise<string | null> {
   const first = plans[0]!;
-  await db.run(`drop table if exists temp.reader_errors; drop table if exists temp.reader_scans;`);
-  await db.run(inputTextView(first, readerOf(first, plans.map((p) => p.readPath), 'store', true), fileIndexOf(plans, 'f.filename')));
-  try {
-    await db.run(`create or replace temp table together_typed as ${sqlFile(`load/typed_${first.kind.kind}.sql`)}`);
-    return true;
-  } catch {
-    return false;
-  }
+  const typed = await reads.read(
+    inputTextView(first, readerOf(first, plans.map((p) => p.readPath), 'store', true), fileIndexOf(plans, 'f.filename')),
+    sqlFile(`load/typed_${first.kind.kind}.sql`),
+  );
+  return typed instanceof Error ? null : typed.rows;
 }
 
 /** Per file: the rows the reader accepted and where they start, and the lines it rejected; checked against the plan. */
-async function countTogether(db: Db, plans: FilePlan[]): Promise<void> {
+async function countTogether(db: Db, plans: FilePlan[], typed: string): Promise<void> {
   await db.run(`
     create or replace temp table together_rejects as
     select file_index, line as duckdb_line,
@@ -76,7 +75,7 @@ async function countTogether(db: Db, plans: FilePlan[]): Promise<void> {
     from (${readerErrors(fileIndexOf(plans, 'scans.file_path'))})`);
   const counts = await db.all(`
     with accepted as (
-      select file_index, count(*) as accepted from together_typed group by file_index
+      select file_index, count(*) as accepted from ${typed} group by file_index
     ),
     rejected as (select file_index, count(*) as rejected from together_rejects group by file_index)
     select files.i as file_index, coalesce(accepted.accepted, 0) as accepted, coalesce(rejected.rejected, 0) as rejected
@@ -100,7 +99,7 @@ async function countTogether(db: Db, plans: FilePlan[]): Promise<void> {
  * position, the lines above the first row, and one for each gap at or before its position.
  * Returns the files to read alone, and the SQL of a row's line (over together_files).
  */
-async function numberLinesTogether(db: Db, plans: FilePlan[]): Promise<{ readAlone: Set<number>; lineOf: string }> {
+async function numberLinesTogether(db: Db, plans: FilePlan[], typed: string): Promise<{ readAlone: Set<number>; lineOf: string }> {
   const gaps = await db.all(`select file_index, accepted_before from together_rejects order by file_index, accepted_before`);
   const readAlone = new Set<number>();
   const gapsOf = new Map<number, number[]>();
@@ -114,10 +113,10 @@ async function numberLinesTogether(db: Db, plans: FilePlan[]): Promise<{ readAlo
   await db.run(
     `
     create or replace temp table together_files as
-    -- the first rowid of each file stays in SQL: rowids of rows not yet committed are above 2^53
+    -- the first rowid of each file: where its rows start among those of the read
     select files.file_index, coalesce(bases.base_rowid, 0) as base_rowid, files.line_offset, files.file
     from (values ${plans.map((p, i) => `(${i}, ${p.linesAboveData + 2}, $${i + 1}::varchar)`).join(', ')}) as files(file_index, line_offset, file)
-    left join (select file_index, min(rowid) as base_rowid from together_typed group by file_index) as bases on bases.file_index = files.file_index`,
+    left join (select file_index, min(rowid) as base_rowid from ${typed} group by file_index) as bases on bases.file_index = files.file_index`,
     plans.map((p) => p.file),
   );
   const lineOf = gapTerms.length ? `position + line_offset + case file_index ${gapTerms.join(' ')} else 0 end` : 'position + line_offset';
@@ -130,12 +129,12 @@ async function numberLinesTogether(db: Db, plans: FilePlan[]): Promise<{ readAlo
  * that gives one of its keys: a run of files stored together ends before a file that shares a key
  * with a file of the run.
  */
-async function filesSharingKeys(db: Db, kind: KindDef, readAlone: Set<number>): Promise<Map<number, number>> {
+async function filesSharingKeys(db: Db, kind: KindDef, readAlone: Set<number>, typed: string): Promise<Map<number, number>> {
   const key = sqlIdent(kind.key);
   await db.run(`
     create or replace temp table together_repeats as
     select ${key}, min(file_index) as first_file, max(file_index) as last_file
-    from together_typed where problem is null and file_index not in (${[-1, ...readAlone].join(', ')})
+    from ${typed} where problem is null and file_index not in (${[-1, ...readAlone].join(', ')})
     group by ${key} having count(*) > 1`);
   const previousFile = new Map<number, number>();
   const shared = await db.all(`
@@ -144,7 +143,7 @@ async function filesSharingKeys(db: Db, kind: KindDef, readAlone: Set<number>): 
       select file_index, lag(file_index) over (partition by ${key} order by file_index) as previous_file
       from (
         select distinct t.${key}, t.file_index
-        from together_typed as t
+        from ${typed} as t
         where t.problem is null and t.file_index not in (${[-1, ...readAlone].join(', ')})
           and t.${key} in (select ${key} from together_repeats where first_file <> last_file)
       )
@@ -156,7 +155,7 @@ async function filesSharingKeys(db: Db, kind: KindDef, readAlone: Set<number>): 
 }
 
 /** A run of the files (by index), no key shared between two of them: their rows as typed_rows, rejected and stored. */
-async function storeRunOf(db: Db, plans: FilePlan[], run: number[], lineOf: string, staleMonths: StaleMonthsMarking): Promise<LoadedFile[]> {
+async function storeRunOf(db: Db, plans: FilePlan[], run: number[], lineOf: string, staleMonths: StaleMonthsMarking, typed: string): Promise<LoadedFile[]> {
   const first = plans[0]!;
   const files: StoredFile[] = [];
   for (const i of run) files.push({ plan: plans[i]!, batchId: await db.value<number>(`select nextval('load_batch_seq')`), fileIndex: i });
@@ -166,7 +165,7 @@ async function storeRunOf(db: Db, plans: FilePlan[], run: number[], lineOf: stri
       select file_index, ${batchIds('file_index')} as batch_id, ${lineOf} as source_line, position as row_index, * exclude (file_index, position, line_offset)
       from (
         select t.rowid - files.base_rowid as position, files.line_offset, t.*
-        from together_typed as t
+        from ${typed} as t
         join together_files as files on files.file_index = t.file_index
         where t.file_index in (${run.join(', ')})
       )`);
