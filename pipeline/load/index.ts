@@ -18,6 +18,8 @@
 //   header.ts        which record is the header
 //   plan.ts          what is known of a file before DuckDB reads it (FilePlan)
 //   read.ts          the DuckDB reader statements, the typing query's input, the reader's rejects
+//   typing.ts        where a read's typed rows are kept: outside the load's transaction, so that
+//                    the statements over them run on every core
 //   load-alone.ts    one file read alone, its rows given their lines
 //   load-together.ts files with the same header read by one read_csv
 //   store.ts         typed rows into the stored tables: duplicates, versions, rejects, batches
