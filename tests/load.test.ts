@@ -157,6 +157,30 @@ describe('encodings and workbooks', () => {
   });
 });
 
+describe("the load's one transaction", () => {
+  const typedDatabases = () => db.value<number>(`select count(*) from duckdb_databases() where database_name like 'load_typed_%'`);
+
+  it('stores nothing of a run that stops on a later file, and keeps none of the typed rows once the load is over', async () => {
+    // two headers, so each file is read on its own: the first is typed and stored before the third stops the run
+    write('tickets_1.csv', ['ticket_id,outlet_id,technician_id,service_type,created_at,completed_at,status', 'GD1,W1,T1,repair,2026-03-01 09:00,2026-03-02 13:00,completed']);
+    write('tickets_2.csv', ['ticket_id,outlet_id,service_type,created_at,status', 'GD2,W1,repair,2026-03-05 14:07,open']);
+    writeFileSync(join(dir, 'tickets_3.csv'), Buffer.concat([Buffer.from(TICKET_HEADER + '\nGD3,'), Buffer.from([0xff, 0xff, 0xff]), Buffer.from('\n')]));
+    await expect(loadFolder(db, dir)).rejects.toThrow(/^tickets_3\.csv: neither UTF-8 nor GB18030/);
+    expect(await db.value(`select count(*) from tickets`)).toBe(0);
+    expect(await db.value(`select count(*) from load_batches`)).toBe(0);
+    expect(await typedDatabases()).toBe(0);
+
+    rmSync(join(dir, 'tickets_3.csv'));
+    const outcomes = await loadFolder(db, dir);
+    expect(outcomes.map((o) => [o.file, o.status])).toEqual([['tickets_1.csv', 'loaded'], ['tickets_2.csv', 'loaded']]);
+    expect(await db.all(`select ticket_id, source_line from tickets order by ticket_id`)).toEqual([
+      { ticket_id: 'GD1', source_line: 2 },
+      { ticket_id: 'GD2', source_line: 2 },
+    ]);
+    expect(await typedDatabases()).toBe(0);
+  });
+});
+
 describe('versions and re-loads', () => {
   const header = 'ticket_id,outlet_id,technician_id,service_type,created_at,completed_at,status,updated_at';
 
