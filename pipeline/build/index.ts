@@ -40,19 +40,11 @@ export interface BuildResult {
  * publish (publish_pending) under the new build id.
  */
 export async function buildModels(db: Db, onModel: (name: string, ms: number) => void = () => {}): Promise<BuildResult> {
+  await dropStaged(db);
+  // nothing else writes the database meanwhile (one process holds it): the same inside the transaction
+  const { full, stale, hasStaleTable, fingerprint, lastBatch } = await whatToBuild(db);
+  if (full) await stageModels(db, onModel);
   return db.transaction(async () => {
-    const fingerprint = await buildFingerprint(db);
-    const state = await previousBuild(db);
-    const hasStaleTable = (await tableNames(db)).has('stale_months');
-    const stale = hasStaleTable ? (await db.all(`select distinct month from stale_months`)).map((r) => String(r.month)) : [];
-    const lastBatch = await loadedBatch(db);
-    const full =
-      state === undefined ||
-      state.fingerprint !== fingerprint ||
-      !(await modelsExist(db)) ||
-      stale.some((m) => !MONTH.test(m)) ||
-      // rows loaded by a loader that marks no months: only a full build is sure to see them
-      (stale.length === 0 && lastBatch > state.lastBatch);
     let result: BuildResult;
     if (full) {
       result = await buildFull(db, onModel);
@@ -75,11 +67,62 @@ export async function buildModels(db: Db, onModel: (name: string, ms: number) =>
   });
 }
 
+/** Whether the build is full, and what the build state records of it. */
+async function whatToBuild(db: Db): Promise<{ full: boolean; stale: string[]; hasStaleTable: boolean; fingerprint: string; lastBatch: number }> {
+  const fingerprint = await buildFingerprint(db);
+  const state = await previousBuild(db);
+  const hasStaleTable = (await tableNames(db)).has('stale_months');
+  const stale = hasStaleTable ? (await db.all(`select distinct month from stale_months`)).map((r) => String(r.month)) : [];
+  const lastBatch = await loadedBatch(db);
+  const full =
+    state === undefined ||
+    state.fingerprint !== fingerprint ||
+    !(await modelsExist(db)) ||
+    stale.some((m) => !MONTH.test(m)) ||
+    // rows loaded by a loader that marks no months: only a full build is sure to see them
+    (stale.length === 0 && lastBatch > state.lastBatch);
+  return { full, stale, hasStaleTable, fingerprint, lastBatch };
+}
+
+// the staging name of a staged model (models.ts), until the build's transaction moves it into place
+const stagedName = (model: Model) => `${model.name}__staged`;
+
+/** Staged tables a build that stopped left behind: never read, dropped before the next build. */
+async function dropStaged(db: Db): Promise<void> {
+  for (const model of MODELS.filter((m) => m.staged)) await db.run(`drop table if exists ${stagedName(model)}`);
+}
+
+/**
+ * The staged models of a full build, made before its transaction under their staging names (the
+ * models after them then read them on every core: models.ts). They read the staging views of this
+ * build's SQL, as temporary views for the time of it: the stored ones are made again in the
+ * transaction. A run that stops leaves the model tables as they were, and a staged table that the
+ * next build drops.
+ */
+async function stageModels(db: Db, onModel: (name: string, ms: number) => void): Promise<void> {
+  await setScope(db, { full: true, changed: [], months: [], yearMonths: [] });
+  const views = MODELS.filter((m) => m.materialized === 'view' && m.file.startsWith('staging/'));
+  try {
+    for (const view of views) await db.run(`create or replace temp view ${view.name} as\n${sqlFile(view.file)}`);
+    for (const model of MODELS.filter((m) => m.staged)) {
+      const started = performance.now();
+      await db.run(`create or replace table ${stagedName(model)} as\n${sqlFile(model.file)}`);
+      onModel(model.name, performance.now() - started);
+    }
+  } finally {
+    for (const view of views) await db.run(`drop view if exists temp.${view.name}`);
+  }
+}
+
 async function buildFull(db: Db, onModel: (name: string, ms: number) => void): Promise<BuildResult> {
   await setScope(db, { full: true, changed: [], months: [], yearMonths: [] });
   await db.run(`create or replace temp table build_changed_tickets (ticket_id varchar)`);
   await dropChangedKinds(db);
   for (const model of MODELS) {
+    if (model.staged) {
+      await db.run(`drop table if exists ${model.name}; alter table ${stagedName(model)} rename to ${model.name}`);
+      continue;
+    }
     const started = performance.now();
     await db.run(`create or replace ${model.materialized} ${model.name} as\n${sqlFile(model.file)}`);
     onModel(model.name, performance.now() - started);

@@ -35,6 +35,13 @@ export interface Model {
    * published again, those of the rows' versions from before and after the build.
    */
   publishedMonth?: string;
+  /**
+   * A full build makes it before its transaction, under a staging name, and moves it into place
+   * inside it (index.ts: stageModels): DuckDB scans a table made by the scanning transaction on one
+   * thread, so the models after it read it on every core. Only for a model that reads nothing but
+   * the stored records and the staging views.
+   */
+  staged?: boolean;
 }
 
 export const MODELS: Model[] = [
@@ -48,7 +55,8 @@ export const MODELS: Model[] = [
   // first: the months whose credits or repeats moved join the months to build (see buildIncremental)
   { name: 'int_complaint_credits', file: 'intermediate/int_complaint_credits.sql', materialized: 'table', scope: 'changed_records', links: ['month', 'ticket_month'] },
   { name: 'int_repeat_repairs', file: 'intermediate/int_repeat_repairs.sql', materialized: 'table', scope: 'repeat_reach', links: ['month'] },
-  { name: 'int_ticket_outcomes', file: 'intermediate/int_ticket_outcomes.sql', materialized: 'table', scope: 'completion_months', key: 'ticket_id', publishedMonth: 'settlement_month' },
+  // staged: the largest model, read by most of those after it
+  { name: 'int_ticket_outcomes', file: 'intermediate/int_ticket_outcomes.sql', materialized: 'table', scope: 'completion_months', key: 'ticket_id', publishedMonth: 'settlement_month', staged: true },
   { name: 'int_followups', file: 'intermediate/int_followups.sql', materialized: 'table', scope: 'completion_months' },
   { name: 'int_ticket_counts', file: 'intermediate/int_ticket_counts.sql', materialized: 'table', scope: 'months' },
   { name: 'int_month_measures', file: 'intermediate/int_month_measures.sql', materialized: 'table', scope: 'months' },
