@@ -653,6 +653,33 @@ describe('an incremental build', () => {
     }
   });
 
+  it('leaves every table as it was when a full build stops after its staged outcomes are made, and the next build drops them', async () => {
+    const config = testConfig();
+    const { db, records } = await history(MONTHS, config);
+    try {
+      const before = await modelTables(db);
+      const build = await currentBuild(db);
+      // a shorter revisit window changes the outcomes (covered) of a full build
+      config.revisit.window_hours = 1;
+      await applyConfig(db, config);
+      const stopAt = (name: string) => {
+        if (name === 'int_followups') throw new Error('stopped in the build');
+      };
+      await expect(buildModels(db, stopAt)).rejects.toThrow('stopped in the build');
+      expect(await modelTables(db)).toEqual(before);
+      expect(await currentBuild(db)).toBe(build);
+      // the staged outcomes were made (outside the transaction) with the new window, and are left behind
+      const staged = await db.value<number>(`select count(*) from int_ticket_outcomes__staged where covered`);
+      expect(staged).toBeLessThan(await db.value<number>(`select count(*) from int_ticket_outcomes where covered`));
+
+      const result = await expectSameAsFullBuild(db, records, config);
+      expect(result.full).toBe(true);
+      expect(await db.value(`select count(*) from duckdb_tables() where table_name like '%__staged'`)).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
   it('matches a full build after each of several rounds of random changes across all months', async () => {
     const config = testConfig();
     const { db, records } = await history(MONTHS, config, 11);
