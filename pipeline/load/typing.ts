@@ -39,7 +39,7 @@ export class TypedReads {
   async read(inputView: string, typing: string): Promise<TypedRead | Error> {
     const connection = (this.connection ??= await this.db.instance.connect());
     const database = `load_typed_${this.attached.length + 1}`;
-    await connection.run(`drop table if exists temp.reader_errors; drop table if exists temp.reader_scans;`);
+    await connection.run(REJECTS_TABLES.map((table) => `drop table if exists temp.${table};`).join(' '));
     await connection.run(inputView);
     await connection.run(`attach ':memory:' as ${database}`);
     this.attached.push(database);
