@@ -59,6 +59,11 @@ export function jsonArray(rowJson: string, order: string): string {
 /** A row's JSON text: every column of the relation `source`. */
 export const ROW_JSON = 'to_json(source)::varchar';
 
+/** A temporary table of one column, month, holding the months given: what a lane's queries filter by. */
+export async function monthsTable(connection: DuckDBConnection, table: string, months: string[]): Promise<void> {
+  await connection.run(`create or replace temp table ${table} as select unnest(case when $1 = '' then []::varchar[] else string_split($1, ',') end) as month`, [months.join(',')]);
+}
+
 /** The rows of a JSON array file: each row's JSON text (of the relation `source`), the relation, which rows, their order (total). */
 export interface JsonRows {
   json: string;

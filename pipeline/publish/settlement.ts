@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { writeSettlementRows } from './downloads.ts';
-import { ROW_JSON, writeJsonFile } from './data-files.ts';
+import { monthsTable, ROW_JSON, writeJsonFile } from './data-files.ts';
 import { writeOutletMonthRows, writeOutletRows } from './outlet-rows.ts';
 import { type RunFolder, settlementMonthFiles } from './run-folder.ts';
 
@@ -68,7 +68,7 @@ export function linkSettlement(folder: RunFolder, previousDir: string, months: s
 
 /** The tables of the settlement files of the months given, on the connection of this lane (with the publish macros). */
 async function prepare(connection: DuckDBConnection, months: string[]): Promise<void> {
-  await connection.run(`create or replace temp table pub_settlement_months as select unnest(case when $1 = '' then []::varchar[] else string_split($1, ',') end) as month`, [months.join(',')]);
+  await monthsTable(connection, 'pub_settlement_months', months);
   await connection.run(
     [
       sqlFile('publish/macros.sql'),

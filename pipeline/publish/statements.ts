@@ -17,10 +17,13 @@ export const LINE_ORDER = 'technician_id, occurred_at, rule_id, ticket_id, revis
 
 /** Per month: the month's totals (penalties/<month>.json), and the inputs of HR's downloads and statement lines. */
 export async function writeStatements(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  // the reasons of the flags, an input of the downloads, worded once for every month (a row or two
-  // per flagged technician and month) with the publish macros of the statements' connection
-  // (publish/index.ts)
-  await connection.run(`create or replace temp table pub_penalty_reasons as ${sqlFile('publish/penalty_reasons.sql')};`);
+  // the reasons of the flags, an input of the downloads, worded once for the months written (a row
+  // or two per flagged technician and month) with the publish macros and months of the statements'
+  // connection (publish/index.ts)
+  await connection.run(
+    `create or replace temp table pub_penalty_reasons as
+       select * from (${sqlFile('publish/penalty_reasons.sql')}) where month in (select month from pub_statement_months);`,
+  );
   // a month at a time: a national network's month of statement lines is tens of MB of JSON, and a
   // year of them at once would hold gigabytes
   for (const month of months) {
