@@ -86,8 +86,8 @@ reached_calls as not materialized (
 
 -- the tickets with more than one reached call: the only ones whose calls must be grouped. Most
 -- tickets get one call or none, and grouping every ticket by its own columns to fold one call was
--- most of this model's time (10M tickets: a hash aggregate of 9.5M groups, 42 s of CPU of the
--- model's 42 s against 26 s now); the others take their one call as it is
+-- most of this model's time (10M tickets: a hash aggregate of 9.5M groups; the model took 44-47 s
+-- of CPU, 26-33 s now); the others take their one call as it is
 repeated_calls as (
   select ticket_id
   from reached_calls
