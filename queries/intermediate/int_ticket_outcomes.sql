@@ -97,30 +97,39 @@ repeated_calls as (
   having count(*) > 1
 ),
 
+-- the ticket's own columns of the outcome (the first columns of final), and what its calls are
+-- judged by (window_end)
+outcome_tickets as not materialized (
+  select
+    ticket_id,
+    month,
+    technician_id,
+    outlet_id,
+    service_type,
+    completed_at,
+    arrived_at,
+    fee_charged,
+    fee_standard,
+    on_time_judged,
+    case when on_time_judged then arrived_at <= deadline end as on_time,
+    window_end
+  from judged
+),
+
 -- a ticket with one reached call at most, beside it if it is at or after the completion (the only
 -- calls that say anything about the job): the call's own values are what the aggregates of
 -- repeated_call_outcomes give for one call
 single_call_outcomes as (
   select
-    tickets.ticket_id,
-    tickets.month,
-    tickets.technician_id,
-    tickets.outlet_id,
-    tickets.service_type,
-    tickets.completed_at,
-    tickets.arrived_at,
-    tickets.fee_charged,
-    tickets.fee_standard,
+    tickets.*,
     coalesce(calls.revisit_at <= tickets.window_end, false) as covered,
     calls.result as verdict,
     case when calls.result is not null then calls.revisit_at end as verdict_at,
     calls.revisit_id as settle_revisit_id,
     calls.revisit_at as settle_revisit_at,
     month_of(calls.revisit_at) as settlement_month,
-    tickets.on_time_judged,
-    case when tickets.on_time_judged then tickets.arrived_at <= tickets.deadline end as on_time,
     case when calls.breaks_rules then [calls.call_answers] end as calls_breaking_rules
-  from judged as tickets
+  from outcome_tickets as tickets
   left join reached_calls as calls
     on calls.ticket_id = tickets.ticket_id
     and calls.revisit_at >= tickets.completed_at
@@ -133,15 +142,7 @@ single_call_outcomes as (
 -- are kept as they are, for the penalty lines.
 repeated_call_outcomes as (
   select
-    tickets.ticket_id,
-    tickets.month,
-    tickets.technician_id,
-    tickets.outlet_id,
-    tickets.service_type,
-    tickets.completed_at,
-    tickets.arrived_at,
-    tickets.fee_charged,
-    tickets.fee_standard,
+    tickets.*,
     coalesce(bool_or(calls.revisit_at <= tickets.window_end), false) as covered,
     first(calls.result order by calls.revisit_at, calls.revisit_id) filter (where calls.result is not null) as verdict,
     min(calls.revisit_at) filter (where calls.result is not null) as verdict_at,
@@ -153,23 +154,22 @@ repeated_call_outcomes as (
     -- of the settlement lines filters or groups by it, and an incremental build publishes again
     -- the settlement months of the outcomes it changed
     month_of(min(calls.revisit_at)) as settlement_month,
-    tickets.on_time_judged,
-    case when tickets.on_time_judged then tickets.arrived_at <= tickets.deadline end as on_time,
     -- sorted, so that the same calls always make the same list
     list_sort(list(calls.call_answers) filter (where calls.breaks_rules)) as calls_breaking_rules
-  from (select * from judged where ticket_id in (select ticket_id from repeated_calls)) as tickets
+  from (select * from outcome_tickets where ticket_id in (select ticket_id from repeated_calls)) as tickets
   left join reached_calls as calls
     on calls.ticket_id = tickets.ticket_id
     and calls.revisit_at >= tickets.completed_at
-  group by
-    tickets.ticket_id, tickets.month, tickets.technician_id, tickets.outlet_id, tickets.service_type, tickets.completed_at,
-    tickets.arrived_at, tickets.fee_charged, tickets.fee_standard, tickets.on_time_judged, tickets.deadline
+  group by all
 ),
 
 final as (
-  select * from single_call_outcomes
-  union all by name
-  select * from repeated_call_outcomes
+  select * exclude (window_end)
+  from (
+    select * from single_call_outcomes
+    union all by name
+    select * from repeated_call_outcomes
+  )
 )
 
 -- in month order: a month's rows then sit in a few row groups, which every read of a month (the
