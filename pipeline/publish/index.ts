@@ -30,7 +30,7 @@ import { killPoint } from '../common/faults.ts';
 import { currentBuild } from '../build/index.ts';
 import { confirmPublished, publishState, type PublishState } from '../build/publish-state.ts';
 import { writeAudit } from './audit.ts';
-import { copyTables, MONTH_PAGES, monthsTable, ROW_JSON, writeJsonFile, writeMonthFiles, writeSettlementLines, writeTechnicians } from './data-files.ts';
+import { copyTables, MONTH_PAGES, ROW_JSON, writeJsonFile, writeMonthFiles, writeSettlementLines, writeTechnicians } from './data-files.ts';
 import { writeOutletFiles } from './outlet-files.ts';
 import { writeTechnicianNames } from './outlet-rows.ts';
 import { backlogReport, qualityReport, runReport, type RunInfo } from './reports.ts';
@@ -202,20 +202,8 @@ async function kpiLane(db: Db, folder: RunFolder, lane: LaneMonths): Promise<voi
   await step('outlet files', () => writeOutletFiles(db.connection, folder, lane.all));
 }
 
-/**
- * HR's statements: the totals' page files and the inputs of the downloads and of the lines' pages,
- * each month written. The totals are a table: the database stores violations_ytd (a HUGEINT)
- * bit-packed, and reading it took 20 ms at 1M tickets whatever the filter, for each of the two
- * queries per month that did. Only the months written: every file of the lane is a month's.
- */
+/** HR's statements, each month written (statements.ts), with the publish macros on the lane's connection. */
 async function statementLane(connection: DuckDBConnection, folder: RunFolder, months: string[]): Promise<void> {
-  await monthsTable(connection, 'pub_statement_months', months);
-  await connection.run(
-    [
-      sqlFile('publish/macros.sql'),
-      `create or replace temp table pub_penalty_totals as
-         select * from (${sqlFile('publish/penalty_totals.sql')}) where month in (select month from pub_statement_months) order by month;`,
-    ].join('\n'),
-  );
+  await connection.run(sqlFile('publish/macros.sql'));
   await writeStatements(connection, folder, months);
 }

@@ -6,6 +6,8 @@
 --   grace_minutes, reschedule_notice_minutes.
 -- Grain: one row per completed ticket (status completed), month = month of completed_at.
 -- Scope: tickets completed in the months being built (in_build_months).
+-- (The ticket-side CTEs are not materialized: both kinds of ticket below read them, and DuckDB
+-- would otherwise keep every completed ticket's row to read it twice.)
 with completed as not materialized (
   select
     tickets.ticket_id,
