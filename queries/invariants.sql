@@ -32,6 +32,10 @@ with checks as (
   where exists (select 1 from frozen_settlement_lines group by settlement_month, line_id having count(*) > 1)
      or exists (select 1 from int_ticket_outcomes group by ticket_id having count(*) > 1)
   union all
+  -- a ticket's runs of months withheld start each in a month of their own
+  select 'int_settlement_withheld: key (ticket_id, withheld_from) not unique'
+  where exists (select 1 from int_settlement_withheld group by ticket_id, withheld_from having count(*) > 1)
+  union all
   select 'settlement_totals: key (month, outlet_id) not unique'
   where exists (select 1 from settlement_totals group by month, outlet_id having count(*) > 1)
   union all

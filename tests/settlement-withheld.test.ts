@@ -1,5 +1,6 @@
 // The tickets withheld from the outlets' settlement, once per run of months in one state
-// (queries/publish/settlement_withheld.sql), on a hand-worked fixture: a state changes only in a
+// (queries/intermediate/int_settlement_withheld.sql, the runs as the tickets' records end them;
+// queries/publish/settlement_withheld.sql, the open ones ended at the last month), on a hand-worked fixture: a state changes only in a
 // month with a call (not reached, or only before the completion), a call before the completion
 // month counts from the completion month, a call after the last month begins no run, two calls at
 // the same time name the larger id; and the runs, expanded over the months, are exactly the lists
@@ -90,6 +91,26 @@ describe('the tickets withheld, once per run of months in one state', () => {
     ]);
     const ticket = await db.all(`select technician_id, technician_name, service_type, strftime(completed_at, '%Y-%m-%d %H:%M:%S') as completed_at from pub_settlement_withheld where ticket_id = 'A7'`);
     expect(ticket).toEqual([{ technician_id: 'T2', technician_name: '李师傅', service_type: 'repair', completed_at: '2026-04-05 13:00:00' }]);
+  });
+
+  it('are stored with the end their own records give, the open runs without one (the publish ends them at the last month)', async () => {
+    // A6's call of 07-01 starts a run after the last month (2026-05): stored, never published
+    const stored = await db.all(`select ticket_id, month, withheld_from, withheld_until, withheld_reason, calls from int_settlement_withheld order by ticket_id, withheld_from`);
+    const row = (ticket_id: string, month: string, from: string, until: string | null, reason: string, calls: number) => ({
+      ticket_id, month, withheld_from: from, withheld_until: until, withheld_reason: reason, calls,
+    });
+    expect(plain(stored)).toEqual([
+      row('A1', '2026-01', '2026-01', null, 'no_revisit', 0),
+      row('A2', '2026-01', '2026-01', '2026-01', 'no_revisit', 0),
+      row('A2', '2026-01', '2026-02', '2026-03', 'not_reached', 3),
+      row('A2', '2026-01', '2026-04', '2026-04', 'not_reached', 4),
+      row('A3', '2026-02', '2026-02', '2026-02', 'revisit_before_completion', 1),
+      row('A3', '2026-02', '2026-03', null, 'not_reached', 2),
+      row('A4', '2026-03', '2026-03', '2026-03', 'revisit_before_completion', 2),
+      row('A6', '2026-05', '2026-05', '2026-06', 'not_reached', 1),
+      row('A6', '2026-05', '2026-07', null, 'not_reached', 2),
+      row('A7', '2026-04', '2026-04', null, 'no_revisit', 0),
+    ]);
   });
 
   it('expanded over the months, are the month-by-month lists, row for row', async () => {

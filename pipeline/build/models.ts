@@ -72,6 +72,9 @@ export const MODELS: Model[] = [
   // settlement months of the outcomes changed (publishedMonth above) are published again and join
   // the months whose adjustments are worked out again
   { name: 'int_settlement_lines', file: 'intermediate/int_settlement_lines.sql', materialized: 'view' },
+  // the tickets withheld, as runs of months that a new month leaves in place: the publish ends the
+  // open ones at the last month (queries/publish/settlement_withheld.sql)
+  { name: 'int_settlement_withheld', file: 'intermediate/int_settlement_withheld.sql', materialized: 'table', scope: 'completion_months' },
   { name: 'int_appeal_checks', file: 'intermediate/int_appeal_checks.sql', materialized: 'table', scope: 'every_month' },
   { name: 'int_appealed_lines', file: 'intermediate/int_appealed_lines.sql', materialized: 'view' },
   { name: 'penalty_lines', file: 'marts/penalty_lines.sql', materialized: 'view' },

@@ -22,7 +22,10 @@
 //
 // A ticket withheld for months is one row per run of months in which why it is withheld stays the
 // same (queries/publish/settlement_withheld.sql), not a row per month: at a million tickets the
-// tickets never revisited made the month-by-month lists most of the publish. A statement lists the
+// tickets never revisited made the month-by-month lists most of the publish. The build stores the
+// runs as each ticket's own records end them (int_settlement_withheld: a new month leaves the rows
+// of earlier months' tickets in place); the publish ends the open ones at the last month and adds
+// the technicians' names. A statement lists the
 // tickets completed in its month and withheld at its end one by one, those carried over from earlier
 // months one row per completion month.
 //

@@ -1,109 +1,22 @@
 -- The tickets withheld from each outlet's settlement (spec 5.4), once per run of months in which the
 -- ticket stays withheld in the same state: withheld at the end of every month from withheld_from to
--- withheld_to (inclusive), for the reason and with the calls given. A ticket is withheld at the end
--- of every month from its completion to the one before it is settled (completed on or before the
--- month's last day, no reached revisit at or after completion by then); one never settled, up to
--- the last month of settlement_totals (its last run ends there).
--- Why, from the ticket's revisit calls up to the month's end:
---   no_revisit                 no call at all yet
---   not_reached                calls at or after completion, none of which reached the customer
---                              (reached false or unknown)
---   revisit_before_completion  calls only before the completion (the slip predates the job)
--- The state changes only in a month in which the ticket got a call, so a run starts in its
--- completion month or in a month with a call, and ends the month before the next such month, the
--- month before it is settled or the last month: worked out from the calls, never month by month.
--- Calls before the completion month count as of the completion month. Expanded over the months of
--- settlement_totals, the runs are the tickets withheld at each month's end with why as of then.
--- The fee is the one its service type would be paid (the config's schedule), as withheld_fees counts.
--- Inputs: int_ticket_outcomes, stg_revisits, stg_technicians, settlement_totals, cfg_settlement_fees;
---   macros month_of, month_before.
+-- withheld_to (inclusive), for the reason and with the calls given (int_settlement_withheld, which
+-- works out the runs). A run its ticket's records leave open lasts to the last month of
+-- settlement_totals; one never settled ends there, and a run starting after it is none. Expanded
+-- over the months of settlement_totals, the runs are the tickets withheld at each month's end with
+-- why as of then. The technician's name is the current one.
+-- Inputs: int_settlement_withheld, stg_technicians, settlement_totals.
 -- Grain: one row per ticket and run of months withheld in one state.
 with bounds as (
   select max(month) as last_month from settlement_totals
 ),
 
--- the tickets withheld at the end of at least one month: not settled in their completion month
-candidates as (
-  select
-    outcomes.ticket_id,
-    outcomes.month as completion_month,
-    outcomes.outlet_id,
-    outcomes.technician_id,
-    outcomes.service_type,
-    outcomes.completed_at,
-    outcomes.settlement_month
-  from int_ticket_outcomes as outcomes
-  where outcomes.settlement_month is null
-    or outcomes.settlement_month > outcomes.month
-),
-
--- its calls, each in the month from which it counts: its own, or the completion month when earlier
-calls as (
-  select
-    candidates.ticket_id,
-    greatest(month_of(revisits.revisit_at), candidates.completion_month) as month,
-    revisits.revisit_id,
-    revisits.revisit_at,
-    revisits.revisit_at >= candidates.completed_at as after_completion
-  from candidates
-  join stg_revisits as revisits
-    on revisits.ticket_id = candidates.ticket_id
-),
-
-call_months as (
-  select
-    ticket_id,
-    month,
-    count(*) as calls,
-    count(*) filter (where after_completion) as calls_after_completion,
-    max(revisit_at) as last_call_at,
-    arg_max(revisit_id, (revisit_at, revisit_id)) as last_call_id
-  from calls
-  group by ticket_id, month
-),
-
--- the months in which a run starts: the completion month, and each later month with a call while
--- the ticket is still withheld
-starts as (
-  select
-    candidates.*,
-    candidates.completion_month as month,
-    0 as calls,
-    0 as calls_after_completion,
-    null::timestamp as last_call_at,
-    null::varchar as last_call_id
-  from candidates
-  where not exists (
-    select 1 from call_months where call_months.ticket_id = candidates.ticket_id and call_months.month = candidates.completion_month
-  )
-  union all by name
-  select
-    candidates.*,
-    call_months.month,
-    call_months.calls,
-    call_months.calls_after_completion,
-    call_months.last_call_at,
-    call_months.last_call_id
-  from candidates
-  join call_months
-    on call_months.ticket_id = candidates.ticket_id
-),
-
--- the state as of each start: the calls so far (a later month's calls are later than any before)
 runs as (
   select
-    starts.*,
-    (sum(calls) over so_far)::bigint as calls_so_far,
-    (sum(calls_after_completion) over so_far)::bigint as calls_after_completion_so_far,
-    -- the month before the next start, before the settlement, or the last month: the earliest
-    least(
-      coalesce(month_before(lead(month) over (partition by ticket_id order by month)), bounds.last_month),
-      coalesce(month_before(settlement_month), bounds.last_month),
-      bounds.last_month
-    ) as run_end
-  from starts
+    withheld.*,
+    least(coalesce(withheld.withheld_until, bounds.last_month), bounds.last_month) as withheld_to
+  from int_settlement_withheld as withheld
   cross join bounds
-  window so_far as (partition by ticket_id order by month rows between unbounded preceding and current row)
 ),
 
 final as (
@@ -114,24 +27,17 @@ final as (
     technicians.name as technician_name,
     runs.service_type,
     runs.completed_at,
-    fees.fee::decimal(18, 2) as fee,
-    runs.month as withheld_from,
-    runs.run_end as withheld_to,
-    case
-      when runs.calls_so_far = 0 then 'no_revisit'
-      when runs.calls_after_completion_so_far > 0 then 'not_reached'
-      else 'revisit_before_completion'
-    end as withheld_reason,
-    runs.calls_so_far as calls,
+    runs.fee,
+    runs.withheld_from,
+    runs.withheld_to,
+    runs.withheld_reason,
+    runs.calls,
     runs.last_call_id,
     runs.last_call_at
   from runs
-  left join cfg_settlement_fees as fees
-    on fees.service_type = runs.service_type
   left join stg_technicians as technicians
     on technicians.technician_id = runs.technician_id
-  -- a start in or after the settlement month, or after the last month, begins no run
-  where runs.month <= runs.run_end
+  where runs.withheld_from <= runs.withheld_to
 )
 
 select * from final
