@@ -96,11 +96,8 @@ runs as (
     starts.*,
     (sum(calls) over so_far)::bigint as calls_so_far,
     (sum(calls_after_completion) over so_far)::bigint as calls_after_completion_so_far,
-    -- the month before the next start or before the settlement, the earlier (least skips a null)
-    least(
-      month_before(lead(withheld_from) over (partition by ticket_id order by withheld_from)),
-      month_before(settlement_month)
-    ) as withheld_until
+    -- the next start or the settlement, the earlier (least skips a null): the run ends the month before
+    least(lead(withheld_from) over (partition by ticket_id order by withheld_from), settlement_month) as ended_by
   from starts
   window so_far as (partition by ticket_id order by withheld_from rows between unbounded preceding and current row)
 ),
@@ -115,7 +112,7 @@ final as (
     runs.completed_at,
     fees.fee::decimal(18, 2) as fee,
     runs.withheld_from,
-    runs.withheld_until,
+    month_before(runs.ended_by) as withheld_until,
     case
       when runs.calls_so_far = 0 then 'no_revisit'
       when runs.calls_after_completion_so_far > 0 then 'not_reached'
@@ -128,8 +125,8 @@ final as (
   left join cfg_settlement_fees as fees
     on fees.service_type = runs.service_type
   -- a start in or after the settlement month begins no run
-  where runs.withheld_until is null
-    or runs.withheld_from <= runs.withheld_until
+  where runs.ended_by is null
+    or runs.withheld_from < runs.ended_by
 )
 
 select * from final
