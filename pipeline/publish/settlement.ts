@@ -39,7 +39,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { writeSettlementRows } from './downloads.ts';
-import { monthsTable, ROW_JSON, writeJsonFile } from './data-files.ts';
+import { monthsVariable, ROW_JSON, writeJsonFile } from './data-files.ts';
 import { writeOutletMonthRows, writeOutletRows } from './outlet-rows.ts';
 import { type RunFolder, settlementMonthFiles } from './run-folder.ts';
 
@@ -71,7 +71,7 @@ export function linkSettlement(folder: RunFolder, previousDir: string, months: s
 
 /** The tables of the settlement files of the months given, on the connection of this lane (with the publish macros). */
 async function prepare(connection: DuckDBConnection, months: string[]): Promise<void> {
-  await monthsTable(connection, 'pub_settlement_months', months);
+  await monthsVariable(connection, 'pub_settlement_months', months);
   await connection.run(
     [
       sqlFile('publish/macros.sql'),
@@ -95,5 +95,5 @@ export async function writeSettlement(connection: DuckDBConnection, folder: RunF
   }
   await writeOutletMonthRows(connection, folder, 'settlement.json', 'pub_settlement_totals', months);
   await writeOutletRows(connection, folder, 'settlement_withheld.json', 'pub_settlement_withheld');
-  await connection.run(`drop table pub_settlement_totals; drop table pub_settlement_withheld; drop table pub_settlement_months;`);
+  await connection.run(`drop table pub_settlement_totals; drop table pub_settlement_withheld;`);
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sqlFile, sqlString } from '../common/db.ts';
 import { penaltyLinesInput, writePenaltyRows } from './downloads.ts';
-import { jsonArray, monthsTable, ROW_JSON, writeJsonFile } from './data-files.ts';
+import { jsonArray, monthsVariable, ROW_JSON, writeJsonFile } from './data-files.ts';
 import type { RunFolder } from './run-folder.ts';
 
 // Row orders are total (ties broken down to the row's identity), so a month file comes out the
@@ -22,12 +22,12 @@ export async function writeStatements(connection: DuckDBConnection, folder: RunF
   // whatever the filter, for each of the two queries per month that did. The reasons of the flags,
   // an input of the downloads, are worded once (a row or two per flagged technician and month) with
   // the publish macros of the lane's connection (publish/index.ts).
-  await monthsTable(connection, 'pub_statement_months', months);
+  await monthsVariable(connection, 'pub_statement_months', months);
   await connection.run(`
     create or replace temp table pub_penalty_totals as
-    select * from (${sqlFile('publish/penalty_totals.sql')}) where month in (select month from pub_statement_months) order by month;
+    select * from (${sqlFile('publish/penalty_totals.sql')}) where list_contains(getvariable('pub_statement_months'), month) order by month;
     create or replace temp table pub_penalty_reasons as
-    select * from (${sqlFile('publish/penalty_reasons.sql')}) where month in (select month from pub_statement_months);`);
+    select * from (${sqlFile('publish/penalty_reasons.sql')}) where list_contains(getvariable('pub_statement_months'), month);`);
   // a month at a time: a national network's month of statement lines is tens of MB of JSON, and a
   // year of them at once would hold gigabytes
   for (const month of months) {

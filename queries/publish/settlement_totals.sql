@@ -9,12 +9,12 @@
 -- a run starts or ends: each run adds its ticket to its reason from its first month and takes it
 -- away after its last; each ticket counts in its completion month's group from its completion until
 -- after it is last withheld. A month's count is the level at the latest change on or before it.
--- Only the months pub_settlement_months names (those the publish writes; the others' files are
+-- Only the months of the variable pub_settlement_months (those the publish writes; the others' files are
 -- taken over from the previous run), though the levels are summed over every run.
 -- Inputs: settlement_totals, stg_outlets, settlement_lines, pub_settlement_withheld
 --   (queries/publish/settlement_withheld.sql), pub_settlement_words (settlement_words.sql),
---   pub_settlement_months; macros month_after.
--- Grain: one row per outlet and month of settlement_totals among pub_settlement_months.
+--   the variable pub_settlement_months; macros month_after.
+-- Grain: one row per outlet and month of settlement_totals among those of pub_settlement_months.
 with services as (
   select code, position from pub_settlement_words where kind = 'service'
 ),
@@ -34,7 +34,7 @@ settled_groups as (
   from settlement_lines as lines
   left join services
     on services.code = lines.service_type
-  where lines.settlement_month in (select month from pub_settlement_months)
+  where list_contains(getvariable('pub_settlement_months'), lines.settlement_month)
   group by all
 ),
 
@@ -96,7 +96,7 @@ grid as (
   from settlement_totals as totals
   join (select distinct outlet_id, kind, code from change_months) as keys
     on keys.outlet_id = totals.outlet_id
-  where totals.month in (select month from pub_settlement_months)
+  where list_contains(getvariable('pub_settlement_months'), totals.month)
 ),
 
 withheld_groups as (
@@ -168,7 +168,7 @@ final as (
   left join withheld_lists
     on withheld_lists.month = totals.month
     and withheld_lists.outlet_id = totals.outlet_id
-  where totals.month in (select month from pub_settlement_months)
+  where list_contains(getvariable('pub_settlement_months'), totals.month)
 )
 
 select * from final

@@ -1,0 +1,24 @@
+// tsx tmp-prof.mts DB THREADS SQLFILE [full]  : CTAS profile, operators by time
+import { readFileSync } from 'node:fs';
+import { Db, sqlFile } from './pipeline/common/db.ts';
+import { defaultConfig } from './pipeline/common/config.ts';
+import { applyConfig } from './pipeline/build/index.ts';
+import { setScope } from './pipeline/build/scope.ts';
+const [dbPath, threads, file] = process.argv.slice(2);
+const db = await Db.open(dbPath!, defaultConfig());
+await applyConfig(db, defaultConfig());
+await setScope(db, { full: true, changed: [], months: [], yearMonths: [] });
+await db.run(`set threads = ${threads}`);
+const sql = file!.startsWith('@') ? sqlFile(file!.slice(1)) : readFileSync(file!, 'utf8');
+await db.run(`pragma enable_profiling = 'json'; pragma profiling_output = '/tmp/prof.json'`);
+const t = performance.now();
+await db.run(`create or replace temp table prof_out as ${sql}`);
+const ms = performance.now() - t;
+await db.run(`pragma disable_profiling`);
+console.log('total', ms.toFixed(0), 'ms', await db.value('select count(*) from prof_out'));
+const prof = JSON.parse(readFileSync('/tmp/prof.json', 'utf8'));
+const ops: [number, string][] = [];
+const walk = (n: any, d: number) => { if (n.operator_type) ops.push([n.operator_timing, `${'  '.repeat(d)}${n.operator_type} ${n.operator_cardinality} ${(n.extra_info?.Aggregates ?? n.extra_info?.Projections ?? n.extra_info?.Conditions ?? '').toString().slice(0, 60).replace(/\n/g, ' ')}`]); for (const c of n.children ?? []) walk(c, d + 1); };
+walk(prof, 0);
+for (const [t, s] of ops) if (t > 0.005) console.log(t.toFixed(3).padStart(7), s);
+db.close();
