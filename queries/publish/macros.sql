@@ -70,3 +70,29 @@ end;
 
 -- Reason codes (queries/marts/penalty_totals.sql) keep '%', ':' and ';' of an id escaped.
 create or replace temp macro reason_field(v) as replace(replace(replace(v, '%3B', ';'), '%3A', ':'), '%25', '%');
+
+-- A reason code of penalty_totals worded in a language (queries/publish/penalty_reasons.sql): part
+-- is the code split at ':', names the schedule's rule names by rule id ({zh, en}). A code it does
+-- not know is shown as it is.
+create or replace temp macro reason_rule_name(names, rule_id, lang) as
+  coalesce(pub_text(lang, map_extract_value(names, rule_id).zh, map_extract_value(names, rule_id).en), rule_id);
+create or replace temp macro reason_text(part, code, lang, names) as case part[1]
+  when 'month' then pub_text(lang,
+    '本月违规 ' || part[2] || ' 次',
+    part[2] || case when part[2] = '1' then ' violation' else ' violations' end || ' this month')
+  when 'ytd' then pub_text(lang,
+    '本年累计违规 ' || part[2] || ' 次 (' || part[3] || ' 达到)',
+    part[2] || ' violations this year (threshold reached in ' || part[3] || ')')
+  when 'after_training' then pub_text(lang,
+    '培训后再犯 (' || part[2] || ' 停工培训)',
+    'violation after training (trained in ' || part[2] || ')')
+  when 'top_complaint_rate' then pub_text(lang,
+    '投诉率连续' || case when part[2] = '2' then '两' else part[2] end || '月第一',
+    'highest complaint rate ' || case when part[2] = '2' then 'two' else part[2] end || ' months running')
+  when 'rule' then reason_rule_name(names, reason_field(part[2]), lang) || ' ' || pub_text(lang, part[3] || ' 元', '¥' || part[3])
+    || case when reason_field(part[5]) is not null then ', ' || pub_text(lang,
+      case part[4] when 'ticket' then '工单' when 'violation' then '违规记录' when 'complaint' then '投诉' when 'revisit' then '回访' else part[4] end,
+      case part[4] when 'violation' then 'violation record' else part[4] end
+    ) || ' ' || reason_field(part[5]) else '' end
+  else code
+end;
