@@ -22,6 +22,10 @@ import { fixtureDb, ticket } from './helpers.ts';
  *       (settled in April): 03 only before the completion, two calls
  *   A5  completed 02-01, reached 02-02: settled in its month, never withheld
  *   A6  completed 05-10 (a maintenance), not reached 05-11 and 07-01 (after the last month): 05 one call
+ *   A8  completed 01-20, not reached 03-05 (its one month with a call): 01–02 no call; 03–05 one call
+ *   A9  completed 02-05, not reached 02-10 (in its completion month): 02–05 one call
+ *   A10 completed 03-10, reached 02-25 (before it, counted from 03): 03–05 only before the completion
+ *       (A8–A10 call in one month only, which the model words out without its window)
  * W2:
  *   A7  completed 04-05, never called: withheld 04 to 05
  */
@@ -36,6 +40,9 @@ async function fixture(): Promise<Db> {
       ticket('A5', completed('2026-02-01 13:00:00')),
       ticket('A6', { ...completed('2026-05-10 13:00:00'), service_type: 'maintenance' }),
       ticket('A7', { ...completed('2026-04-05 13:00:00'), outlet_id: 'W2', technician_id: 'T2' }),
+      ticket('A8', completed('2026-01-20 13:00:00')),
+      ticket('A9', completed('2026-02-05 13:00:00')),
+      ticket('A10', completed('2026-03-10 13:00:00')),
     ],
     revisits: [
       { revisit_id: 'R21', ticket_id: 'A2', revisit_at: '2026-02-03 10:00:00', reached: false },
@@ -51,6 +58,9 @@ async function fixture(): Promise<Db> {
       { revisit_id: 'R51', ticket_id: 'A5', revisit_at: '2026-02-02 10:00:00' },
       { revisit_id: 'R61', ticket_id: 'A6', revisit_at: '2026-05-11 10:00:00', reached: false },
       { revisit_id: 'R62', ticket_id: 'A6', revisit_at: '2026-07-01 10:00:00', reached: false },
+      { revisit_id: 'R81', ticket_id: 'A8', revisit_at: '2026-03-05 10:00:00', reached: false },
+      { revisit_id: 'R91', ticket_id: 'A9', revisit_at: '2026-02-10 10:00:00', reached: false },
+      { revisit_id: 'R101', ticket_id: 'A10', revisit_at: '2026-02-25 10:00:00' },
     ],
     technicians: [
       { technician_id: 'T1', name: '王师傅', outlet_id: 'W1', status: 'active' },
@@ -83,8 +93,12 @@ describe('the tickets withheld, once per run of months in one state', () => {
       run('A2', '2026-01', '2026-01', 'no_revisit', 0, null, null),
       run('A2', '2026-02', '2026-03', 'not_reached', 3, 'R22A', '2026-02-20 10:00'),
       run('A2', '2026-04', '2026-04', 'not_reached', 4, 'R23', '2026-04-01 10:00'),
+      run('A8', '2026-01', '2026-02', 'no_revisit', 0, null, null),
+      run('A8', '2026-03', '2026-05', 'not_reached', 1, 'R81', '2026-03-05 10:00'),
+      run('A9', '2026-02', '2026-05', 'not_reached', 1, 'R91', '2026-02-10 10:00'),
       run('A3', '2026-02', '2026-02', 'revisit_before_completion', 1, 'R31', '2026-02-10 09:00'),
       run('A3', '2026-03', '2026-05', 'not_reached', 2, 'R32', '2026-03-05 10:00'),
+      run('A10', '2026-03', '2026-05', 'revisit_before_completion', 1, 'R101', '2026-02-25 10:00'),
       run('A4', '2026-03', '2026-03', 'revisit_before_completion', 2, 'R41', '2026-03-15 10:00'),
       run('A6', '2026-05', '2026-05', 'not_reached', 1, 'R61', '2026-05-11 10:00', 40),
       run('A7', '2026-04', '2026-05', 'no_revisit', 0, null, null, 60, 'W2'),
@@ -101,6 +115,7 @@ describe('the tickets withheld, once per run of months in one state', () => {
     });
     expect(plain(stored)).toEqual([
       row('A1', '2026-01', '2026-01', null, 'no_revisit', 0),
+      row('A10', '2026-03', '2026-03', null, 'revisit_before_completion', 1),
       row('A2', '2026-01', '2026-01', '2026-01', 'no_revisit', 0),
       row('A2', '2026-01', '2026-02', '2026-03', 'not_reached', 3),
       row('A2', '2026-01', '2026-04', '2026-04', 'not_reached', 4),
@@ -110,6 +125,9 @@ describe('the tickets withheld, once per run of months in one state', () => {
       row('A6', '2026-05', '2026-05', '2026-06', 'not_reached', 1),
       row('A6', '2026-05', '2026-07', null, 'not_reached', 2),
       row('A7', '2026-04', '2026-04', null, 'no_revisit', 0),
+      row('A8', '2026-01', '2026-01', '2026-02', 'no_revisit', 0),
+      row('A8', '2026-01', '2026-03', null, 'not_reached', 1),
+      row('A9', '2026-02', '2026-02', null, 'not_reached', 1),
     ]);
   });
 
@@ -122,13 +140,16 @@ describe('the tickets withheld, once per run of months in one state', () => {
         on months.month between runs.withheld_from and runs.withheld_to
       order by all`;
     const reference = plain(await db.all(byMonth));
-    expect(reference.length).toBe(5 + 4 + 4 + 1 + 1 + 2);
+    expect(reference.length).toBe(5 + 4 + 4 + 1 + 1 + 2 + 5 + 4 + 3);
     expect(plain(await db.all(expanded))).toEqual(reference);
     expect(reference.filter((r) => r.settlement_month === '2026-03').map((r) => [r.ticket_id, r.withheld_reason, r.calls])).toEqual([
       ['A1', 'no_revisit', 0],
+      ['A10', 'revisit_before_completion', 1],
       ['A2', 'not_reached', 3],
       ['A3', 'not_reached', 2],
       ['A4', 'revisit_before_completion', 2],
+      ['A8', 'not_reached', 1],
+      ['A9', 'not_reached', 1],
     ]);
   });
 });

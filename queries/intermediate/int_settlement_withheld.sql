@@ -63,43 +63,108 @@ call_months as (
   group by ticket_id, month
 ),
 
--- the months in which a run starts: the completion month, and each later month with a call while
--- the ticket is still withheld
-starts as (
+-- per ticket, its months with a call and, when there is one, that month's calls: most tickets have
+-- none or one, and their runs are written out below without a window (which sorts every start by
+-- ticket: at 10M tickets 3.4 s against 2.4 s)
+call_summary as (
+  select
+    ticket_id,
+    count(*) as call_months,
+    any_value(month) as month,
+    any_value(calls) as calls,
+    any_value(calls_after_completion) as calls_after_completion,
+    any_value(last_call_at) as last_call_at,
+    any_value(last_call_id) as last_call_id
+  from call_months
+  group by ticket_id
+),
+
+simple as (
   select
     candidates.*,
-    candidates.month as withheld_from,
+    call_summary.call_months,
+    call_summary.month as call_month,
+    call_summary.calls,
+    call_summary.calls_after_completion,
+    call_summary.last_call_at,
+    call_summary.last_call_id
+  from candidates
+  left join call_summary
+    on call_summary.ticket_id = candidates.ticket_id
+),
+
+-- no call: one run from the completion month; calls in one month: a run from the completion month
+-- without a call (unless the calls are in it) and one from the calls' month
+simple_runs as (
+  select
+    simple.* exclude (call_months, call_month, calls, calls_after_completion, last_call_at, last_call_id),
+    simple.month as withheld_from,
+    0::bigint as calls_so_far,
+    0::bigint as calls_after_completion_so_far,
+    null::timestamp as last_call_at,
+    null::varchar as last_call_id,
+    least(simple.call_month, simple.settlement_month) as ended_by
+  from simple
+  where simple.call_months is null
+    or (simple.call_months = 1 and simple.call_month <> simple.month)
+  union all by name
+  select
+    simple.* exclude (call_months, call_month, calls, calls_after_completion, last_call_at, last_call_id),
+    simple.call_month as withheld_from,
+    simple.calls::bigint as calls_so_far,
+    simple.calls_after_completion::bigint as calls_after_completion_so_far,
+    simple.last_call_at,
+    simple.last_call_id,
+    simple.settlement_month as ended_by
+  from simple
+  where simple.call_months = 1
+),
+
+-- calls in more than one month: the months in which a run starts are the completion month and each
+-- later month with a call while the ticket is still withheld
+starts as (
+  select
+    simple.* exclude (call_months, call_month, calls, calls_after_completion, last_call_at, last_call_id),
+    simple.month as withheld_from,
     0 as calls,
     0 as calls_after_completion,
     null::timestamp as last_call_at,
     null::varchar as last_call_id
-  from candidates
-  where not exists (
-    select 1 from call_months where call_months.ticket_id = candidates.ticket_id and call_months.month = candidates.month
-  )
+  from simple
+  where simple.call_months > 1
+    and not exists (
+      select 1 from call_months where call_months.ticket_id = simple.ticket_id and call_months.month = simple.month
+    )
   union all by name
   select
-    candidates.*,
+    simple.* exclude (call_months, call_month, calls, calls_after_completion, last_call_at, last_call_id),
     call_months.month as withheld_from,
     call_months.calls,
     call_months.calls_after_completion,
     call_months.last_call_at,
     call_months.last_call_id
-  from candidates
+  from simple
   join call_months
-    on call_months.ticket_id = candidates.ticket_id
+    on call_months.ticket_id = simple.ticket_id
+  where simple.call_months > 1
 ),
 
 -- the state as of each start: the calls so far (a later month's calls are later than any before)
-runs as (
+window_runs as (
   select
-    starts.*,
+    starts.* exclude (calls, calls_after_completion),
     (sum(calls) over so_far)::bigint as calls_so_far,
     (sum(calls_after_completion) over so_far)::bigint as calls_after_completion_so_far,
     -- the next start or the settlement, the earlier (least skips a null): the run ends the month before
     least(lead(withheld_from) over (partition by ticket_id order by withheld_from), settlement_month) as ended_by
   from starts
   window so_far as (partition by ticket_id order by withheld_from rows between unbounded preceding and current row)
+),
+
+runs as (
+  select * from simple_runs
+  union all by name
+  select * from window_runs
 ),
 
 final as (
