@@ -194,4 +194,8 @@ final as (
     or runs.withheld_from < runs.ended_by
 )
 
+-- in the order the publish reads them in (publish/settlement.ts), which then finds them sorted (10M
+-- tickets: 1.4-1.6 s against 2.9 s on one thread, for 0.8 s more here on two); an incremental build
+-- appends its months' runs after the others
 select * from final
+order by withheld_from, outlet_id, ticket_id
